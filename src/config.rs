@@ -1,0 +1,129 @@
+//! `ctxlint.toml`: discovery (walking up from the checked path) and parsing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Level;
+use crate::registry;
+
+pub const FILE_NAME: &str = "ctxlint.toml";
+
+/// A parsed, validated configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// Excludes are relative to this directory.
+    pub root: PathBuf,
+    pub fail_level: Option<Level>,
+    pub exclude: Vec<String>,
+    pub levels: BTreeMap<String, Level>,
+    pub api: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    fail_level: Option<Level>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<toml::Spanned<String>, Level>,
+    api: Option<toml::Table>,
+}
+
+/// Walks up from `start` to the first directory holding a `ctxlint.toml`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let mut dir = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent()?
+    };
+    loop {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = dir.parent()?;
+    }
+}
+
+/// Reads and validates a config file. Errors name the file, line and key.
+pub fn load(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+    parse(&text, path)
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
+    let located = |span: Option<std::ops::Range<usize>>, message: &str| {
+        let line = span
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        format!("{}:{line}: {message}", path.display())
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| located(e.span(), e.message()))?;
+    let mut levels = BTreeMap::new();
+    for (name, level) in raw.rules {
+        if registry::find(name.get_ref()).is_none() {
+            return Err(located(
+                Some(name.span()),
+                &format!("unknown rule `{}` in [rules]", name.get_ref()),
+            ));
+        }
+        levels.insert(name.into_inner(), level);
+    }
+    if let Some(api) = &raw.api {
+        crate::knowledge::Knowledge::load(Some(api)).map_err(|e| {
+            let line = text
+                .lines()
+                .position(|line| line.trim_start().starts_with("[api"))
+                .map(|i| i + 1)
+                .unwrap_or(1);
+            format!("{}:{line}: {e}", path.display())
+        })?;
+    }
+    let root = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    crate::walk::Excludes::new(&raw.exclude).map_err(|e| located(None, &e))?;
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        root,
+        fail_level: raw.fail_level,
+        exclude: raw.exclude,
+        levels,
+        api: raw.api,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let path = Path::new("ctxlint.toml");
+        let error = parse("exclude = []\n[rules]\nno-such-rule = \"off\"\n", path).unwrap_err();
+        assert_eq!(error, "ctxlint.toml:3: unknown rule `no-such-rule` in [rules]");
+        let error = parse("\nfail-levle = \"error\"\n", path).unwrap_err();
+        assert!(error.starts_with("ctxlint.toml:2: unknown field `fail-levle`"), "{error}");
+        let error = parse("[rules]\nblocking-in-async = \"loud\"\n", path).unwrap_err();
+        assert!(error.starts_with("ctxlint.toml:2:"), "{error}");
+    }
+
+    #[test]
+    fn accepts_levels_excludes_and_api_additions() {
+        let config = parse(
+            "exclude = [\"gen/**\"]\n[rules]\nloop-without-cancel = \"off\"\n",
+            Path::new("ctxlint.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.levels["loop-without-cancel"], Level::Off);
+        assert_eq!(config.exclude, vec!["gen/**".to_string()]);
+    }
+}

@@ -1,0 +1,222 @@
+//! The per-file pipeline (read, guard, parse, model, rules, suppressions, levels), run in
+//! parallel, with results in a deterministic order.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{FileError, Finding, Level};
+use crate::knowledge::Knowledge;
+use crate::registry;
+use crate::source::SourceText;
+use crate::suppress;
+use crate::walk::Language;
+
+/// Deeper bracket nesting than this is reported instead of parsed: parsers and visitors
+/// recurse, and no hand-written code comes near it.
+pub const MAX_NESTING: usize = 256;
+/// Each checking thread gets a stack this large so that legal nesting never overflows it.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// What every file is checked with.
+pub struct Settings {
+    /// The effective level of every rule (`Off` when disabled).
+    pub levels: BTreeMap<&'static str, Level>,
+    pub knowledge: Knowledge,
+}
+
+impl Settings {
+    /// Every rule at its default level, built-in knowledge.
+    pub fn defaults() -> Settings {
+        Settings {
+            levels: registry::RULES
+                .iter()
+                .map(|rule| (rule.name, rule.default_level))
+                .collect(),
+            knowledge: Knowledge::builtin(),
+        }
+    }
+
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.levels.get(rule).is_some_and(|level| *level != Level::Off)
+    }
+}
+
+/// What a language front end returns for one file.
+#[derive(Default)]
+pub struct FrontEndOutput {
+    pub findings: Vec<Finding>,
+    /// First and last line of each item, for item-level suppressions.
+    pub item_ranges: Vec<(usize, usize)>,
+    /// Parts of the file that could not be checked (the rest was).
+    pub problems: Vec<String>,
+}
+
+/// The outcome of one file.
+#[derive(Default)]
+pub struct FileReport {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    /// False when the file was skipped (binary, not UTF-8, unreadable, unparsable).
+    pub checked: bool,
+}
+
+#[derive(Default)]
+pub struct RunReport {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    pub files_checked: usize,
+    pub files_skipped: usize,
+}
+
+/// Checks files on `threads` threads (0: one per core). The result does not depend on the
+/// number of threads or on scheduling.
+pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -> RunReport {
+    let check = |(path, language): &(PathBuf, Language)| {
+        let display = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => check_bytes(&display, *language, &bytes, settings),
+            Err(error) => FileReport {
+                errors: vec![FileError {
+                    path: display,
+                    message: format!("cannot read file: {error}"),
+                }],
+                ..FileReport::default()
+            },
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK_SIZE)
+        .build();
+    let reports: Vec<FileReport> = match pool {
+        Ok(pool) => pool.install(|| files.par_iter().map(check).collect()),
+        Err(_) => files.iter().map(check).collect(),
+    };
+    let mut run = RunReport::default();
+    for report in reports {
+        if report.checked {
+            run.files_checked += 1;
+        } else {
+            run.files_skipped += 1;
+        }
+        run.findings.extend(report.findings);
+        run.errors.extend(report.errors);
+    }
+    run.findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    run.findings.dedup();
+    run.errors
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    run
+}
+
+/// Checks one file's bytes. Never panics: a bug in a rule becomes an error for this file.
+pub fn check_bytes(path: &str, language: Language, bytes: &[u8], settings: &Settings) -> FileReport {
+    let skipped = |message: String| FileReport {
+        errors: vec![FileError {
+            path: path.to_string(),
+            message,
+        }],
+        ..FileReport::default()
+    };
+    if bytes.contains(&0) {
+        return skipped("skipped: binary file (contains NUL bytes)".to_string());
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let (line, _) = SourceText::new(
+                String::from_utf8_lossy(&bytes[..error.valid_up_to()]).into_owned(),
+            )
+            .position(error.valid_up_to());
+            return skipped(format!("skipped: not valid UTF-8 (line {line})"));
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let depth = nesting_depth(text);
+    if depth > MAX_NESTING {
+        return skipped(format!(
+            "skipped: brackets nest {depth} deep, deeper than the {MAX_NESTING} ctxlint parses"
+        ));
+    }
+    let source = SourceText::new(text.to_string());
+    match catch_unwind(AssertUnwindSafe(|| check_source(path, language, &source, settings))) {
+        Ok(report) => report,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            skipped(format!(
+                "internal error while checking this file, please report it: {what}"
+            ))
+        }
+    }
+}
+
+fn check_source(
+    path: &str,
+    language: Language,
+    source: &SourceText,
+    settings: &Settings,
+) -> FileReport {
+    let output = match language {
+        Language::Rust => crate::rust::check(source, settings),
+        Language::Go => crate::go::check(source, settings),
+    };
+    let output = match output {
+        Ok(output) => output,
+        Err(message) => {
+            return FileReport {
+                errors: vec![FileError {
+                    path: path.to_string(),
+                    message,
+                }],
+                ..FileReport::default()
+            };
+        }
+    };
+    let directives = suppress::scan(source, &output.item_ranges);
+    let ran = |rule: &str| settings.enabled(rule) && registry::implemented_for(rule, language);
+    let mut findings = suppress::apply(&directives, output.findings, &ran);
+    findings.retain_mut(|finding| {
+        let level = settings.levels.get(finding.rule).copied().unwrap_or(Level::Off);
+        finding.severity = level;
+        finding.path = path.to_string();
+        level != Level::Off
+    });
+    FileReport {
+        findings,
+        errors: output
+            .problems
+            .into_iter()
+            .map(|message| FileError {
+                path: path.to_string(),
+                message,
+            })
+            .collect(),
+        checked: true,
+    }
+}
+
+/// The deepest nesting of `(`, `[` and `{`, counted on raw text: brackets in strings and
+/// comments count too, which only makes the guard stricter.
+fn nesting_depth(text: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut deepest = 0;
+    for byte in text.bytes() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}

@@ -1,0 +1,11 @@
+//! Go API knowledge, loaded from `rules/go/*.toml`.
+
+use serde::Deserialize;
+
+use crate::knowledge::EmbeddedTable;
+
+pub const TABLES: &[EmbeddedTable] = &[];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoKnowledge {}

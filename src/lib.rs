@@ -1,0 +1,17 @@
+//! ctxlint: a static linter for async cancellation bugs in Rust and Go.
+//!
+//! Data flows one way: paths -> [`walk`] -> [`engine`] (read, parse, one model per file,
+//! rules, [`suppress`]) -> sorted [`diagnostic::Finding`]s -> [`report`].
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod go;
+pub mod knowledge;
+pub mod registry;
+pub mod report;
+pub mod rust;
+pub mod source;
+pub mod suppress;
+pub mod walk;

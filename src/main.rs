@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(ctxlint::cli::run(std::env::args_os()));
+}

@@ -1,0 +1,108 @@
+//! Every rule ctxlint knows, in one declarative list. A rule is a concept with one name;
+//! each language front end implements the concepts that make sense for it.
+
+use crate::diagnostic::Level;
+use crate::walk::Language;
+
+pub struct RuleInfo {
+    pub name: &'static str,
+    pub default_level: Level,
+    pub summary: &'static str,
+    /// The rule's `docs/rules/<name>.md`, printed by `ctxlint explain`.
+    pub docs: &'static str,
+}
+
+macro_rules! rule {
+    ($name:literal, $level:ident, $summary:literal) => {
+        RuleInfo {
+            name: $name,
+            default_level: Level::$level,
+            summary: $summary,
+            docs: include_str!(concat!("../docs/rules/", $name, ".md")),
+        }
+    };
+}
+
+/// Sorted by name.
+pub static RULES: &[RuleInfo] = &[
+    rule!(
+        "blocking-in-async",
+        Warning,
+        "a blocking call inside async code stalls every task on the worker thread"
+    ),
+    rule!(
+        "loop-without-cancel",
+        Warning,
+        "a long-running async loop that never observes cancellation or shutdown"
+    ),
+    rule!(
+        "missing-timeout",
+        Warning,
+        "a network wait with no deadline can hang forever"
+    ),
+    rule!(
+        "spawn-captures-request",
+        Warning,
+        "a background task captures a value that lives only as long as the request"
+    ),
+    rule!(
+        "unknown-rule",
+        Warning,
+        "a suppression comment names a rule that does not exist"
+    ),
+    rule!(
+        "unused-suppression",
+        Warning,
+        "a suppression comment that suppressed nothing"
+    ),
+];
+
+/// Rules that check suppression comments rather than code.
+pub const SUPPRESSION_RULES: &[&str] = &["unknown-rule", "unused-suppression"];
+
+pub fn find(name: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|rule| rule.name == name)
+}
+
+/// The languages a rule is implemented for.
+pub fn languages(name: &str) -> Vec<Language> {
+    if SUPPRESSION_RULES.contains(&name) {
+        return vec![Language::Rust, Language::Go];
+    }
+    let mut languages = Vec::new();
+    if crate::rust::rules::RULES.iter().any(|rule| rule.name == name) {
+        languages.push(Language::Rust);
+    }
+    if crate::go::rules::RULES.iter().any(|rule| rule.name == name) {
+        languages.push(Language::Go);
+    }
+    languages
+}
+
+/// Whether a rule has an implementation for a language.
+pub fn implemented_for(name: &str, language: Language) -> bool {
+    languages(name).contains(&language)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_sorted_unique_and_implemented() {
+        for pair in RULES.windows(2) {
+            assert!(pair[0].name < pair[1].name, "{} out of order", pair[1].name);
+        }
+        for rule in RULES {
+            assert!(
+                !languages(rule.name).is_empty(),
+                "{} has no implementation",
+                rule.name
+            );
+            assert!(rule.docs.starts_with("# "), "{} docs lack a title", rule.name);
+        }
+        for rule in crate::rust::rules::RULES.iter().chain(crate::go::rules::RULES) {
+            assert!(find(rule.name).is_some(), "{} is not registered", rule.name);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `--format human`: rustc-style snippets through miette, then errors and a summary.
+
+use std::fmt::Write;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
+};
+
+use super::Output;
+use crate::diagnostic::{Finding, Level, Span};
+use crate::source::SourceText;
+
+/// Wide enough for real code; fixed so that output does not depend on the terminal.
+const WIDTH: usize = 100;
+
+pub fn render(output: &Output) -> String {
+    let mut text = String::new();
+    let theme = if output.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_links(false)
+        .with_context_lines(1);
+    if !output.quiet {
+        let mut indexed: Option<(&str, SourceText)> = None;
+        for finding in &output.run.findings {
+            let source = output
+                .sources
+                .get(&finding.path)
+                .map(String::as_str)
+                .unwrap_or("");
+            if indexed.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+                indexed = Some((&finding.path, SourceText::new(source.to_string())));
+            }
+            let (_, index) = indexed.as_ref().expect("set above");
+            let report = FindingReport::new(finding, index);
+            let _ = handler.render_report(&mut text, &report);
+        }
+        for error in &output.run.errors {
+            let _ = writeln!(text, "error: {}: {}", error.path, error.message);
+        }
+    }
+    if output.statistics {
+        for (rule, count) in output.counts_by_rule() {
+            let _ = writeln!(text, "{count:>6}  {rule}");
+        }
+    }
+    text.push_str(&summary(output));
+    text
+}
+
+fn summary(output: &Output) -> String {
+    let run = output.run;
+    let count = |level: Level| run.findings.iter().filter(|f| f.severity == level).count();
+    let files = plural(run.files_checked, "file");
+    let mut line = if run.findings.is_empty() {
+        format!("No findings in {files}")
+    } else {
+        let mut parts = Vec::new();
+        for (level, name) in [
+            (Level::Error, "error"),
+            (Level::Warning, "warning"),
+            (Level::Info, "info"),
+        ] {
+            let n = count(level);
+            if n > 0 {
+                parts.push(if level == Level::Info {
+                    format!("{n} info")
+                } else {
+                    plural(n, name)
+                });
+            }
+        }
+        format!(
+            "Found {} ({}) in {files}",
+            plural(run.findings.len(), "finding"),
+            parts.join(", ")
+        )
+    };
+    if run.files_skipped > 0 {
+        let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
+    }
+    line.push('\n');
+    line
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// A finding as miette sees it.
+struct FindingReport {
+    message: String,
+    rule: &'static str,
+    severity: Severity,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl FindingReport {
+    fn new(finding: &Finding, index: &SourceText) -> FindingReport {
+        let span = |span: &Span| {
+            let start = index.offset(span.line, span.column);
+            let end = index.offset(span.end_line, span.end_column).max(start);
+            (start, end - start)
+        };
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            None,
+            span(&finding.span),
+        )];
+        for label in &finding.labels {
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.message.clone()),
+                span(&label.span),
+            ));
+        }
+        let mut help = finding.help.clone();
+        if let Some(fix) = &finding.fix
+            && let [edit] = fix.edits.as_slice()
+            && !edit.replacement.contains('\n')
+        {
+            let _ = write!(help, "\n  suggested fix: `{}`", edit.replacement);
+        }
+        FindingReport {
+            message: finding.message.clone(),
+            rule: finding.rule,
+            severity: match finding.severity {
+                Level::Error => Severity::Error,
+                Level::Info | Level::Off => Severity::Advice,
+                Level::Warning => Severity::Warning,
+            },
+            help: (!help.is_empty()).then_some(help),
+            source: NamedSource::new(
+                format!(
+                    "{}:{}:{}",
+                    finding.path, finding.span.line, finding.span.column
+                ),
+                index.text.clone(),
+            )
+            ,
+            labels,
+        }
+    }
+}
+
+impl std::fmt::Debug for FindingReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Display for FindingReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FindingReport {}
+
+impl Diagnostic for FindingReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.rule))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}

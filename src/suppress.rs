@@ -1,0 +1,240 @@
+//! Suppression comments: `// ctxlint: allow(rule-a, rule-b) reason` on the line of a finding
+//! (trailing) or alone on the line above it; above an item it covers the whole item;
+//! `// ctxlint: allow-file(rule)` anywhere covers the file. Go's `//nolint:ctxlint` covers
+//! every rule in the same places. Parsers drop comments, so this scans the text itself.
+
+use crate::diagnostic::{Finding, Span};
+use crate::registry;
+use crate::source::SourceText;
+
+const MARKER: &str = "ctxlint:";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Each named rule with the span of its name in the comment. Empty for `nolint`.
+    pub rules: Vec<(String, Span)>,
+    /// First and last line covered.
+    pub covers: (usize, usize),
+    pub file_level: bool,
+    /// `nolint` directives name no rule and are never reported as unused.
+    pub all_rules: bool,
+}
+
+/// Finds every directive in a file. `item_ranges` are the (first, last) lines of items
+/// (functions, impls, modules, types) so that a directive above an item covers it.
+pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directive> {
+    let mut directives = Vec::new();
+    if !source.text.contains(MARKER) && !source.text.contains("nolint") {
+        return directives;
+    }
+    for line_number in 1..=source.line_count() {
+        let line = source.line(line_number);
+        let Some((comment_start, body)) = directive_comment(line) else {
+            continue;
+        };
+        let alone = line[..comment_start].trim().is_empty();
+        let covers = if alone {
+            next_code_line(source, line_number)
+                .map(|next| {
+                    let end = item_ranges
+                        .iter()
+                        .filter(|(start, _)| *start == next)
+                        .map(|(_, end)| *end)
+                        .max()
+                        .unwrap_or(next);
+                    (next, end)
+                })
+                .unwrap_or((line_number, line_number))
+        } else {
+            (line_number, line_number)
+        };
+        match body {
+            Body::NoLint => directives.push(Directive {
+                rules: Vec::new(),
+                covers,
+                file_level: false,
+                all_rules: true,
+            }),
+            Body::Allow {
+                file_level,
+                names_at,
+                names,
+            } => {
+                let mut rules = Vec::new();
+                let mut offset = names_at;
+                for name in names.split(',') {
+                    let trimmed = name.trim();
+                    let lead = name.len() - name.trim_start().len();
+                    if !trimmed.is_empty() {
+                        let start = line[..offset + lead].chars().count() + 1;
+                        let span = Span::new(
+                            line_number,
+                            start,
+                            line_number,
+                            start + trimmed.chars().count(),
+                        );
+                        rules.push((trimmed.to_string(), span));
+                    }
+                    offset += name.len() + 1;
+                }
+                directives.push(Directive {
+                    rules,
+                    covers,
+                    file_level,
+                    all_rules: false,
+                });
+            }
+        }
+    }
+    directives
+}
+
+enum Body<'a> {
+    NoLint,
+    Allow {
+        file_level: bool,
+        /// Byte offset in the line where the names start.
+        names_at: usize,
+        names: &'a str,
+    },
+}
+
+/// Finds a `//` comment holding a directive; returns where the comment starts and its body.
+fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
+    let mut search_from = 0;
+    while let Some(found) = line[search_from..].find("//") {
+        let comment_start = search_from + found;
+        let after = &line[comment_start..];
+        let body = after.trim_start_matches('/').trim_start();
+        let body_at = comment_start + (after.len() - body.len());
+        if let Some(rest) = body.strip_prefix(MARKER) {
+            let rest_trimmed = rest.trim_start();
+            let rest_at = body_at + MARKER.len() + (rest.len() - rest_trimmed.len());
+            for (keyword, file_level) in [("allow-file(", true), ("allow(", false)] {
+                if let Some(inner) = rest_trimmed.strip_prefix(keyword) {
+                    let close = inner.find(')')?;
+                    return Some((
+                        comment_start,
+                        Body::Allow {
+                            file_level,
+                            names_at: rest_at + keyword.len(),
+                            names: &inner[..close],
+                        },
+                    ));
+                }
+            }
+            return None;
+        }
+        if let Some(list) = body.strip_prefix("nolint:") {
+            let list = list.split_whitespace().next().unwrap_or("");
+            if list.split(',').any(|name| name == "ctxlint" || name == "all") {
+                return Some((comment_start, Body::NoLint));
+            }
+        }
+        search_from = comment_start + 2;
+    }
+    None
+}
+
+fn next_code_line(source: &SourceText, after: usize) -> Option<usize> {
+    (after + 1..=source.line_count()).find(|&line| {
+        let text = source.line(line).trim();
+        !text.is_empty() && !text.starts_with("//")
+    })
+}
+
+/// Drops suppressed findings and adds `unknown-rule` / `unused-suppression` findings.
+/// `ran(rule)` says whether a rule was enabled and implemented for this file's language.
+pub fn apply(
+    directives: &[Directive],
+    findings: Vec<Finding>,
+    ran: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let mut used: Vec<Vec<bool>> = directives
+        .iter()
+        .map(|d| vec![false; d.rules.len()])
+        .collect();
+    let mut kept = Vec::new();
+    for finding in findings {
+        let mut suppressed = false;
+        for (index, directive) in directives.iter().enumerate() {
+            let line = finding.span.line;
+            let covered =
+                directive.file_level || (directive.covers.0 <= line && line <= directive.covers.1);
+            if !covered {
+                continue;
+            }
+            if directive.all_rules {
+                suppressed = true;
+            }
+            for (rule_index, (name, _)) in directive.rules.iter().enumerate() {
+                if name == finding.rule {
+                    used[index][rule_index] = true;
+                    suppressed = true;
+                }
+            }
+        }
+        if !suppressed {
+            kept.push(finding);
+        }
+    }
+    for (index, directive) in directives.iter().enumerate() {
+        for (rule_index, (name, span)) in directive.rules.iter().enumerate() {
+            if registry::find(name).is_none() {
+                kept.push(
+                    Finding::new(
+                        "unknown-rule",
+                        *span,
+                        format!("`{name}` is not a ctxlint rule"),
+                    )
+                    .help("`ctxlint rules` lists every rule name"),
+                );
+            } else if !used[index][rule_index]
+                && ran(name)
+                && !registry::SUPPRESSION_RULES.contains(&name.as_str())
+            {
+                kept.push(
+                    Finding::new(
+                        "unused-suppression",
+                        *span,
+                        format!("this `allow({name})` suppresses nothing"),
+                    )
+                    .help("remove it, or move it to the line of the finding or the line above"),
+                );
+            }
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directives(text: &str, items: &[(usize, usize)]) -> Vec<Directive> {
+        scan(&SourceText::new(text.to_string()), items)
+    }
+
+    #[test]
+    fn trailing_alone_item_and_file_directives() {
+        let text = "let a = 1; // ctxlint: allow(blocking-in-async) reason\n\
+                    // ctxlint: allow(missing-timeout, loop-without-cancel)\n\
+                    fn f() {\n}\n\
+                    // ctxlint: allow-file(spawn-captures-request)\n";
+        let found = directives(text, &[(3, 4)]);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].covers, (1, 1));
+        assert_eq!(found[0].rules[0].0, "blocking-in-async");
+        assert_eq!(found[0].rules[0].1, Span::new(1, 30, 1, 47));
+        assert_eq!(found[1].covers, (3, 4));
+        assert_eq!(found[1].rules.len(), 2);
+        assert!(found[2].file_level);
+    }
+
+    #[test]
+    fn ignores_urls_and_other_comments() {
+        assert!(directives("let u = \"http://x\"; // ctxlint is great\n", &[]).is_empty());
+        let found = directives("x := 1 //nolint:errcheck,ctxlint\n", &[]);
+        assert!(found[0].all_rules);
+    }
+}

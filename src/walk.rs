@@ -1,0 +1,147 @@
+//! Which files to check: gitignore-aware walking, excludes, language by extension.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Rust,
+    Go,
+}
+
+impl Language {
+    pub fn from_path(path: &Path) -> Option<Language> {
+        match path.extension()?.to_str()? {
+            "rs" => Some(Language::Rust),
+            "go" => Some(Language::Go),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Go => "go",
+        }
+    }
+}
+
+/// Paths matching any of these globs are never checked, even when named on the command line.
+#[derive(Default)]
+pub struct Excludes {
+    set: GlobSet,
+}
+
+impl Excludes {
+    pub fn new(patterns: &[String]) -> Result<Excludes, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = Glob::new(pattern).map_err(|e| format!("invalid exclude `{pattern}`: {e}"))?;
+            builder.add(glob);
+            // `dir` and `dir/**` both mean everything below `dir`.
+            if !pattern.ends_with("/**") {
+                let below = format!("{}/**", pattern.trim_end_matches('/'));
+                builder.add(Glob::new(&below).map_err(|e| e.to_string())?);
+            }
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(Excludes { set })
+    }
+
+    /// `path` is matched relative to `root` (the directory of the config file) and as given.
+    pub fn is_excluded(&self, path: &Path, root: &Path) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
+        let clean = strip_dot(path);
+        if self.set.is_match(clean) {
+            return true;
+        }
+        let absolute = absolute(path);
+        match absolute.strip_prefix(absolute_root(root)) {
+            Ok(relative) => self.set.is_match(relative),
+            Err(_) => false,
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn absolute_root(root: &Path) -> PathBuf {
+    absolute(root)
+}
+
+fn strip_dot(path: &Path) -> &Path {
+    path.strip_prefix("./").unwrap_or(path)
+}
+
+pub struct WalkResult {
+    pub files: Vec<(PathBuf, Language)>,
+    /// Problems met while walking (unreadable directories, symlink loops).
+    pub errors: Vec<(String, String)>,
+}
+
+/// Collects the files to check under `paths`, sorted and without duplicates.
+/// A path that does not exist is an error for the whole run.
+pub fn collect(paths: &[PathBuf], excludes: &Excludes, root: &Path) -> Result<WalkResult, String> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let metadata =
+            std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
+        if metadata.is_file() {
+            // A file named explicitly is checked whatever its ignore status, but excludes hold.
+            if let Some(language) = Language::from_path(path)
+                && !excludes.is_excluded(path, root)
+            {
+                files.push((strip_dot(path).to_path_buf(), language));
+            }
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                !(entry.file_type().is_some_and(|t| t.is_dir()) && entry.file_name() == "target")
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let file = entry.path();
+                    if let Some(language) = Language::from_path(file)
+                        && !excludes.is_excluded(file, root)
+                    {
+                        files.push((strip_dot(file).to_path_buf(), language));
+                    }
+                }
+                Err(error) => {
+                    let path = error_path(&error).unwrap_or_else(|| path.display().to_string());
+                    errors.push((path, error.to_string()));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(WalkResult { files, errors })
+}
+
+fn error_path(error: &ignore::Error) -> Option<String> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.display().to_string()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.display().to_string()),
+        _ => None,
+    }
+}
