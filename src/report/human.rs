@@ -138,14 +138,7 @@ impl FindingReport {
                 Level::Warning => Severity::Warning,
             },
             help: (!help.is_empty()).then_some(help),
-            source: NamedSource::new(
-                format!(
-                    "{}:{}:{}",
-                    finding.path, finding.span.line, finding.span.column
-                ),
-                index.text.clone(),
-            )
-            ,
+            source: NamedSource::new(finding.path.clone(), index.text.clone()),
             labels,
         }
     }
