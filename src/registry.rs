@@ -70,7 +70,10 @@ pub fn languages(name: &str) -> Vec<Language> {
         return vec![Language::Rust, Language::Go];
     }
     let mut languages = Vec::new();
-    if crate::rust::rules::RULES.iter().any(|rule| rule.name == name) {
+    if crate::rust::rules::RULES
+        .iter()
+        .any(|rule| rule.name == name)
+    {
         languages.push(Language::Rust);
     }
     if crate::go::rules::RULES.iter().any(|rule| rule.name == name) {
@@ -99,10 +102,16 @@ mod tests {
                 "{} has no implementation",
                 rule.name
             );
-            assert!(rule.docs.starts_with("# "), "{} docs lack a title", rule.name);
+            assert!(
+                rule.docs.starts_with("# "),
+                "{} docs lack a title",
+                rule.name
+            );
         }
-        for rule in crate::rust::rules::RULES.iter().chain(crate::go::rules::RULES) {
-            assert!(find(rule.name).is_some(), "{} is not registered", rule.name);
+        let rust = crate::rust::rules::RULES.iter().map(|rule| rule.name);
+        let go = crate::go::rules::RULES.iter().map(|rule| rule.name);
+        for name in rust.chain(go) {
+            assert!(find(name).is_some(), "{name} is not registered");
         }
     }
 }

@@ -1,9 +1,149 @@
+//! Rust API knowledge, loaded from `rules/rust/*.toml` (see those files for the meaning of
+//! each field) and extended by `[api.rust.<table>]` in ctxlint.toml.
+
 use serde::Deserialize;
 
 use crate::knowledge::EmbeddedTable;
 
-pub const TABLES: &[EmbeddedTable] = &[];
+pub const TABLES: &[EmbeddedTable] = &[
+    ("blocking", include_str!("../../rules/rust/blocking.toml")),
+    (
+        "cancellation",
+        include_str!("../../rules/rust/cancellation.toml"),
+    ),
+    (
+        "frameworks",
+        include_str!("../../rules/rust/frameworks.toml"),
+    ),
+    ("tasks", include_str!("../../rules/rust/tasks.toml")),
+    ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
+];
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RustKnowledge {}
+pub struct RustKnowledge {
+    pub blocking: Blocking,
+    pub cancellation: Cancellation,
+    pub frameworks: Frameworks,
+    pub tasks: Tasks,
+    pub timeouts: Timeouts,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blocking {
+    #[serde(default)]
+    pub call: Vec<BlockingCall>,
+    #[serde(default)]
+    pub method: Vec<BlockingMethod>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingCall {
+    pub path: String,
+    pub instead: String,
+    pub async_path: Option<String>,
+    /// Blocks only when one of these methods is called on the result.
+    #[serde(default)]
+    pub only_with_methods: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingMethod {
+    pub name: String,
+    pub instead: String,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    pub requires_use: Option<String>,
+    #[serde(default)]
+    pub requires_args: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    pub methods: Vec<String>,
+    pub name_fragments: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frameworks {
+    pub request_types: Vec<String>,
+    pub token_types: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tasks {
+    pub spawns: Vec<String>,
+    pub tracked_spawn_owners: Vec<String>,
+    pub offloads: Vec<String>,
+    pub blocking_tasks: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    pub wrappers: Vec<String>,
+    pub wrapper_methods: Vec<String>,
+    pub deadline_branches: Vec<String>,
+    #[serde(default)]
+    pub wait: Vec<Wait>,
+    #[serde(default)]
+    pub client: Vec<Client>,
+    pub accept_methods: Vec<String>,
+    pub first_reads: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    pub path: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    #[serde(default)]
+    pub unless_chain: Vec<String>,
+    pub what: String,
+    pub instead: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub path: String,
+    pub build: Option<String>,
+    pub needs: Vec<String>,
+}
+
+/// Whether a resolved path matches a pattern (`a::b::c`, or `a::b::*` for anything below `a::b`).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_suffix("::*") {
+        Some(module) => path
+            .strip_prefix(module)
+            .and_then(|rest| rest.strip_prefix("::"))
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains("::")),
+        None => pattern == path,
+    }
+}
+
+pub fn any_matches(patterns: &[String], path: &str) -> bool {
+    patterns.iter().any(|pattern| path_matches(pattern, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_patterns_match_one_level() {
+        assert!(path_matches("std::fs::*", "std::fs::read"));
+        assert!(!path_matches("std::fs::*", "std::fs::File::open"));
+        assert!(!path_matches("std::fs::*", "std::fsx::read"));
+        assert!(path_matches("std::fs::File::*", "std::fs::File::open"));
+        assert!(path_matches("tokio::spawn", "tokio::spawn"));
+    }
+}

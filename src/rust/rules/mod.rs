@@ -1,5 +1,24 @@
+//! The Rust rules, one file each, registered here.
+
+mod blocking_in_async;
+mod loop_without_cancel;
+mod missing_timeout;
+mod spawn_captures_request;
+
+use super::knowledge::RustKnowledge;
+use super::model::Model;
+use crate::diagnostic::Finding;
+
 pub struct RustRule {
     pub name: &'static str,
+    /// The file is parsed only if its text contains one of these for some enabled rule.
+    pub triggers: &'static [&'static str],
+    pub check: fn(&Model, &RustKnowledge) -> Vec<Finding>,
 }
 
-pub static RULES: &[RustRule] = &[RustRule { name: "blocking-in-async" }, RustRule { name: "loop-without-cancel" }, RustRule { name: "missing-timeout" }, RustRule { name: "spawn-captures-request" }];
+pub static RULES: &[RustRule] = &[
+    blocking_in_async::RULE,
+    loop_without_cancel::RULE,
+    missing_timeout::RULE,
+    spawn_captures_request::RULE,
+];

@@ -1,0 +1,168 @@
+//! ## What it does
+//! Flags network waits that can hang forever: `reqwest::get`, `reqwest` clients built with no
+//! `.timeout(..)`, outbound connects and handshakes (`TcpStream::connect`, TLS, websocket,
+//! tonic `Endpoint::connect`) and the first read from a freshly accepted peer, when no
+//! deadline (`tokio::time::timeout`, a `select!` sleep branch) surrounds them.
+//!
+//! ## Why is this bad
+//! A peer that accepts a connection and then says nothing, or a route that drops packets,
+//! keeps the awaiting task alive forever. Each such task holds a socket and memory; under
+//! load they pile up until the service stops answering.
+//!
+//! ## Example
+//! ```rust,ignore
+//! let stream = TcpStream::connect(addr).await?;
+//! let client = reqwest::Client::new();
+//! ```
+//!
+//! ## Use instead
+//! ```rust,ignore
+//! let stream = timeout(Duration::from_secs(10), TcpStream::connect(addr)).await??;
+//! let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+//! ```
+//!
+//! ## Known problems
+//! A deadline applied by a caller in another file is not visible; within one file, a
+//! function called inside `timeout(..)` is trusted. A client is not flagged when any request
+//! in the same file sets `.timeout(..)`. Reads on long-lived connections are not flagged.
+
+use std::collections::BTreeSet;
+
+use super::RustRule;
+use crate::diagnostic::Finding;
+use crate::rust::knowledge::{RustKnowledge, any_matches, path_matches};
+use crate::rust::model::{Call, Callee, Model};
+
+pub const RULE: RustRule = RustRule {
+    name: "missing-timeout",
+    triggers: &["connect", "reqwest", "accept", "_async"],
+    check,
+};
+
+fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut first_reads_seen = BTreeSet::new();
+    for call in &model.calls {
+        if let Some(finding) = wait_without_deadline(model, knowledge, call) {
+            findings.push(finding);
+        }
+        if let Some(finding) = client_without_timeout(model, knowledge, call) {
+            findings.push(finding);
+        }
+        if let Some(finding) = first_read(model, knowledge, call, &mut first_reads_seen) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// Under a deadline here, or in a local function some caller in this file wraps in one.
+fn has_deadline(model: &Model, call: &Call) -> bool {
+    call.scope.in_timeout
+        || model
+            .function(&call.scope)
+            .is_some_and(|function| model.timeout_wrapped_fns.contains(&function.name))
+}
+
+fn wait_without_deadline(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Finding> {
+    if !call.awaited || has_deadline(model, call) {
+        return None;
+    }
+    let origin = call.chain.root_path().unwrap_or("");
+    let wait = knowledge
+        .timeouts
+        .wait
+        .iter()
+        .find(|wait| match &call.callee {
+            Callee::Path(path) => wait.path.as_ref().is_some_and(|p| path_matches(p, path)),
+            Callee::Method(name) => {
+                wait.method.as_deref() == Some(name)
+                    && any_matches(&wait.origins, origin)
+                    && !call
+                        .chain
+                        .methods
+                        .iter()
+                        .any(|m| wait.unless_chain.contains(m))
+            }
+        })?;
+    Some(
+        Finding::new(
+            "missing-timeout",
+            call.span,
+            format!("{} with no deadline can wait forever", wait.what),
+        )
+        .help(format!("bound the wait: {}", wait.instead)),
+    )
+}
+
+fn client_without_timeout(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    call: &Call,
+) -> Option<Finding> {
+    let clients = &knowledge.timeouts.client;
+    let client = match &call.callee {
+        Callee::Path(path) => clients
+            .iter()
+            .find(|client| client.build.is_none() && path_matches(&client.path, path))?,
+        Callee::Method(name) => {
+            let origin = call.chain.root_path()?;
+            let client = clients.iter().find(|client| {
+                client.build.as_deref() == Some(name) && path_matches(&client.path, origin)
+            })?;
+            if call.chain.methods.iter().any(|m| client.needs.contains(m)) {
+                return None;
+            }
+            client
+        }
+    };
+    // A deadline set on the requests made in this file counts too.
+    if client.needs.iter().any(|m| model.method_names.contains(m)) {
+        return None;
+    }
+    Some(
+        Finding::new(
+            "missing-timeout",
+            call.span,
+            "this HTTP client has no request timeout: a stalled server hangs every request made with it",
+        )
+        .help(format!(
+            "build it with `{}::builder().timeout(Duration::from_secs(30)).build()`",
+            client.path.trim_end_matches("::new").trim_end_matches("::builder")
+        )),
+    )
+}
+
+fn first_read(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    call: &Call,
+    seen: &mut BTreeSet<usize>,
+) -> Option<Finding> {
+    let name = call.method()?;
+    let timeouts = &knowledge.timeouts;
+    if !call.awaited || !timeouts.first_reads.iter().any(|r| r == name) {
+        return None;
+    }
+    let binding = call.receiver_binding.as_ref()?;
+    let accepted = binding
+        .origin
+        .as_ref()
+        .and_then(|origin| origin.methods.last())
+        .is_some_and(|last| timeouts.accept_methods.contains(last));
+    // A read inside a loop that started after the accept serves an established connection.
+    if !accepted || binding.open_loop != call.open_loop || !seen.insert(binding.id) {
+        return None;
+    }
+    if has_deadline(model, call) {
+        return None;
+    }
+    Some(
+        Finding::new(
+            "missing-timeout",
+            call.span,
+            format!("the first `.{name}()` from a newly accepted peer has no deadline: a silent client holds this task forever"),
+        )
+        .help("wrap it: `tokio::time::timeout(Duration::from_secs(10), stream.read(..)).await`"),
+    )
+}

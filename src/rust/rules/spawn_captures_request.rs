@@ -1,0 +1,66 @@
+//! ## What it does
+//! Flags a spawned task that captures a request-scoped value: the request object of a
+//! handler (`axum::extract::Request`, `actix_web::HttpRequest`, `tonic::Request`,
+//! `hyper::Request`, a body stream) or a cancellation token taken from the request.
+//!
+//! ## Why is this bad
+//! The task outlives the handler, but the value does not: a body stream ends when the
+//! connection closes, and a token taken from the request is cancelled as soon as the response
+//! is sent, so the background work fails part-way (the Rust form of gin's `c.Copy()` bug).
+//!
+//! ## Example
+//! ```rust,ignore
+//! async fn upload(req: Request) -> StatusCode {
+//!     tokio::spawn(async move { store(req.into_body()).await });
+//!     StatusCode::ACCEPTED
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```rust,ignore
+//! async fn upload(req: Request) -> StatusCode {
+//!     let bytes = to_bytes(req.into_body(), LIMIT).await?;
+//!     tracker.spawn(async move { store(bytes).await });
+//!     StatusCode::ACCEPTED
+//! }
+//! ```
+//!
+//! ## Known problems
+//! Request types are known by their paths in `rules/rust/frameworks.toml`; a request moved
+//! into a new variable other than by `clone()` is not followed.
+
+use super::RustRule;
+use crate::diagnostic::Finding;
+use crate::rust::knowledge::RustKnowledge;
+use crate::rust::model::{Model, RequestKind};
+
+pub const RULE: RustRule = RustRule {
+    name: "spawn-captures-request",
+    triggers: &["spawn"],
+    check,
+};
+
+fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for spawn in &model.spawns {
+        let Some((name, kind, ty)) = spawn.captured_request.first() else {
+            continue;
+        };
+        let message = match kind {
+            RequestKind::Object => format!(
+                "the spawned task captures `{name}`, a request-scoped `{}` that ends with the request",
+                ty.rsplit("::").next().unwrap_or(ty)
+            ),
+            RequestKind::Token => format!(
+                "the spawned task captures `{name}`, a cancellation token taken from the request: it is cancelled when the response is sent"
+            ),
+        };
+        findings.push(
+            Finding::new("spawn-captures-request", spawn.span, message).help(
+                "extract the owned data the task needs before spawning, and tie the task to a \
+             server-lifetime token or `TaskTracker`",
+            ),
+        );
+    }
+    findings
+}

@@ -1,0 +1,126 @@
+//! Runs every fixture through the whole pipeline and requires the set of (line, rule) pairs
+//! found to equal the `//~ rule` markers exactly: a missing finding and an extra one both fail.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use ctxlint::engine::{Settings, check_bytes};
+use ctxlint::walk::Language;
+
+fn fixture_files() -> Vec<(PathBuf, Language)> {
+    let mut files = Vec::new();
+    for language in ["rust", "go"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(language);
+        let Ok(rules) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        for rule in rules.flatten() {
+            for file in std::fs::read_dir(rule.path()).unwrap().flatten() {
+                let path = file.path();
+                if let Some(language) = Language::from_path(&path) {
+                    files.push((path, language));
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn markers(text: &str) -> BTreeSet<(usize, String)> {
+    let mut expected = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        if let Some(at) = line.find("//~") {
+            for rule in line[at + 3..].split_whitespace() {
+                expected.insert((index + 1, rule.to_string()));
+            }
+        }
+    }
+    expected
+}
+
+#[test]
+fn fixtures_match_their_markers_exactly() {
+    let settings = Settings::defaults();
+    let files = fixture_files();
+    assert!(files.len() >= 8, "expected fixtures, found {}", files.len());
+    let mut failures = Vec::new();
+    for (path, language) in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let display = path.display().to_string();
+        let report = check_bytes(&display, *language, &bytes, &settings);
+        for error in &report.errors {
+            failures.push(format!("{display}: unexpected error: {}", error.message));
+        }
+        let found: BTreeSet<(usize, String)> = report
+            .findings
+            .iter()
+            .map(|f| (f.span.line, f.rule.to_string()))
+            .collect();
+        let expected = markers(&text);
+        for (line, rule) in expected.difference(&found) {
+            failures.push(format!("{display}:{line}: expected `{rule}`, not found"));
+        }
+        for (line, rule) in found.difference(&expected) {
+            let message = report
+                .findings
+                .iter()
+                .find(|f| f.span.line == *line && f.rule == rule)
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            failures.push(format!("{display}:{line}: unexpected `{rule}`: {message}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
+}
+
+/// Every rule directory holds cases that fire and look-alikes that must not.
+#[test]
+fn every_rule_directory_fires_and_has_silent_cases() {
+    for (path, _) in fixture_files() {
+        let rule = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            ctxlint::registry::find(&rule).is_some(),
+            "{}: fixtures for an unregistered rule",
+            path.display()
+        );
+    }
+    for rule in ctxlint::registry::RULES {
+        for language in ctxlint::registry::languages(rule.name) {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(language.name())
+                .join(rule.name);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                if ctxlint::registry::SUPPRESSION_RULES.contains(&rule.name) {
+                    continue;
+                }
+                panic!("{} has no fixtures for {}", rule.name, language.name());
+            };
+            let text: String = entries
+                .flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect();
+            let firing = markers(&text)
+                .iter()
+                .filter(|(_, r)| r == rule.name)
+                .count();
+            assert!(
+                firing >= 4,
+                "{} ({}): {firing} firing cases, want 4",
+                rule.name,
+                language.name()
+            );
+        }
+    }
+}
