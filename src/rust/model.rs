@@ -1374,13 +1374,15 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.record_call(
             Callee::Method(name.clone()),
             chain,
-            Span::new(
-                name_span.line,
-                name_span.column,
-                end.end_line,
-                end.end_column,
+            (
+                Span::new(
+                    name_span.line,
+                    name_span.column,
+                    end.end_line,
+                    end.end_column,
+                ),
+                end,
             ),
-            end,
             awaited,
             call.args.len(),
             Some(&call.receiver),
