@@ -41,6 +41,7 @@ pub fn render(output: &Output) -> String {
             let (_, index) = indexed.as_ref().expect("set above");
             let report = FindingReport::new(finding, index);
             let _ = handler.render_report(&mut text, &report);
+            text.push('\n');
         }
         for error in &output.run.errors {
             let _ = writeln!(text, "error: {}: {}", error.path, error.message);

@@ -89,7 +89,7 @@ fn wait_without_deadline(model: &Model, knowledge: &RustKnowledge, call: &Call) 
         Finding::new(
             "missing-timeout",
             call.span,
-            format!("{} with no deadline can wait forever", wait.what),
+            format!("{} has no deadline and can wait forever", wait.what),
         )
         .help(format!("bound the wait: {}", wait.instead)),
     )

@@ -1,0 +1,216 @@
+//! The command line as a user meets it: exit codes, rule selection, config errors, standard
+//! input, suppressions, and snapshots of the human and JSON output.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const FIXTURE: &str = "fixtures/rust/missing-timeout/fires.rs";
+
+fn ctxlint() -> Command {
+    let mut command = Command::cargo_bin("ctxlint").unwrap();
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command.env_remove("NO_COLOR");
+    command
+}
+
+fn stdout(command: &mut Command) -> (i32, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ctxlint-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn human_output_snapshot() {
+    let (code, out) = stdout(ctxlint().args([FIXTURE, "--color", "never", "--no-config"]));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("human", out);
+}
+
+#[test]
+fn json_output_snapshot_and_schema() {
+    let (code, out) = stdout(ctxlint().args([FIXTURE, "--format", "json", "--no-config"]));
+    assert_eq!(code, 1);
+    let document: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["tool"]["name"], "ctxlint");
+    let findings = document["findings"].as_array().unwrap();
+    assert_eq!(document["summary"]["findings"], findings.len());
+    for finding in findings {
+        for key in [
+            "rule", "severity", "path", "line", "column", "end_line", "end_column", "message",
+            "help", "fix", "labels",
+        ] {
+            assert!(finding.get(key).is_some(), "finding lacks `{key}`: {finding}");
+        }
+        assert!(finding["line"].as_u64().unwrap() >= 1);
+        assert!(finding["column"].as_u64().unwrap() >= 1);
+    }
+    insta::assert_snapshot!("json", out);
+}
+
+#[test]
+fn exit_codes() {
+    // Findings: 1; --exit-zero: 0; a fail level above every finding: 0.
+    assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config"])).0, 1);
+    assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config", "--exit-zero"])).0, 0);
+    assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config", "--fail-level", "error"])).0, 0);
+    // Clean file: 0.
+    let clean = "fixtures/rust/missing-timeout/silent.rs";
+    assert_eq!(stdout(ctxlint().args([clean, "--no-config"])).0, 0);
+    // Usage errors, a missing path: 2.
+    assert_eq!(stdout(ctxlint().args(["--format", "xml"])).0, 2);
+    assert_eq!(stdout(ctxlint().args(["no/such/path"])).0, 2);
+    assert_eq!(stdout(ctxlint().args([FIXTURE, "--select", "no-such-rule"])).0, 2);
+}
+
+#[test]
+fn select_and_ignore() {
+    let args = [FIXTURE, "--no-config", "--format", "json"];
+    let (_, out) = stdout(ctxlint().args(args).args(["--select", "blocking-in-async"]));
+    assert!(out.contains("\"findings\": []"), "{out}");
+    let (code, out) = stdout(ctxlint().args(args).args(["--ignore", "missing-timeout"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("\"findings\": []"), "{out}");
+}
+
+#[test]
+fn config_levels_excludes_and_errors() {
+    let dir = temp_dir("config");
+    std::fs::write(
+        dir.join("a.rs"),
+        "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("gen")).unwrap();
+    std::fs::write(dir.join("gen/b.rs"), "async fn g() { std::fs::read(\"x\"); }\n").unwrap();
+
+    std::fs::write(dir.join("ctxlint.toml"), "exclude = [\"gen\"]\n[rules]\nblocking-in-async = \"error\"\n").unwrap();
+    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("\"severity\": \"error\""), "{out}");
+    assert!(!out.contains("b.rs"), "excluded file was checked: {out}");
+    // An excluded file stays excluded when named on the command line.
+    let (_, out) = stdout(ctxlint().arg(dir.join("gen/b.rs")).args(["--format", "json"]));
+    assert!(out.contains("\"files_checked\": 0"), "{out}");
+
+    std::fs::write(dir.join("ctxlint.toml"), "[rules]\nblocking-in-async = \"off\"\n").unwrap();
+    assert_eq!(stdout(ctxlint().arg(&dir)).0, 0);
+
+    std::fs::write(dir.join("ctxlint.toml"), "[rules]\n\nblocking-in-asink = \"off\"\n").unwrap();
+    let output = ctxlint().arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("ctxlint.toml:3: unknown rule `blocking-in-asink`"), "{stderr}");
+
+    std::fs::write(dir.join("ctxlint.toml"), "colour = true\n").unwrap();
+    let output = ctxlint().arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("ctxlint.toml:1: unknown field `colour`"), "{stderr}");
+
+    // API additions: a project's own blocking function.
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "[api.rust.blocking]\ncall = [{ path = \"legacy::query_sync\", instead = \"`legacy::query`\" }]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("a.rs"), "async fn f() { legacy::query_sync(); }\n").unwrap();
+    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("legacy::query_sync"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stdin_with_filename() {
+    let source = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let (code, out) = stdout(
+        ctxlint()
+            .args(["-", "--stdin-filename", "src/lib.rs", "--format", "json", "--no-config"])
+            .write_stdin(source),
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("\"path\": \"src/lib.rs\""), "{out}");
+    assert!(out.contains("\"line\": 2"), "{out}");
+}
+
+#[test]
+fn suppressions_silence_and_report() {
+    let source = "async fn f() {\n    // ctxlint: allow(blocking-in-async) reviewed\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let (code, out) = stdout(
+        ctxlint()
+            .args(["-", "--stdin-filename", "a.rs", "--format", "json", "--no-config"])
+            .write_stdin(source),
+    );
+    assert_eq!(code, 0, "{out}");
+    let stale = "async fn f() {} // ctxlint: allow(blocking-in-async)\n";
+    let (code, out) = stdout(
+        ctxlint()
+            .args(["-", "--stdin-filename", "a.rs", "--format", "json", "--no-config"])
+            .write_stdin(stale),
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("unused-suppression"), "{out}");
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_checked() {
+    let dir = temp_dir("bad");
+    std::fs::write(dir.join("broken.rs"), "async fn f( {\n").unwrap();
+    std::fs::write(dir.join("latin1.rs"), b"// caf\xe9\nasync fn f() {}\n").unwrap();
+    std::fs::write(dir.join("binary.rs"), b"\x00\x01\x02").unwrap();
+    std::fs::write(
+        dir.join("ok.rs"),
+        "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n",
+    )
+    .unwrap();
+    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json", "--no-config"]));
+    assert_eq!(code, 1, "{out}");
+    let document: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors = document["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3, "{out}");
+    assert!(out.contains("syntax error at 1:"), "{out}");
+    assert!(out.contains("not valid UTF-8"), "{out}");
+    assert!(out.contains("binary file"), "{out}");
+    assert_eq!(document["summary"]["files_checked"], 1);
+    assert_eq!(document["summary"]["files_skipped"], 3);
+
+    // Nothing checkable at all: exit 2.
+    std::fs::remove_file(dir.join("ok.rs")).unwrap();
+    assert_eq!(stdout(ctxlint().arg(&dir).args(["--no-config"])).0, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_is_identical_across_thread_counts() {
+    let run = |threads: &str| {
+        stdout(ctxlint().args(["fixtures", "--format", "json", "--no-config", "--threads", threads])).1
+    };
+    let one = run("1");
+    assert_eq!(one, run("4"));
+    assert_eq!(one, run("4"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let (code, out) = stdout(ctxlint().arg("rules"));
+    assert_eq!(code, 0);
+    for rule in ctxlint::registry::RULES {
+        assert!(out.contains(rule.name), "{} missing from `ctxlint rules`", rule.name);
+    }
+    let (code, out) = stdout(ctxlint().args(["explain", "blocking-in-async"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# blocking-in-async"));
+    assert_eq!(stdout(ctxlint().args(["explain", "nope"])).0, 2);
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules").is_dir());
+}
