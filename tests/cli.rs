@@ -47,10 +47,22 @@ fn json_output_snapshot_and_schema() {
     assert_eq!(document["summary"]["findings"], findings.len());
     for finding in findings {
         for key in [
-            "rule", "severity", "path", "line", "column", "end_line", "end_column", "message",
-            "help", "fix", "labels",
+            "rule",
+            "severity",
+            "path",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "message",
+            "help",
+            "fix",
+            "labels",
         ] {
-            assert!(finding.get(key).is_some(), "finding lacks `{key}`: {finding}");
+            assert!(
+                finding.get(key).is_some(),
+                "finding lacks `{key}`: {finding}"
+            );
         }
         assert!(finding["line"].as_u64().unwrap() >= 1);
         assert!(finding["column"].as_u64().unwrap() >= 1);
@@ -62,15 +74,24 @@ fn json_output_snapshot_and_schema() {
 fn exit_codes() {
     // Findings: 1; --exit-zero: 0; a fail level above every finding: 0.
     assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config"])).0, 1);
-    assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config", "--exit-zero"])).0, 0);
-    assert_eq!(stdout(ctxlint().args([FIXTURE, "--no-config", "--fail-level", "error"])).0, 0);
+    assert_eq!(
+        stdout(ctxlint().args([FIXTURE, "--no-config", "--exit-zero"])).0,
+        0
+    );
+    assert_eq!(
+        stdout(ctxlint().args([FIXTURE, "--no-config", "--fail-level", "error"])).0,
+        0
+    );
     // Clean file: 0.
     let clean = "fixtures/rust/missing-timeout/silent.rs";
     assert_eq!(stdout(ctxlint().args([clean, "--no-config"])).0, 0);
     // Usage errors, a missing path: 2.
     assert_eq!(stdout(ctxlint().args(["--format", "xml"])).0, 2);
     assert_eq!(stdout(ctxlint().args(["no/such/path"])).0, 2);
-    assert_eq!(stdout(ctxlint().args([FIXTURE, "--select", "no-such-rule"])).0, 2);
+    assert_eq!(
+        stdout(ctxlint().args([FIXTURE, "--select", "no-such-rule"])).0,
+        2
+    );
 }
 
 #[test]
@@ -92,31 +113,57 @@ fn config_levels_excludes_and_errors() {
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("gen")).unwrap();
-    std::fs::write(dir.join("gen/b.rs"), "async fn g() { std::fs::read(\"x\"); }\n").unwrap();
+    std::fs::write(
+        dir.join("gen/b.rs"),
+        "async fn g() { std::fs::read(\"x\"); }\n",
+    )
+    .unwrap();
 
-    std::fs::write(dir.join("ctxlint.toml"), "exclude = [\"gen\"]\n[rules]\nblocking-in-async = \"error\"\n").unwrap();
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "exclude = [\"gen\"]\n[rules]\nblocking-in-async = \"error\"\n",
+    )
+    .unwrap();
     let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json"]));
     assert_eq!(code, 1);
     assert!(out.contains("\"severity\": \"error\""), "{out}");
     assert!(!out.contains("b.rs"), "excluded file was checked: {out}");
     // An excluded file stays excluded when named on the command line.
-    let (_, out) = stdout(ctxlint().arg(dir.join("gen/b.rs")).args(["--format", "json"]));
+    let (_, out) = stdout(
+        ctxlint()
+            .arg(dir.join("gen/b.rs"))
+            .args(["--format", "json"]),
+    );
     assert!(out.contains("\"files_checked\": 0"), "{out}");
 
-    std::fs::write(dir.join("ctxlint.toml"), "[rules]\nblocking-in-async = \"off\"\n").unwrap();
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "[rules]\nblocking-in-async = \"off\"\n",
+    )
+    .unwrap();
     assert_eq!(stdout(ctxlint().arg(&dir)).0, 0);
 
-    std::fs::write(dir.join("ctxlint.toml"), "[rules]\n\nblocking-in-asink = \"off\"\n").unwrap();
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "[rules]\n\nblocking-in-asink = \"off\"\n",
+    )
+    .unwrap();
     let output = ctxlint().arg(&dir).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("ctxlint.toml:3: unknown rule `blocking-in-asink`"), "{stderr}");
+    assert!(
+        stderr.contains("ctxlint.toml:3: unknown rule `blocking-in-asink`"),
+        "{stderr}"
+    );
 
     std::fs::write(dir.join("ctxlint.toml"), "colour = true\n").unwrap();
     let output = ctxlint().arg(&dir).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("ctxlint.toml:1: unknown field `colour`"), "{stderr}");
+    assert!(
+        stderr.contains("ctxlint.toml:1: unknown field `colour`"),
+        "{stderr}"
+    );
 
     // API additions: a project's own blocking function.
     std::fs::write(
@@ -136,7 +183,14 @@ fn stdin_with_filename() {
     let source = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
     let (code, out) = stdout(
         ctxlint()
-            .args(["-", "--stdin-filename", "src/lib.rs", "--format", "json", "--no-config"])
+            .args([
+                "-",
+                "--stdin-filename",
+                "src/lib.rs",
+                "--format",
+                "json",
+                "--no-config",
+            ])
             .write_stdin(source),
     );
     assert_eq!(code, 1);
@@ -149,14 +203,28 @@ fn suppressions_silence_and_report() {
     let source = "async fn f() {\n    // ctxlint: allow(blocking-in-async) reviewed\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
     let (code, out) = stdout(
         ctxlint()
-            .args(["-", "--stdin-filename", "a.rs", "--format", "json", "--no-config"])
+            .args([
+                "-",
+                "--stdin-filename",
+                "a.rs",
+                "--format",
+                "json",
+                "--no-config",
+            ])
             .write_stdin(source),
     );
     assert_eq!(code, 0, "{out}");
     let stale = "async fn f() {} // ctxlint: allow(blocking-in-async)\n";
     let (code, out) = stdout(
         ctxlint()
-            .args(["-", "--stdin-filename", "a.rs", "--format", "json", "--no-config"])
+            .args([
+                "-",
+                "--stdin-filename",
+                "a.rs",
+                "--format",
+                "json",
+                "--no-config",
+            ])
             .write_stdin(stale),
     );
     assert_eq!(code, 1);
@@ -174,7 +242,11 @@ fn bad_files_are_reported_and_the_rest_checked() {
         "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n",
     )
     .unwrap();
-    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json", "--no-config"]));
+    let (code, out) = stdout(
+        ctxlint()
+            .arg(&dir)
+            .args(["--format", "json", "--no-config"]),
+    );
     assert_eq!(code, 1, "{out}");
     let document: serde_json::Value = serde_json::from_str(&out).unwrap();
     let errors = document["errors"].as_array().unwrap();
@@ -194,7 +266,15 @@ fn bad_files_are_reported_and_the_rest_checked() {
 #[test]
 fn output_is_identical_across_thread_counts() {
     let run = |threads: &str| {
-        stdout(ctxlint().args(["fixtures", "--format", "json", "--no-config", "--threads", threads])).1
+        stdout(ctxlint().args([
+            "fixtures",
+            "--format",
+            "json",
+            "--no-config",
+            "--threads",
+            threads,
+        ]))
+        .1
     };
     let one = run("1");
     assert_eq!(one, run("4"));
@@ -206,11 +286,19 @@ fn rules_and_explain() {
     let (code, out) = stdout(ctxlint().arg("rules"));
     assert_eq!(code, 0);
     for rule in ctxlint::registry::RULES {
-        assert!(out.contains(rule.name), "{} missing from `ctxlint rules`", rule.name);
+        assert!(
+            out.contains(rule.name),
+            "{} missing from `ctxlint rules`",
+            rule.name
+        );
     }
     let (code, out) = stdout(ctxlint().args(["explain", "blocking-in-async"]));
     assert_eq!(code, 0);
     assert!(out.starts_with("# blocking-in-async"));
     assert_eq!(stdout(ctxlint().args(["explain", "nope"])).0, 2);
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules").is_dir());
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/rules")
+            .is_dir()
+    );
 }
