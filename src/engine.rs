@@ -148,7 +148,7 @@ pub fn check_bytes(
             "skipped: brackets nest {depth} deep, deeper than the {MAX_NESTING} ctxlint parses"
         ));
     }
-    let source = SourceText::new(text.to_string());
+    let source = SourceText::new(text.to_string()).with_path(path);
     match catch_unwind(AssertUnwindSafe(|| {
         check_source(path, language, &source, settings)
     })) {

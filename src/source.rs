@@ -5,6 +5,8 @@ use crate::diagnostic::Span;
 /// One file's text with a line index. Lines end at `\n`, `\r\n` or a lone `\r`.
 pub struct SourceText {
     pub text: String,
+    /// The path the file is reported under; empty when unknown.
+    pub path: String,
     line_starts: Vec<usize>,
 }
 
@@ -21,7 +23,16 @@ impl SourceText {
             }
             i += 1;
         }
-        SourceText { text, line_starts }
+        SourceText {
+            text,
+            path: String::new(),
+            line_starts,
+        }
+    }
+
+    pub fn with_path(mut self, path: &str) -> SourceText {
+        self.path = path.to_string();
+        self
     }
 
     pub fn line_count(&self) -> usize {

@@ -64,6 +64,7 @@ pub struct BlockingMethod {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
+    pub wrappers: Vec<String>,
     pub methods: Vec<String>,
     pub name_fragments: Vec<String>,
 }
@@ -73,6 +74,7 @@ pub struct Cancellation {
 pub struct Frameworks {
     pub request_types: Vec<String>,
     pub token_types: Vec<String>,
+    pub request_handoffs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

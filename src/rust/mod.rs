@@ -24,7 +24,8 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     let parsed = syn::parse_file(&source.text);
     let result = match parsed {
         Ok(file) => {
-            let model = model::Model::build(&file, &settings.knowledge.rust);
+            let test_file = is_test_path(&source.path);
+            let model = model::Model::build(&file, &settings.knowledge.rust, test_file);
             drop(file);
             let mut findings = Vec::new();
             for rule in enabled {
@@ -48,4 +49,15 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     // Spans are kept in a per-thread table that would otherwise grow with every file.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Files of tests and benchmarks: everything in them is test code.
+fn is_test_path(path: &str) -> bool {
+    let path = std::path::Path::new(path);
+    let in_test_dir = path.parent().is_some_and(|dir| {
+        dir.components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+    });
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    in_test_dir || stem == "tests" || stem.ends_with("_test") || stem.ends_with("_tests")
 }

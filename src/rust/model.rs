@@ -39,8 +39,11 @@ pub struct Scope {
     pub loops: Vec<usize>,
     /// Inside a deadline: the argument of `timeout(..)`, or a `select!` with a sleep branch.
     pub in_timeout: bool,
-    /// Inside a test function or a `#[cfg(test)]` module.
+    /// Inside a test function, a `#[cfg(test)]` module, or a file of tests.
     pub in_test: bool,
+    /// Whoever runs this code can visibly stop it: it is a `select!` branch future, the
+    /// argument of `run_until_cancelled`/`abortable`, or spawned with its handle kept.
+    pub cancellable: bool,
     /// Inside a closure or async block of the function rather than its own body.
     pub nested: bool,
     /// Inside the future or handler of a `select!` branch.
@@ -299,12 +302,15 @@ pub struct Model {
     pub item_ranges: Vec<(usize, usize)>,
     /// Local functions called inside a deadline somewhere in the file.
     pub timeout_wrapped_fns: BTreeSet<String>,
+    /// Local functions whose futures are visibly cancellable somewhere in the file.
+    pub cancellable_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
 }
 
 impl Model {
-    pub fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
+    /// `test_file`: the whole file is test code (it sits under `tests/` or `benches/`).
+    pub fn build(file: &syn::File, knowledge: &RustKnowledge, test_file: bool) -> Model {
         let uses = Uses::collect(file);
         let mut builder = Builder {
             knowledge,
@@ -318,9 +324,13 @@ impl Model {
                 awaits: Vec::new(),
                 item_ranges: Vec::new(),
                 timeout_wrapped_fns: BTreeSet::new(),
+                cancellable_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
             },
-            scope: Scope::default(),
+            scope: Scope {
+                in_test: test_file,
+                ..Scope::default()
+            },
             open_loops: Vec::new(),
             open_spawns: Vec::new(),
             bindings: vec![HashMap::new()],
@@ -590,6 +600,15 @@ impl Builder<'_> {
         }
     }
 
+    /// A call that makes the future given to it cancellable (`run_until_cancelled`, `abortable`).
+    fn is_cancel_wrapper(&self, name: &str) -> bool {
+        self.knowledge
+            .cancellation
+            .wrappers
+            .iter()
+            .any(|w| w == name)
+    }
+
     /// Marks that code at this point observes cancellation, for every open loop.
     fn observe_name(&mut self, name: &str) {
         if self.open_loops.is_empty() {
@@ -770,6 +789,12 @@ impl Builder<'_> {
                     };
                     self.visit_closure_in(closure, scope);
                 }
+                (None, Expr::Closure(closure)) if path.is_some() && closure.asyncness.is_none() => {
+                    // A closure handed to a function may run anywhere, later, on another
+                    // thread (`asyncify(|| ..)`): do not judge it as async code.
+                    let scope = self.body_scope(false);
+                    self.visit_closure_in(closure, scope);
+                }
                 _ if is_wrapper => {
                     let saved = self.scope.in_timeout;
                     self.scope.in_timeout = true;
@@ -852,6 +877,7 @@ impl Builder<'_> {
                 });
             }
             _ => {
+                scope.cancellable |= self.model.spawns[index].handle != HandleUse::Discarded;
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.visit_expr(future);
                 self.scope = saved;
@@ -895,16 +921,19 @@ impl Builder<'_> {
         arg_count: usize,
         receiver: Option<&Expr>,
     ) {
-        if self.scope.in_timeout {
-            match &callee {
-                Callee::Path(path) if !path.contains("::") => {
-                    self.model.timeout_wrapped_fns.insert(path.clone());
-                }
-                Callee::Method(name) if matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")) =>
-                {
-                    self.model.timeout_wrapped_fns.insert(name.clone());
-                }
-                _ => {}
+        let local_name = match &callee {
+            Callee::Path(path) if !path.contains("::") => Some(path.clone()),
+            Callee::Method(name) if matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")) => {
+                Some(name.clone())
+            }
+            _ => None,
+        };
+        if let Some(name) = local_name {
+            if self.scope.in_timeout {
+                self.model.timeout_wrapped_fns.insert(name.clone());
+            }
+            if self.scope.cancellable {
+                self.model.cancellable_fns.insert(name);
             }
         }
         let receiver_binding = receiver.and_then(|receiver| match peel(receiver) {
@@ -1064,9 +1093,11 @@ impl Builder<'_> {
             if let Some(future) = &branch.future {
                 self.scope.select_branch = reference(BranchPart::Future);
                 self.scope.in_timeout |= has_deadline_branch;
+                self.scope.cancellable |= parsed.branches.len() > 1;
                 self.mark_awaited(future);
                 self.visit_expr(future);
                 self.scope.in_timeout = saved.in_timeout;
+                self.scope.cancellable = saved.cancellable;
             }
             if let Some(guard) = &branch.guard {
                 self.scope.select_branch = reference(BranchPart::Guard);
@@ -1357,7 +1388,13 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         } else {
             self.visit_expr(&call.func);
         }
+        let saved = self.scope.cancellable;
+        if let Some(path) = &path {
+            self.scope.cancellable |=
+                self.is_cancel_wrapper(path.rsplit("::").next().unwrap_or(path));
+        }
         self.visit_args(path.as_deref(), &call.args);
+        self.scope.cancellable = saved;
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1427,7 +1464,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.visit_expr(arg);
                 }
             }
-            _ => self.visit_args(None, &call.args),
+            _ => {
+                let saved = self.scope.cancellable;
+                self.scope.cancellable |= self.is_cancel_wrapper(&name);
+                self.visit_args(None, &call.args);
+                self.scope.cancellable = saved;
+            }
         }
     }
 

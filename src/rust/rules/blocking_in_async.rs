@@ -41,7 +41,8 @@ pub const RULE: RustRule = RustRule {
 fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     for call in &model.calls {
-        if !call.scope.is_async || call.scope.offload.is_some() || call.awaited {
+        let scope = &call.scope;
+        if !scope.is_async || scope.offload.is_some() || call.awaited || scope.in_test {
             continue;
         }
         if let Some(finding) = judge(model, knowledge, call) {

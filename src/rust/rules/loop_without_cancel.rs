@@ -38,7 +38,7 @@
 use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
-use crate::rust::model::Model;
+use crate::rust::model::{HandleUse, Model};
 
 pub const RULE: RustRule = RustRule {
     name: "loop-without-cancel",
@@ -69,8 +69,18 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
             continue;
         };
         if let Some(function) = model.function(scope)
-            && (function.returns_never || (function.is_main && !scope.nested))
+            && (function.returns_never
+                || (function.is_main && !scope.nested)
+                || model.cancellable_fns.contains(&function.name))
         {
+            continue;
+        }
+        // A caller that can drop or abort the future cancels the loop with it.
+        let handle_kept = scope
+            .spawns
+            .last()
+            .is_some_and(|&spawn| model.spawns[spawn].handle != HandleUse::Discarded);
+        if scope.cancellable || (handle_kept && !in_blocking_task) {
             continue;
         }
         findings.push(

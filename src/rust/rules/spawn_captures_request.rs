@@ -27,11 +27,13 @@
 //!
 //! ## Known problems
 //! Request types are known by their paths in `rules/rust/frameworks.toml`; a request moved
-//! into a new variable other than by `clone()` is not followed.
+//! into a new variable other than by `clone()` is not followed. A task that completes a
+//! connection upgrade (`hyper::upgrade::on(&mut req)`) needs the request and is not flagged.
+//! Test code is not checked.
 
 use super::RustRule;
 use crate::diagnostic::Finding;
-use crate::rust::knowledge::RustKnowledge;
+use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{Model, RequestKind};
 
 pub const RULE: RustRule = RustRule {
@@ -40,12 +42,17 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for spawn in &model.spawns {
+    for (index, spawn) in model.spawns.iter().enumerate() {
         let Some((name, kind, ty)) = spawn.captured_request.first() else {
             continue;
         };
+        if spawn.scope.in_test
+            || (*kind == RequestKind::Object && hands_off(model, knowledge, index))
+        {
+            continue;
+        }
         let message = match kind {
             RequestKind::Object => format!(
                 "the spawned task captures `{name}`, a request-scoped `{}` that ends with the request",
@@ -63,4 +70,18 @@ fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// The task exists to finish a connection upgrade, which needs the request after the
+/// response: `hyper::upgrade::on(&mut req)`.
+fn hands_off(model: &Model, knowledge: &RustKnowledge, spawn: usize) -> bool {
+    let handoffs = &knowledge.frameworks.request_handoffs;
+    model
+        .calls
+        .iter()
+        .filter(|call| call.scope.spawns.contains(&spawn))
+        .any(|call| match call.path() {
+            Some(path) => any_matches(handoffs, path),
+            None => handoffs.iter().any(|h| h == call.name()),
+        })
 }
