@@ -90,6 +90,7 @@ pub struct Tasks {
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
     pub wrappers: Vec<String>,
+    pub wrapper_name_fragments: Vec<String>,
     pub wrapper_methods: Vec<String>,
     pub deadline_branches: Vec<String>,
     #[serde(default)]

@@ -55,8 +55,12 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
 fn is_test_path(path: &str) -> bool {
     let path = std::path::Path::new(path);
     let in_test_dir = path.parent().is_some_and(|dir| {
-        dir.components()
-            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+        dir.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "benches" | "test_helpers" | "test_utils" | "test_util")
+            )
+        })
     });
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     in_test_dir || stem == "tests" || stem.ends_with("_test") || stem.ends_with("_tests")

@@ -339,9 +339,14 @@ impl Model {
             bound_to: None,
             impl_context: None,
             next_binding: 0,
+            local_calls: Vec::new(),
         };
         builder.visit_file(file);
-        builder.model
+        let mut model = builder.model;
+        model.timeout_wrapped_fns =
+            reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
+        model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
+        model
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {
@@ -373,6 +378,8 @@ struct Builder<'k> {
     /// The `impl` block being visited: (self type, trait).
     impl_context: Option<(Option<String>, Option<String>)>,
     next_binding: usize,
+    /// (calling function, called local function name), for same-file summaries.
+    local_calls: Vec<(usize, String)>,
 }
 
 fn address<T>(value: &T) -> usize {
@@ -777,8 +784,15 @@ impl Builder<'_> {
         let offload = path
             .filter(|path| any_matches(&tasks.offloads, path))
             .map(str::to_string);
-        let is_wrapper =
-            path.is_some_and(|path| any_matches(&self.knowledge.timeouts.wrappers, path));
+        let timeouts = &self.knowledge.timeouts;
+        let is_wrapper = path.is_some_and(|path| {
+            any_matches(&timeouts.wrappers, path)
+                || (!path.contains("::")
+                    && timeouts
+                        .wrapper_name_fragments
+                        .iter()
+                        .any(|f| path.contains(f.as_str())))
+        });
         for arg in args {
             match (&offload, arg) {
                 (Some(offload), Expr::Closure(closure)) if closure.asyncness.is_none() => {
@@ -923,9 +937,7 @@ impl Builder<'_> {
     ) {
         let local_name = match &callee {
             Callee::Path(path) if !path.contains("::") => Some(path.clone()),
-            Callee::Method(name) if matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")) => {
-                Some(name.clone())
-            }
+            Callee::Method(name) if receiver.is_some_and(is_self) => Some(name.clone()),
             _ => None,
         };
         if let Some(name) = local_name {
@@ -933,7 +945,10 @@ impl Builder<'_> {
                 self.model.timeout_wrapped_fns.insert(name.clone());
             }
             if self.scope.cancellable {
-                self.model.cancellable_fns.insert(name);
+                self.model.cancellable_fns.insert(name.clone());
+            }
+            if let Some(caller) = self.scope.function {
+                self.local_calls.push((caller, name));
             }
         }
         let receiver_binding = receiver.and_then(|receiver| match peel(receiver) {
@@ -1115,6 +1130,36 @@ impl Builder<'_> {
             self.scope = saved;
         }
     }
+}
+
+/// `self`, or `self.clone()`.
+fn is_self(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Path(path) => path.path.is_ident("self"),
+        Expr::MethodCall(call) => call.method == "clone" && is_self(&call.receiver),
+        _ => false,
+    }
+}
+
+/// The local functions reachable from `roots` through same-file calls: a helper called only
+/// by a function that runs under a deadline runs under that deadline too.
+fn reachable(
+    model: &Model,
+    calls: &[(usize, String)],
+    roots: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut reached = roots.clone();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (caller, callee) in calls {
+            if reached.contains(&model.fns[*caller].name) && !reached.contains(callee) {
+                reached.insert(callee.clone());
+                changed = true;
+            }
+        }
+    }
+    reached
 }
 
 fn is_reference_future(expr: &Expr) -> bool {
