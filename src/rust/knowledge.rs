@@ -65,6 +65,7 @@ pub struct BlockingMethod {
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
     pub wrappers: Vec<String>,
+    pub types: Vec<String>,
     pub methods: Vec<String>,
     pub name_fragments: Vec<String>,
 }

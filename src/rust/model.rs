@@ -44,6 +44,8 @@ pub struct Scope {
     /// Whoever runs this code can visibly stop it: it is a `select!` branch future, the
     /// argument of `run_until_cancelled`/`abortable`, or spawned with its handle kept.
     pub cancellable: bool,
+    /// This is the future expression of a spawn whose handle is dropped.
+    pub detached: bool,
     /// Inside a closure or async block of the function rather than its own body.
     pub nested: bool,
     /// Inside the future or handler of a `select!` branch.
@@ -304,6 +306,8 @@ pub struct Model {
     pub timeout_wrapped_fns: BTreeSet<String>,
     /// Local functions whose futures are visibly cancellable somewhere in the file.
     pub cancellable_fns: BTreeSet<String>,
+    /// Local functions whose futures are spawned with the handle dropped (and what they call).
+    pub detached_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
 }
@@ -325,6 +329,7 @@ impl Model {
                 item_ranges: Vec::new(),
                 timeout_wrapped_fns: BTreeSet::new(),
                 cancellable_fns: BTreeSet::new(),
+                detached_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
             },
             scope: Scope {
@@ -346,6 +351,7 @@ impl Model {
         model.timeout_wrapped_fns =
             reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
         model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
+        model.detached_fns = reachable(&model, &builder.local_calls, &model.detached_fns);
         model
     }
 
@@ -708,6 +714,7 @@ impl Builder<'_> {
             loops: Vec::new(),
             body_of_spawn: None,
             nested: true,
+            detached: false,
             ..self.scope.clone()
         }
     }
@@ -891,7 +898,12 @@ impl Builder<'_> {
                 });
             }
             _ => {
-                scope.cancellable |= self.model.spawns[index].handle != HandleUse::Discarded;
+                // `spawn(worker(..))`, `spawn({ .. })`: the expression itself runs here.
+                scope.is_async = self.scope.is_async;
+                let spawn = &self.model.spawns[index];
+                scope.cancellable |= spawn.handle != HandleUse::Discarded;
+                scope.detached =
+                    spawn.handle == HandleUse::Discarded && spawn.kind == SpawnKind::Detached;
                 let saved = std::mem::replace(&mut self.scope, scope);
                 self.visit_expr(future);
                 self.scope = saved;
@@ -935,10 +947,12 @@ impl Builder<'_> {
         arg_count: usize,
         receiver: Option<&Expr>,
     ) {
+        // A local function called here, by name; methods on other receivers are matched by
+        // name too, which can only make the deadline and cancellation facts wider (quieter).
         let local_name = match &callee {
             Callee::Path(path) if !path.contains("::") => Some(path.clone()),
-            Callee::Method(name) if receiver.is_some_and(is_self) => Some(name.clone()),
-            _ => None,
+            Callee::Method(name) => Some(name.clone()),
+            Callee::Path(_) => None,
         };
         if let Some(name) = local_name {
             if self.scope.in_timeout {
@@ -947,7 +961,13 @@ impl Builder<'_> {
             if self.scope.cancellable {
                 self.model.cancellable_fns.insert(name.clone());
             }
-            if let Some(caller) = self.scope.function {
+            if self.scope.detached {
+                self.model.detached_fns.insert(name.clone());
+            }
+            let direct = matches!(callee, Callee::Path(_)) || receiver.is_some_and(is_self);
+            if let Some(caller) = self.scope.function
+                && direct
+            {
                 self.local_calls.push((caller, name));
             }
         }

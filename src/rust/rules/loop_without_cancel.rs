@@ -1,7 +1,9 @@
 //! ## What it does
-//! Flags a `loop` (or `while true`) in async code, or in a `spawn_blocking` closure, that
-//! awaits, never leaves (no `break`, `return` or `?`) and never observes cancellation
-//! (`token.cancelled()`, a shutdown channel, `is_cancelled()`, ...).
+//! Flags a `loop` (or `while true`) that never leaves (no `break`, `return` or `?`) and never
+//! observes cancellation (`token.cancelled()`, a shutdown channel, `is_cancelled()`, ...),
+//! when nothing visible can stop it: in a `spawn_blocking` closure; or awaiting in the body of
+//! a spawned task whose handle is dropped, in a function such a spawn runs, or in a function
+//! that is handed a cancellation token or shutdown receiver and ignores it.
 //!
 //! ## Why is this bad
 //! Such a loop runs until its future is dropped. Spawned, nothing drops it: on shutdown it
@@ -38,7 +40,7 @@
 use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
-use crate::rust::model::{HandleUse, Model};
+use crate::rust::model::{HandleUse, LoopInfo, Model, SpawnKind};
 
 pub const RULE: RustRule = RustRule {
     name: "loop-without-cancel",
@@ -53,36 +55,30 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         if !info.infinite || info.exits || info.observes_cancel || scope.in_test {
             continue;
         }
-        let in_blocking_task = scope
-            .offload
-            .as_deref()
-            .is_some_and(|offload| any_matches(&knowledge.tasks.blocking_tasks, offload));
-        let context = if scope.is_async && scope.offload.is_none() {
-            if !info.has_await {
-                // A loop that never awaits is `loop-never-yields`' concern.
-                continue;
-            }
-            "async loop"
-        } else if in_blocking_task {
-            "loop in a blocking task"
-        } else {
-            continue;
-        };
-        if let Some(function) = model.function(scope)
+        let function = model.function(scope);
+        if let Some(function) = function
             && (function.returns_never
                 || (function.is_main && !scope.nested)
                 || model.cancellable_fns.contains(&function.name))
         {
             continue;
         }
-        // A caller that can drop or abort the future cancels the loop with it.
-        let handle_kept = scope
-            .spawns
-            .last()
-            .is_some_and(|&spawn| model.spawns[spawn].handle != HandleUse::Discarded);
-        if scope.cancellable || (handle_kept && !in_blocking_task) {
+        let in_blocking_task = scope
+            .offload
+            .as_deref()
+            .is_some_and(|offload| any_matches(&knowledge.tasks.blocking_tasks, offload));
+        let context = if in_blocking_task {
+            // `abort()` does not stop a blocking task: only the loop itself can.
+            "loop in a blocking task"
+        } else if scope.is_async && scope.offload.is_none() && info.has_await {
+            if scope.cancellable || !unstoppable(model, knowledge, info) {
+                continue;
+            }
+            "async loop"
+        } else {
+            // A loop that never awaits is `loop-never-yields`' concern.
             continue;
-        }
+        };
         findings.push(
             Finding::new(
                 "loop-without-cancel",
@@ -97,4 +93,32 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Whether nothing visible can stop the loop's future: it is the body of a spawn whose
+/// handle is dropped, or the body of a function that such a spawn runs, or of a function
+/// that was handed a cancellation signal and ignores it. A future that some caller holds
+/// can be dropped, so other loops are left alone.
+fn unstoppable(model: &Model, knowledge: &RustKnowledge, info: &LoopInfo) -> bool {
+    let scope = &info.scope;
+    if let Some(&spawn) = scope.spawns.last() {
+        let spawn = &model.spawns[spawn];
+        return scope.body_of_spawn.is_some()
+            && spawn.handle == HandleUse::Discarded
+            && spawn.kind == SpawnKind::Detached;
+    }
+    if scope.nested {
+        return false;
+    }
+    let Some(function) = model.function(scope) else {
+        return false;
+    };
+    model.detached_fns.contains(&function.name)
+        || function.params.iter().any(|param| {
+            let cancellation = &knowledge.cancellation;
+            param
+                .ty
+                .as_deref()
+                .is_some_and(|ty| any_matches(&cancellation.types, ty))
+        })
 }
