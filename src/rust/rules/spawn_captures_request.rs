@@ -34,7 +34,7 @@
 use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
-use crate::rust::model::{Model, RequestKind};
+use crate::rust::model::{Call, Model, RequestKind};
 
 pub const RULE: RustRule = RustRule {
     name: "spawn-captures-request",
@@ -73,15 +73,23 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
 }
 
 /// The task exists to finish a connection upgrade, which needs the request after the
-/// response: `hyper::upgrade::on(&mut req)`.
+/// response: `hyper::upgrade::on(&mut req)`, in the task or in a local function it calls.
 fn hands_off(model: &Model, knowledge: &RustKnowledge, spawn: usize) -> bool {
     let handoffs = &knowledge.frameworks.request_handoffs;
-    model
+    let is_handoff = |call: &Call| match call.path() {
+        Some(path) => any_matches(handoffs, path),
+        None => handoffs.iter().any(|h| h == call.name()),
+    };
+    let in_task: Vec<&Call> = model
         .calls
         .iter()
         .filter(|call| call.scope.spawns.contains(&spawn))
-        .any(|call| match call.path() {
-            Some(path) => any_matches(handoffs, path),
-            None => handoffs.iter().any(|h| h == call.name()),
+        .collect();
+    in_task.iter().any(|call| is_handoff(call))
+        || model.calls.iter().any(|call| {
+            is_handoff(call)
+                && model.function(&call.scope).is_some_and(|function| {
+                    in_task.iter().any(|local| local.name() == function.name)
+                })
         })
 }
