@@ -310,7 +310,7 @@ fn check_stdin(
         return Ok((run, sources));
     }
     let display = name.display().to_string();
-    let report = engine::check_bytes(&display, language, &bytes, settings);
+    let report = engine::check_bytes_isolated(&display, language, &bytes, settings);
     if report.checked {
         run.files_checked = 1;
     } else {

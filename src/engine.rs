@@ -14,11 +14,9 @@ use crate::source::SourceText;
 use crate::suppress;
 use crate::walk::Language;
 
-/// Deeper bracket nesting than this is reported instead of parsed: parsers and visitors
-/// recurse, and no hand-written code comes near it.
-pub const MAX_NESTING: usize = 256;
-/// Each checking thread gets a stack this large so that legal nesting never overflows it.
-const STACK_SIZE: usize = 256 * 1024 * 1024;
+/// Each checking thread gets a stack this large (reserved, not committed) so that any
+/// nesting the guard lets through never overflows it.
+pub const STACK_SIZE: usize = 1024 * 1024 * 1024;
 
 /// What every file is checked with.
 pub struct Settings {
@@ -114,7 +112,26 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
     run
 }
 
+/// Checks one file's bytes on a thread with a large stack (for callers outside [`run`]).
+pub fn check_bytes_isolated(
+    path: &str,
+    language: Language,
+    bytes: &[u8],
+    settings: &Settings,
+) -> FileReport {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || check_bytes(path, language, bytes, settings));
+        match worker {
+            Ok(worker) => worker.join().unwrap_or_default(),
+            Err(_) => check_bytes(path, language, bytes, settings),
+        }
+    })
+}
+
 /// Checks one file's bytes. Never panics: a bug in a rule becomes an error for this file.
+/// Run it on a thread with [`STACK_SIZE`] of stack.
 pub fn check_bytes(
     path: &str,
     language: Language,
@@ -142,11 +159,8 @@ pub fn check_bytes(
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let depth = nesting_depth(text);
-    if depth > MAX_NESTING {
-        return skipped(format!(
-            "skipped: brackets nest {depth} deep, deeper than the {MAX_NESTING} ctxlint parses"
-        ));
+    if let Some(reason) = crate::guard::too_deep(text) {
+        return skipped(format!("skipped: {reason}"));
     }
     let source = SourceText::new(text.to_string()).with_path(path);
     match catch_unwind(AssertUnwindSafe(|| {
@@ -213,22 +227,4 @@ fn check_source(
             .collect(),
         checked: true,
     }
-}
-
-/// The deepest nesting of `(`, `[` and `{`, counted on raw text: brackets in strings and
-/// comments count too, which only makes the guard stricter.
-fn nesting_depth(text: &str) -> usize {
-    let mut depth: usize = 0;
-    let mut deepest = 0;
-    for byte in text.bytes() {
-        match byte {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod go;
+pub mod guard;
 pub mod knowledge;
 pub mod registry;
 pub mod report;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ctxlint::engine::{Settings, check_bytes};
+use ctxlint::engine::{Settings, check_bytes_isolated as check_bytes};
 use ctxlint::walk::Language;
 
 fn fixture_files() -> Vec<(PathBuf, Language)> {

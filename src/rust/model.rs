@@ -427,16 +427,102 @@ impl MetaText for syn::Meta {
 }
 
 /// Strips parentheses, references, `?` and `.await` around an expression.
-fn peel(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => peel(&inner.expr),
-        Expr::Reference(inner) => peel(&inner.expr),
-        Expr::Try(inner) => peel(&inner.expr),
-        Expr::Await(inner) => peel(&inner.base),
-        Expr::Group(inner) => peel(&inner.expr),
-        _ => expr,
+fn peel(mut expr: &Expr) -> &Expr {
+    // A loop, not recursion: hostile input nests these thousands deep.
+    for _ in 0..MAX_CHAIN {
+        expr = match expr {
+            Expr::Paren(inner) => &inner.expr,
+            Expr::Reference(inner) => &inner.expr,
+            Expr::Try(inner) => &inner.expr,
+            Expr::Await(inner) => &inner.base,
+            Expr::Group(inner) => &inner.expr,
+            _ => return expr,
+        };
+    }
+    expr
+}
+
+/// The span of the first token of an expression, found without printing the expression
+/// (`Spanned::span` prints the whole subtree, which is quadratic on long chains).
+fn first_token(mut expr: &Expr) -> proc_macro2::Span {
+    loop {
+        expr = match expr {
+            Expr::MethodCall(call) => &call.receiver,
+            Expr::Call(call) => &call.func,
+            Expr::Field(field) => &field.base,
+            Expr::Await(inner) => &inner.base,
+            Expr::Try(inner) => &inner.expr,
+            Expr::Index(index) => &index.expr,
+            Expr::Binary(binary) => &binary.left,
+            Expr::Cast(cast) => &cast.expr,
+            Expr::Path(path) => {
+                return match (&path.path.leading_colon, path.path.segments.first()) {
+                    (Some(colon), _) => colon.spans[0],
+                    (None, Some(segment)) => segment.ident.span(),
+                    (None, None) => path.span(),
+                };
+            }
+            Expr::Paren(paren) => return paren.paren_token.span.open(),
+            Expr::Reference(reference) => return reference.and_token.span,
+            Expr::Macro(mac) => return first_token_of_path(&mac.mac.path),
+            Expr::Lit(lit) => return lit.lit.span(),
+            other => return other.span(),
+        };
     }
 }
+
+fn first_token_of_path(path: &syn::Path) -> proc_macro2::Span {
+    match (&path.leading_colon, path.segments.first()) {
+        (Some(colon), _) => colon.spans[0],
+        (None, Some(segment)) => segment.ident.span(),
+        (None, None) => proc_macro2::Span::call_site(),
+    }
+}
+
+/// The span of the last token of a callee (the last path segment's name).
+fn last_token(expr: &Expr) -> proc_macro2::Span {
+    match expr {
+        Expr::Path(path) => match path.path.segments.last() {
+            Some(segment) => segment.ident.span(),
+            None => first_token(expr),
+        },
+        other => other.span(),
+    }
+}
+
+/// From `start` to the end of `end`.
+fn span_between(start: proc_macro2::Span, end: proc_macro2::Span) -> Span {
+    let start = span_of(start);
+    let end = span_of(end);
+    Span::new(start.line, start.column, end.end_line, end.end_column)
+}
+
+/// The lines an item spans: from its first attribute (or keyword) to its closing brace.
+fn item_lines(
+    attrs: &[syn::Attribute],
+    first: proc_macro2::Span,
+    last: proc_macro2::Span,
+) -> (usize, usize) {
+    let start = attrs
+        .first()
+        .map(|attr| attr.pound_token.span)
+        .unwrap_or(first);
+    (start.start().line, last.end().line)
+}
+
+/// Strips only parentheses and groups: the expression an `.await` or `?` applies to.
+fn peel_parens(mut expr: &Expr) -> &Expr {
+    while let Expr::Paren(syn::ExprParen { expr: inner, .. })
+    | Expr::Group(syn::ExprGroup { expr: inner, .. }) = expr
+    {
+        expr = inner;
+    }
+    expr
+}
+
+/// Method chains longer than this are not followed (no real builder chain comes near it,
+/// and following every link of every call would be quadratic).
+const MAX_CHAIN: usize = 64;
 
 impl Builder<'_> {
     fn resolve(&self, path: &syn::Path) -> String {
@@ -549,15 +635,26 @@ impl Builder<'_> {
     }
 
     fn chain_with_depth(&self, expr: &Expr, depth: usize) -> Chain {
-        match peel(expr) {
-            Expr::MethodCall(call) => {
-                let mut chain = self.chain_with_depth(&call.receiver, depth);
-                // `.unwrap()` and `.expect(..)` only unpack the value the chain made.
-                if call.method != "unwrap" && call.method != "expect" {
-                    chain.methods.push(call.method.to_string());
-                }
-                chain
+        let mut expr = peel(expr);
+        let mut methods = Vec::new();
+        while let Expr::MethodCall(call) = expr {
+            if methods.len() == MAX_CHAIN {
+                return Chain::default();
             }
+            // `.unwrap()` and `.expect(..)` only unpack the value the chain made.
+            if call.method != "unwrap" && call.method != "expect" {
+                methods.push(call.method.to_string());
+            }
+            expr = peel(&call.receiver);
+        }
+        methods.reverse();
+        let mut chain = self.chain_root(expr, depth);
+        chain.methods.extend(methods);
+        chain
+    }
+
+    fn chain_root(&self, expr: &Expr, depth: usize) -> Chain {
+        match expr {
             Expr::Call(call) => match peel(&call.func) {
                 Expr::Path(path) => Chain {
                     root: Root::Path(self.resolve(&path.path)),
@@ -719,13 +816,8 @@ impl Builder<'_> {
         }
     }
 
-    fn visit_fn(
-        &mut self,
-        attrs: &[syn::Attribute],
-        sig: &syn::Signature,
-        block: &syn::Block,
-        item_span: proc_macro2::Span,
-    ) {
+    fn visit_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) {
+        let lines = item_lines(attrs, sig.fn_token.span, block.brace_token.span.close());
         let attr_paths: Vec<String> = attrs.iter().map(|a| path_text(a.path())).collect();
         let name = sig.ident.to_string();
         let is_test = attrs.iter().any(is_test_attr);
@@ -749,12 +841,11 @@ impl Builder<'_> {
                 }
             }
         }
-        let span = span_of(item_span);
         let index = self.model.fns.len();
         self.model.fns.push(FnInfo {
             name: name.clone(),
             span: span_of(sig.ident.span()),
-            lines: (span.line, span.end_line),
+            lines,
             is_async: sig.asyncness.is_some(),
             is_main: name == "main" && self_type.is_none(),
             is_test,
@@ -780,9 +871,8 @@ impl Builder<'_> {
         self.bindings = saved_bindings;
     }
 
-    fn item_range(&mut self, span: proc_macro2::Span) {
-        let span = span_of(span);
-        self.model.item_ranges.push((span.line, span.end_line));
+    fn item_range(&mut self, lines: (usize, usize)) {
+        self.model.item_ranges.push(lines);
     }
 
     /// Visits the arguments of a call, in the scope each one needs.
@@ -1026,7 +1116,7 @@ impl Builder<'_> {
     }
 
     fn mark_awaited(&mut self, expr: &Expr) {
-        match peel(expr) {
+        match peel_parens(expr) {
             Expr::Call(call) => {
                 self.awaited.insert(address(call));
             }
@@ -1306,8 +1396,37 @@ fn parse_join(input: ParseStream) -> syn::Result<Vec<Expr>> {
 
 impl<'ast> Visit<'ast> for Builder<'_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        if !matches!(item, syn::Item::Use(_) | syn::Item::ExternCrate(_)) {
-            self.item_range(item.span());
+        let lines = match item {
+            syn::Item::Use(_) | syn::Item::ExternCrate(_) => None,
+            syn::Item::Fn(f) => Some(item_lines(
+                &f.attrs,
+                f.sig.fn_token.span,
+                f.block.brace_token.span.close(),
+            )),
+            syn::Item::Impl(i) => Some(item_lines(
+                &i.attrs,
+                i.impl_token.span,
+                i.brace_token.span.close(),
+            )),
+            syn::Item::Trait(t) => Some(item_lines(
+                &t.attrs,
+                t.trait_token.span,
+                t.brace_token.span.close(),
+            )),
+            syn::Item::Mod(m) => {
+                let end = match &m.content {
+                    Some((brace, _)) => brace.span.close(),
+                    None => m.ident.span(),
+                };
+                Some(item_lines(&m.attrs, m.mod_token.span, end))
+            }
+            other => {
+                let span = span_of(other.span());
+                Some((span.line, span.end_line))
+            }
+        };
+        if let Some(lines) = lines {
+            self.item_range(lines);
         }
         visit::visit_item(self, item);
     }
@@ -1321,7 +1440,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         let saved = self.impl_context.take();
-        self.visit_fn(&item.attrs, &item.sig, &item.block, item.span());
+        self.visit_fn(&item.attrs, &item.sig, &item.block);
         self.impl_context = saved;
     }
 
@@ -1337,15 +1456,23 @@ impl<'ast> Visit<'ast> for Builder<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.item_range(item.span());
-        self.visit_fn(&item.attrs, &item.sig, &item.block, item.span());
+        self.item_range(item_lines(
+            &item.attrs,
+            item.sig.fn_token.span,
+            item.block.brace_token.span.close(),
+        ));
+        self.visit_fn(&item.attrs, &item.sig, &item.block);
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
-        self.item_range(item.span());
         if let Some(block) = &item.default {
+            self.item_range(item_lines(
+                &item.attrs,
+                item.sig.fn_token.span,
+                block.brace_token.span.close(),
+            ));
             let saved = self.impl_context.take();
-            self.visit_fn(&item.attrs, &item.sig, block, item.span());
+            self.visit_fn(&item.attrs, &item.sig, block);
             self.impl_context = saved;
         }
     }
@@ -1419,7 +1546,10 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     root: Root::Path(path.clone()),
                     methods: Vec::new(),
                 },
-                (span_of(call.func.span()), span_of(call.span())),
+                (
+                    span_between(first_token(&call.func), last_token(&call.func)),
+                    span_between(first_token(&call.func), call.paren_token.span.close()),
+                ),
                 awaited,
                 call.args.len(),
                 None,
@@ -1431,7 +1561,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 self.model.spawns.push(Spawn {
                     callee,
                     kind,
-                    span: span_of(call.func.span()),
+                    span: span_between(first_token(&call.func), last_token(&call.func)),
                     handle,
                     captures: BTreeSet::new(),
                     captured_request: Vec::new(),
@@ -1472,19 +1602,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.observe_name(&name);
         let chain = self.chain_of(&call.receiver);
         let name_span = span_of(call.method.span());
-        let end = span_of(call.span());
+        // From the method name: the receiver can be a chain thousands of calls long.
+        let end = span_between(call.method.span(), call.paren_token.span.close());
         self.record_call(
             Callee::Method(name.clone()),
             chain,
-            (
-                Span::new(
-                    name_span.line,
-                    name_span.column,
-                    end.end_line,
-                    end.end_column,
-                ),
-                end,
-            ),
+            (end, end),
             awaited,
             call.args.len(),
             Some(&call.receiver),
