@@ -16,6 +16,8 @@
 #   AST_GREP_VERSION=0.51.1, SEMGREP_VERSION=1.182.0   what to install when missing
 #   SKIP_AST_GREP=1, SKIP_SEMGREP=1   leave that tool out
 #   RESULTS_DIR   where hyperfine's JSON goes (default: target/bench-results)
+#   REPORT_ONLY=1 time nothing that RESULTS_DIR already has a result for: prints the
+#                 report again from the last run's JSON (the corpus is still measured)
 #
 # Progress goes to stderr; the results, as Markdown, go to stdout:
 #   bash benches/run.sh > results.md
@@ -32,7 +34,7 @@ for arg in "$@"; do
     case "$arg" in
         --go) GO=1 ;;
         -h | --help)
-            sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -172,6 +174,10 @@ median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resu
 # bench NAME RUNS WARMUP COMMAND: times COMMAND with hyperfine; JSON to $results/NAME.json.
 bench() {
     local name="$1" runs="$2" warmup="$3" command="$4"
+    if [ "${REPORT_ONLY:-0}" = 1 ] && [ -f "$results/$name.json" ]; then
+        say "$name: REPORT_ONLY=1, using $results/$name.json"
+        return
+    fi
     say "timing $name ($warmup warmup, $runs runs)"
     hyperfine --style basic --warmup "$warmup" --runs "$runs" \
         --export-json "$results/$name.json" --command-name "$name" "$command" >&2
@@ -182,9 +188,13 @@ read -r files_half bytes_half _ < <(size rs "${dirs_half[@]}")
 read -r files_quarter bytes_quarter _ < <(size rs "${dirs_quarter[@]}")
 
 # One run under /usr/bin/time for the peak memory (and a first check that ctxlint runs).
-say "ctxlint once under /usr/bin/time -v"
-/usr/bin/time -v -o "$results/ctxlint-time.txt" "$ctxlint" --quiet --exit-zero "${dirs_all[@]}" \
-    > "$results/ctxlint-output.txt"
+if [ "${REPORT_ONLY:-0}" = 1 ] && [ -f "$results/ctxlint-time.txt" ]; then
+    say "peak RSS: REPORT_ONLY=1, using $results/ctxlint-time.txt"
+else
+    say "ctxlint once under /usr/bin/time -v"
+    /usr/bin/time -v -o "$results/ctxlint-time.txt" "$ctxlint" --quiet --exit-zero "${dirs_all[@]}" \
+        > "$results/ctxlint-output.txt"
+fi
 peak_kb="$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$results/ctxlint-time.txt")"
 
 all_q="$(quote "${dirs_all[@]}")"
@@ -222,10 +232,12 @@ fi
 
 # --- report -----------------------------------------------------------------------------
 
+# The commit checked out, and the last one that changed the linter itself.
 commit="$(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo unknown)"
+source_commit="$(git -C "$root" log -1 --format=%h -- src Cargo.toml Cargo.lock 2> /dev/null || echo unknown)"
 dirty=""
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null)" ]; then
-    dirty=" (with uncommitted changes)"
+if [ -n "$(git -C "$root" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2> /dev/null)" ]; then
+    dirty=", with uncommitted changes to the linter"
 fi
 tool_versions="$(hyperfine --version), $(rg --version | head -n 1)"
 if [ -n "$ast_grep" ]; then
@@ -234,7 +246,9 @@ else
     tool_versions="$tool_versions, ast-grep skipped"
 fi
 if [ -n "$semgrep" ]; then
-    tool_versions="$tool_versions, semgrep $("$semgrep" --version 2> /dev/null)"
+    # Not `semgrep --version`: it prints the version, then waits for the network.
+    tool_versions="$tool_versions, semgrep $("$(dirname "$semgrep")/python3" -c \
+        'import importlib.metadata as m; print(m.version("semgrep"))')"
 else
     tool_versions="$tool_versions, semgrep skipped"
 fi
@@ -258,7 +272,7 @@ t_ctx, t_rg = $t_ctx, $t_rg
 print("### Results of \`bash benches/run.sh\`")
 print()
 print("- date: $(date -u '+%Y-%m-%d %H:%M UTC')")
-print("- ctxlint commit: \`$commit\`$dirty")
+print("- ctxlint commit: \`$commit\` (last change to the linter's sources: \`$source_commit\`$dirty)")
 print("- machine: $(nproc) cores, ${cpu:-unknown CPU}, $(uname -sr)")
 print("- tools: $tool_versions")
 print("- corpus: ${#dirs_all[@]} packages, %d .rs files, %.1f MB, %.2f M lines" % (files, mb(size), lines / 1e6))
@@ -267,13 +281,13 @@ print()
 print("| command | median (s) | ctxlint / this |")
 print("| --- | ---: | ---: |")
 print("| \`ctxlint --quiet --exit-zero\` (all rules) | %.3f | 1.00 |" % t_ctx)
-print("| \`rg -c -t rust 'tokio::spawn'\` | %.3f | %.2f |" % (t_rg, t_ctx / t_rg))
+print("| \`rg -c -t rust 'tokio::spawn'\` | %.3f | %.3g |" % (t_rg, t_ctx / t_rg))
 if "$ast_grep":
     t = med("ast-grep")
-    print("| \`ast-grep run -p 'tokio::spawn(\$\$\$)' -l rust\` | %.3f | %.2f |" % (t, t_ctx / t))
+    print("| \`ast-grep run -p 'tokio::spawn(\$\$\$)' -l rust\` | %.3f | %.3g |" % (t, t_ctx / t))
 if "$semgrep":
     t = med("semgrep")
-    print("| \`semgrep scan --lang rust -e 'tokio::spawn(...)'\` | %.3f | %.2f |" % (t, t_ctx / t))
+    print("| \`semgrep scan --lang rust -e 'tokio::spawn(...)'\` | %.3f | %.3g |" % (t, t_ctx / t))
 print()
 print("ctxlint throughput: %.0f files/s, %.1f MB/s; peak RSS of one run: %.1f MB" %
       (files / t_ctx, mb(size) / t_ctx, int("${peak_kb:-0}") / 1024))
@@ -297,7 +311,7 @@ if $go_done:
     print("| command | median (s) | ctxlint / this |")
     print("| --- | ---: | ---: |")
     print("| \`ctxlint --quiet --exit-zero\` | %.3f | 1.00 |" % t_go)
-    print("| \`rg -c -t go 'go func'\` | %.3f | %.2f |" % (t_go_rg, t_go / t_go_rg))
+    print("| \`rg -c -t go 'go func'\` | %.3f | %.3g |" % (t_go_rg, t_go / t_go_rg))
     print()
     print("ctxlint on Go: %.0f files/s, %.1f MB/s" % (go_files / t_go, mb(go_size) / t_go))
 EOF
