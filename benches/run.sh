@@ -132,9 +132,13 @@ cargo build --release >&2
 ctxlint="$root/target/release/ctxlint"
 
 say "fetching the corpus (benches/corpus-dirs.sh)"
-mapfile -t dirs_all < <(bash benches/corpus-dirs.sh --fraction 1)
-mapfile -t dirs_half < <(bash benches/corpus-dirs.sh --fraction 1/2)
-mapfile -t dirs_quarter < <(bash benches/corpus-dirs.sh --fraction 1/4)
+# Through files, so that a failure of corpus-dirs.sh stops this script (set -e).
+for fraction in 1 1/2 1/4; do
+    bash benches/corpus-dirs.sh --fraction "$fraction" > "$results/corpus-dirs-${fraction/\//-of-}.txt"
+done
+mapfile -t dirs_all < "$results/corpus-dirs-1.txt"
+mapfile -t dirs_half < "$results/corpus-dirs-1-of-2.txt"
+mapfile -t dirs_quarter < "$results/corpus-dirs-1-of-4.txt"
 if [ "${#dirs_all[@]}" = 0 ]; then
     say "the corpus is empty: did cargo fetch fail?"
     exit 1
@@ -192,8 +196,11 @@ if [ "${REPORT_ONLY:-0}" = 1 ] && [ -f "$results/ctxlint-time.txt" ]; then
     say "peak RSS: REPORT_ONLY=1, using $results/ctxlint-time.txt"
 else
     say "ctxlint once under /usr/bin/time -v"
-    /usr/bin/time -v -o "$results/ctxlint-time.txt" "$ctxlint" --quiet --exit-zero "${dirs_all[@]}" \
-        > "$results/ctxlint-output.txt"
+    if ! /usr/bin/time -v -o "$results/ctxlint-time.txt" "$ctxlint" --quiet --exit-zero \
+        "${dirs_all[@]}" > "$results/ctxlint-output.txt"; then
+        say "ctxlint failed on the corpus: see $results/ctxlint-output.txt and ctxlint-time.txt"
+        exit 1
+    fi
 fi
 peak_kb="$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$results/ctxlint-time.txt")"
 
@@ -239,7 +246,7 @@ dirty=""
 if [ -n "$(git -C "$root" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2> /dev/null)" ]; then
     dirty=", with uncommitted changes to the linter"
 fi
-tool_versions="$(hyperfine --version), $(rg --version | head -n 1)"
+tool_versions="$(hyperfine --version), $(rg --version | sed -n 1p)"
 if [ -n "$ast_grep" ]; then
     tool_versions="$tool_versions, $("$ast_grep" --version)"
 else
@@ -252,7 +259,8 @@ if [ -n "$semgrep" ]; then
 else
     tool_versions="$tool_versions, semgrep skipped"
 fi
-cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2> /dev/null | head -n 1)"
+# No `| head` here: with pipefail, a writer cut off by head fails the script.
+cpu="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)"
 
 t_ctx="$(median "$results/ctxlint.json")"
 t_rg="$(median "$results/rg.json")"
