@@ -302,3 +302,54 @@ fn rules_and_explain() {
             .is_dir()
     );
 }
+
+#[test]
+fn github_output_snapshot() {
+    let (code, out) = stdout(ctxlint().args([FIXTURE, "--format", "github", "--no-config"]));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("github", out);
+}
+
+#[test]
+fn sarif_output_structure() {
+    let (code, out) = stdout(ctxlint().args([FIXTURE, "--format", "sarif", "--no-config"]));
+    assert_eq!(code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), ctxlint::registry::RULES.len());
+    for rule in rules {
+        for key in [
+            "id",
+            "shortDescription",
+            "fullDescription",
+            "help",
+            "defaultConfiguration",
+        ] {
+            assert!(rule.get(key).is_some(), "rule lacks {key}: {rule}");
+        }
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(region["startColumn"].as_u64().unwrap() >= 1);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            FIXTURE
+        );
+        assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn statistics_count_per_rule() {
+    let (_, out) =
+        stdout(ctxlint().args([FIXTURE, "--format", "json", "--statistics", "--no-config"]));
+    let document: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(document["summary"]["by_rule"]["missing-timeout"], 7);
+}

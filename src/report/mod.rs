@@ -1,7 +1,9 @@
 //! Renderers: one file per output format, all fed the same filtered, sorted findings.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,8 @@ use crate::engine::RunReport;
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 /// Everything a renderer may show.
@@ -39,5 +43,7 @@ pub fn render(format: Format, output: &Output) -> String {
     match format {
         Format::Human => human::render(output),
         Format::Json => json::render(output),
+        Format::Sarif => sarif::render(output),
+        Format::Github => github::render(output),
     }
 }
