@@ -159,6 +159,17 @@ pub fn check_bytes(
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Most files hold nothing any enabled rule looks for: settle them before any other work.
+    let wanted = match language {
+        Language::Rust => crate::rust::wants(text, settings),
+        Language::Go => true,
+    };
+    if !wanted && !suppress::may_contain_directives(text) {
+        return FileReport {
+            checked: true,
+            ..FileReport::default()
+        };
+    }
     if let Some(reason) = crate::guard::too_deep(text) {
         return skipped(format!("skipped: {reason}"));
     }

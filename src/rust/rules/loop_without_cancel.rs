@@ -44,7 +44,7 @@ use crate::rust::model::{HandleUse, LoopInfo, Model, SpawnKind};
 
 pub const RULE: RustRule = RustRule {
     name: "loop-without-cancel",
-    triggers: &["async", "spawn_blocking"],
+    triggers: &[".await", "spawn_blocking"],
     check,
 };
 

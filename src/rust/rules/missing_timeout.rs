@@ -35,7 +35,7 @@ use crate::rust::model::{Call, Callee, Model};
 
 pub const RULE: RustRule = RustRule {
     name: "missing-timeout",
-    triggers: &["connect", "reqwest", "accept", "_async"],
+    triggers: &[".await", "reqwest"],
     check,
 };
 

@@ -38,7 +38,7 @@ use crate::rust::model::{Call, Model, RequestKind};
 
 pub const RULE: RustRule = RustRule {
     name: "spawn-captures-request",
-    triggers: &["spawn"],
+    triggers: &["spawn", "spawn_local"],
     check,
 };
 
