@@ -116,7 +116,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            return if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
         }
     };
     let result = match cli.command {
@@ -181,7 +185,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let walked = walk::collect(&args.paths, &excludes, &config.root)?;
         let mut run = engine::run(&walked.files, &settings, args.threads);
         for (path, message) in walked.errors {
-            run.errors.push(crate::diagnostic::FileError { path, message });
+            run.errors
+                .push(crate::diagnostic::FileError { path, message });
         }
         run.errors
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
@@ -234,9 +239,14 @@ fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
         Some(path) => Some(path.clone()),
         None => {
             let start = if reads_stdin {
-                args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("."))
+                args.stdin_filename
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("."))
             } else {
-                args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."))
+                args.paths
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| PathBuf::from("."))
             };
             config::discover(&start).or_else(|| config::discover(Path::new(".")))
         }
@@ -320,7 +330,10 @@ fn read_sources(run: &RunReport) -> std::collections::BTreeMap<String, String> {
     for finding in &run.findings {
         if !sources.contains_key(&finding.path) {
             let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
-            let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text);
             sources.insert(finding.path.clone(), text);
         }
     }

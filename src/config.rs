@@ -109,9 +109,15 @@ mod tests {
     fn errors_name_file_line_and_key() {
         let path = Path::new("ctxlint.toml");
         let error = parse("exclude = []\n[rules]\nno-such-rule = \"off\"\n", path).unwrap_err();
-        assert_eq!(error, "ctxlint.toml:3: unknown rule `no-such-rule` in [rules]");
+        assert_eq!(
+            error,
+            "ctxlint.toml:3: unknown rule `no-such-rule` in [rules]"
+        );
         let error = parse("\nfail-levle = \"error\"\n", path).unwrap_err();
-        assert!(error.starts_with("ctxlint.toml:2: unknown field `fail-levle`"), "{error}");
+        assert!(
+            error.starts_with("ctxlint.toml:2: unknown field `fail-levle`"),
+            "{error}"
+        );
         let error = parse("[rules]\nblocking-in-async = \"loud\"\n", path).unwrap_err();
         assert!(error.starts_with("ctxlint.toml:2:"), "{error}");
     }

@@ -40,7 +40,9 @@ impl Settings {
     }
 
     pub fn enabled(&self, rule: &str) -> bool {
-        self.levels.get(rule).is_some_and(|level| *level != Level::Off)
+        self.levels
+            .get(rule)
+            .is_some_and(|level| *level != Level::Off)
     }
 }
 
@@ -105,8 +107,7 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
         run.findings.extend(report.findings);
         run.errors.extend(report.errors);
     }
-    run.findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     run.findings.dedup();
     run.errors
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
@@ -114,7 +115,12 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
 }
 
 /// Checks one file's bytes. Never panics: a bug in a rule becomes an error for this file.
-pub fn check_bytes(path: &str, language: Language, bytes: &[u8], settings: &Settings) -> FileReport {
+pub fn check_bytes(
+    path: &str,
+    language: Language,
+    bytes: &[u8],
+    settings: &Settings,
+) -> FileReport {
     let skipped = |message: String| FileReport {
         errors: vec![FileError {
             path: path.to_string(),
@@ -143,7 +149,9 @@ pub fn check_bytes(path: &str, language: Language, bytes: &[u8], settings: &Sett
         ));
     }
     let source = SourceText::new(text.to_string());
-    match catch_unwind(AssertUnwindSafe(|| check_source(path, language, &source, settings))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        check_source(path, language, &source, settings)
+    })) {
         Ok(report) => report,
         Err(panic) => {
             let what = panic
@@ -184,7 +192,11 @@ fn check_source(
     let ran = |rule: &str| settings.enabled(rule) && registry::implemented_for(rule, language);
     let mut findings = suppress::apply(&directives, output.findings, &ran);
     findings.retain_mut(|finding| {
-        let level = settings.levels.get(finding.rule).copied().unwrap_or(Level::Off);
+        let level = settings
+            .levels
+            .get(finding.rule)
+            .copied()
+            .unwrap_or(Level::Off);
         finding.severity = level;
         finding.path = path.to_string();
         level != Level::Off

@@ -17,11 +17,7 @@ impl Knowledge {
     pub fn load(additions: Option<&toml::Table>) -> Result<Knowledge, String> {
         let for_language = |language: &str| additions.and_then(|api| api.get(language));
         Ok(Knowledge {
-            rust: load_language(
-                "rust",
-                crate::rust::knowledge::TABLES,
-                for_language("rust"),
-            )?,
+            rust: load_language("rust", crate::rust::knowledge::TABLES, for_language("rust"))?,
             go: load_language("go", crate::go::knowledge::TABLES, for_language("go"))?,
         })
     }
@@ -40,8 +36,8 @@ pub fn load_language<T: DeserializeOwned>(
 ) -> Result<T, String> {
     let mut merged = toml::Table::new();
     for (stem, text) in tables {
-        let table: toml::Table = toml::from_str(text)
-            .map_err(|e| format!("rules/{language}/{stem}.toml: {e}"))?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| format!("rules/{language}/{stem}.toml: {e}"))?;
         merged.insert((*stem).to_string(), toml::Value::Table(table));
     }
     if let Some(additions) = additions {

@@ -127,7 +127,10 @@ fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
         }
         if let Some(list) = body.strip_prefix("nolint:") {
             let list = list.split_whitespace().next().unwrap_or("");
-            if list.split(',').any(|name| name == "ctxlint" || name == "all") {
+            if list
+                .split(',')
+                .any(|name| name == "ctxlint" || name == "all")
+            {
                 return Some((comment_start, Body::NoLint));
             }
         }

@@ -39,7 +39,8 @@ impl Excludes {
     pub fn new(patterns: &[String]) -> Result<Excludes, String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
-            let glob = Glob::new(pattern).map_err(|e| format!("invalid exclude `{pattern}`: {e}"))?;
+            let glob =
+                Glob::new(pattern).map_err(|e| format!("invalid exclude `{pattern}`: {e}"))?;
             builder.add(glob);
             // `dir` and `dir/**` both mean everything below `dir`.
             if !pattern.ends_with("/**") {
@@ -92,8 +93,7 @@ pub fn collect(paths: &[PathBuf], excludes: &Excludes, root: &Path) -> Result<Wa
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        let metadata =
-            std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
+        let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
         if metadata.is_file() {
             // A file named explicitly is checked whatever its ignore status, but excludes hold.
             if let Some(language) = Language::from_path(path)

@@ -1,11 +1,105 @@
-//! Go front end (tree-sitter): not yet implemented; Go files are checked for suppressions only.
+//! Go front end: tree-sitter parse, one model per file (`model.rs`), then the rules.
 
 pub mod knowledge;
+pub mod model;
 pub mod rules;
 
 use crate::engine::{FrontEndOutput, Settings};
 use crate::source::SourceText;
 
-pub fn check(_source: &SourceText, _settings: &Settings) -> Result<FrontEndOutput, String> {
-    Ok(FrontEndOutput::default())
+pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+    let knowledge = &settings.knowledge.go;
+    let model = model::build(source, knowledge)?;
+    let mut findings = Vec::new();
+    for rule in rules::RULES {
+        if settings.enabled(rule.name) {
+            findings.extend((rule.check)(&model, knowledge));
+        }
+    }
+    Ok(FrontEndOutput {
+        findings,
+        item_ranges: model.item_ranges,
+        problems: model.problems,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    /// The (line, rule) pairs a fixture's `//~ rule-a rule-b` markers ask for.
+    fn expected(source: &SourceText) -> BTreeSet<(usize, String)> {
+        let mut set = BTreeSet::new();
+        for line in 1..=source.line_count() {
+            if let Some((_, rules)) = source.line(line).split_once("//~") {
+                for rule in rules.split_whitespace() {
+                    set.insert((line, rule.to_string()));
+                }
+            }
+        }
+        set
+    }
+
+    #[test]
+    fn go_fixtures_match_markers() {
+        let settings = Settings::defaults();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go");
+        let mut failures = Vec::new();
+        let mut files = 0;
+        let mut dirs: Vec<_> = std::fs::read_dir(&root)
+            .expect("fixtures/go exists")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut paths: Vec<_> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "go"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                files += 1;
+                let text = std::fs::read_to_string(&path).expect("fixture is readable");
+                let source = SourceText::new(text);
+                let want = expected(&source);
+                let output = match check(&source, &settings) {
+                    Ok(output) => output,
+                    Err(message) => {
+                        failures.push(format!("{}: {message}", path.display()));
+                        continue;
+                    }
+                };
+                let got: BTreeSet<(usize, String)> = output
+                    .findings
+                    .iter()
+                    .map(|f| (f.span.line, f.rule.to_string()))
+                    .collect();
+                let name = path.strip_prefix(&root).unwrap_or(&path).display();
+                for (line, rule) in want.difference(&got) {
+                    failures.push(format!("{name}:{line}: missing {rule}"));
+                }
+                for (line, rule) in got.difference(&want) {
+                    let message = output
+                        .findings
+                        .iter()
+                        .find(|f| f.span.line == *line && f.rule == rule)
+                        .map(|f| f.message.clone())
+                        .unwrap_or_default();
+                    failures.push(format!("{name}:{line}: unexpected {rule}: {message}"));
+                }
+                for problem in &output.problems {
+                    failures.push(format!("{name}: {problem}"));
+                }
+            }
+        }
+        assert!(files > 0, "no Go fixtures found");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }

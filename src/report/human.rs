@@ -32,7 +32,10 @@ pub fn render(output: &Output) -> String {
                 .get(&finding.path)
                 .map(String::as_str)
                 .unwrap_or("");
-            if indexed.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+            if indexed
+                .as_ref()
+                .is_none_or(|(path, _)| *path != finding.path)
+            {
                 indexed = Some((&finding.path, SourceText::new(source.to_string())));
             }
             let (_, index) = indexed.as_ref().expect("set above");
