@@ -28,6 +28,54 @@ pub struct GoKnowledge {
     pub servers: Servers,
 }
 
+impl GoKnowledge {
+    /// Every import path the tables name: a file importing none of them gives the rules
+    /// nothing to look at (apart from goroutines).
+    pub fn packages(&self) -> Vec<String> {
+        let of_type = |ty: &str| {
+            ty.trim_start_matches('*')
+                .rsplit_once('.')
+                .map(|(path, _)| path.to_string())
+        };
+        let mut packages = vec![self.context_apis.package.clone()];
+        packages.extend(
+            self.context_apis
+                .cancel_constructors
+                .iter()
+                .map(|c| c.package.clone()),
+        );
+        packages.extend(
+            self.frameworks
+                .request_types
+                .iter()
+                .filter_map(|r| of_type(&r.ty)),
+        );
+        packages.extend(self.calls.functions.iter().map(|f| f.package.clone()));
+        packages.extend(
+            self.calls
+                .methods
+                .iter()
+                .flat_map(|m| m.receivers.iter())
+                .filter_map(|t| of_type(t)),
+        );
+        packages.extend(self.calls.values.iter().map(|v| v.package.clone()));
+        packages.extend(self.calls.typed_functions.iter().map(|f| f.package.clone()));
+        packages.extend(self.servers.structs.iter().filter_map(|s| of_type(&s.ty)));
+        packages.extend(self.servers.calls.iter().map(|c| c.package.clone()));
+        packages.extend(self.servers.values.iter().map(|v| v.package.clone()));
+        packages.extend(self.servers.servers.iter().filter_map(|s| of_type(&s.ty)));
+        packages.extend(
+            self.servers
+                .serve_functions
+                .iter()
+                .map(|s| s.package.clone()),
+        );
+        packages.sort();
+        packages.dedup();
+        packages
+    }
+}
+
 /// A set of functions of one package.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,6 +9,9 @@ use crate::source::SourceText;
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
     let knowledge = &settings.knowledge.go;
+    if !worth_parsing(&source.text, knowledge) {
+        return Ok(FrontEndOutput::default());
+    }
     let model = model::build(source, knowledge)?;
     let mut findings = Vec::new();
     for rule in rules::RULES {
@@ -21,6 +24,20 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
         item_ranges: model.item_ranges,
         problems: model.problems,
     })
+}
+
+/// The prefilter: every Go rule needs a file that imports one of the packages named in the
+/// API tables, or that starts a goroutine. Most files do neither and are never parsed.
+fn worth_parsing(text: &str, knowledge: &knowledge::GoKnowledge) -> bool {
+    let starts_goroutine = text.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("go ") || line.starts_with("go\t") || line.starts_with("go func")
+    });
+    starts_goroutine
+        || knowledge
+            .packages()
+            .iter()
+            .any(|package| text.contains(&format!("\"{package}\"")))
 }
 
 #[cfg(test)]
