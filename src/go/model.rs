@@ -1884,4 +1884,24 @@ impl GoModel<'_> {
             .map(|v| v.name.as_str())
             .collect()
     }
+
+    /// Whether `name` appears in the file other than where it is called or declared (not
+    /// followed by `(`): the function is used as a value.
+    pub fn used_as_value(&self, name: &str) -> bool {
+        let text = self.source.text.as_str();
+        let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let rest = &text[at + name.len()..];
+            let after = rest.chars().next();
+            if before.is_some_and(is_ident) || after.is_some_and(is_ident) {
+                return false;
+            }
+            let next = rest.trim_start_matches([' ', '\t']).chars().next();
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            !matches!(next, Some('(') | Some('[') | None)
+                && !text[line_start..at].contains("//")
+                && !text[..at].ends_with("func ")
+        })
+    }
 }

@@ -24,12 +24,14 @@
 //! ## Known problems
 //! Silent for types that implement `context.Context` themselves (methods `Done` and `Err`
 //! in the same file), for embedded contexts, and for objects that own a lifetime context next
-//! to its `context.CancelFunc` field. A type whose methods live in another file is judged
+//! to its `context.CancelFunc` (or a `func()` field named like `cancel`), and for the state
+//! of one operation in progress: a literal of the type assigned to a local (`hs := state{ctx:
+//! ctx}`) in a function that has the context. A type whose methods live in another file is judged
 //! from its fields only.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::GoModel;
+use crate::go::model::{GoModel, StructDecl};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let context_type = knowledge.context_apis.context_type();
@@ -42,7 +44,15 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         {
             continue;
         }
-        if decl.fields.iter().any(|f| f.ty == cancel_type) {
+        let owns_cancel = decl.fields.iter().any(|f| {
+            f.ty == cancel_type
+                || f.ty == format!("{cancel_type}Cause")
+                || (f.ty.starts_with("func(")
+                    && f.names
+                        .iter()
+                        .any(|n| n.to_ascii_lowercase().contains("cancel")))
+        });
+        if owns_cancel || operation_state(model, knowledge, decl) {
             continue;
         }
         for field in &decl.fields {
@@ -68,4 +78,29 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The state of one operation in progress (`hs := handshakeState{ctx: ctx, ..}` in a function
+/// that has the context): the value lives no longer than the call that made it.
+fn operation_state(model: &GoModel, knowledge: &GoKnowledge, decl: &StructDecl) -> bool {
+    let Some(name) = &decl.name else {
+        return false;
+    };
+    let context_type = knowledge.context_apis.context_type();
+    let ctx_fields: Vec<&String> = decl
+        .fields
+        .iter()
+        .filter(|f| f.ty == context_type)
+        .flat_map(|f| &f.names)
+        .collect();
+    model.composites.iter().any(|c| {
+        c.ty == *name
+            && c.keys.iter().any(|k| ctx_fields.contains(&k))
+            && c.func.is_some_and(|f| !model.context_names(f).is_empty())
+            && model.assigns.iter().any(|a| {
+                a.define
+                    && a.func == c.func
+                    && a.rhs.iter().any(|&(s, e)| s == c.start && e == c.end)
+            })
+    })
 }

@@ -18,8 +18,8 @@
 //!
 //! ## Known problems
 //! `*testing.T`, `*testing.B`, `*testing.F` and `testing.TB` may come first, and two leading
-//! contexts are fine. Func literals are not checked: their shape is usually dictated by a
-//! callback type.
+//! contexts are fine. Func literals, and functions used as values in the same file
+//! (`Func: builderRunTest`), are not checked: their shape is dictated by a callback type.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -40,6 +40,11 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             .iter()
             .all(|p| p.ty == context_type || test_types.contains(&p.ty));
         if allowed_before {
+            continue;
+        }
+        // A function used as a value (`a.Func = builderRunTest`) has the shape of a
+        // callback type it cannot change.
+        if func.name.as_deref().is_some_and(|n| model.used_as_value(n)) {
             continue;
         }
         let param = &func.params[position];

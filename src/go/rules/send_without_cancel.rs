@@ -28,7 +28,8 @@
 //! ```
 //!
 //! ## Known problems
-//! Silent when the channel is made in the same function with a capacity sized to the work
+//! Silent for semaphores and self-drained queues (the same function also receives from the
+//! channel), and when the channel is made in the same function with a capacity sized to the work
 //! (`make(chan T, len(items))`, or the bound of the loop around the send). Buffered channels
 //! of other sizes, and channels whose receiver is known to drain them, are still flagged
 //! only when a context is in scope to select on.
@@ -50,7 +51,9 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         let Some(ctx) = names.first() else {
             continue;
         };
-        if sized_to_work(model, func, &send.channel, loop_index) {
+        if sized_to_work(model, func, &send.channel, loop_index)
+            || semaphore(model, func, &send.channel)
+        {
             continue;
         }
         findings.push(
@@ -69,6 +72,16 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// A channel the same function also receives from is a semaphore or a queue it drains
+/// itself (`sem <- token{}` ... `go func() { ..; <-sem }()`).
+fn semaphore(model: &GoModel, func: usize, channel: &str) -> bool {
+    let top = model.top_func(func);
+    model
+        .recvs
+        .iter()
+        .any(|r| r.channel == channel && r.func.is_some_and(|f| model.top_func(f) == top))
 }
 
 /// `ch := make(chan T, len(x))`, or a capacity that is the bound of the loop around the send,

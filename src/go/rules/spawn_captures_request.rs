@@ -29,7 +29,8 @@
 //! `ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)`.
 //!
 //! ## Known problems
-//! A goroutine joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel
+//! A goroutine that receives from the request context's `Done()` (a watcher that closes a
+//! backend or cancels derived work when the request ends) is not flagged. A goroutine joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel
 //! it signals) is not flagged. Passing the whole `*http.Request` to a function is not
 //! flagged, since the function may use only its data. A copy detached by a helper function
 //! (`detach(c)`) is trusted.
@@ -55,7 +56,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 CtxKind::Derived { from_request, .. } => *from_request,
                 CtxKind::Param => false,
             };
-            if !scoped {
+            if !scoped || watches(model, go, var) {
                 continue;
             }
             let Some(use_at) = first_use(model, go, var) else {
@@ -133,6 +134,18 @@ fn first_use(model: &GoModel, go: &GoStmt, var: &CtxVar) -> Option<usize> {
         .filter(|i| counts(i.start))
         .map(|i| i.start);
     uses.next()
+}
+
+/// A goroutine that waits on the request's `Done()` channel exists to react to the
+/// request ending (close a backend connection, cancel derived work): it uses the context
+/// for what it is for.
+fn watches(model: &GoModel, go: &GoStmt, var: &CtxVar) -> bool {
+    model.recvs.iter().any(|r| {
+        go.start <= r.start
+            && r.start < go.end
+            && r.channel.starts_with(var.name.as_str())
+            && r.channel.ends_with("Done()")
+    })
 }
 
 /// `cp.Request = cp.Request.Clone(context.WithoutCancel(..))` (or any replacement request
