@@ -30,7 +30,9 @@
 //! ## Known problems
 //! Silent for receivers whose type cannot be seen in the file (a `db` from another package,
 //! bolt's `db.Begin`, pgx's `Exec(ctx, ..)`), and for `http.NewRequest` whose request gets a
-//! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`).
+//! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`), or that is
+//! handed to a call together with a context (`ctxhttp.Do(ctx, client, req)`), whose callee is
+//! trusted to attach it.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -126,9 +128,15 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
         return false;
     };
     let top = model.top_func(func);
+    let contexts = model.context_names(func);
     model.calls.iter().any(|c| {
-        c.start > call.end
-            && c.func.is_some_and(|f| model.top_func(f) == top)
-            && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == var.text && name == "WithContext")
+        if c.start <= call.end || !c.func.is_some_and(|f| model.top_func(f) == top) {
+            return false;
+        }
+        let with_context = matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == var.text && name == "WithContext");
+        // `Do(ctx, client, req)`: handed on together with a context, which the callee attaches.
+        let arg_is = |name: &str| c.args.iter().any(|a| model.text(a.start, a.end) == name);
+        let handed_on = arg_is(&var.text) && contexts.iter().any(|ctx| arg_is(ctx));
+        with_context || handed_on
     })
 }

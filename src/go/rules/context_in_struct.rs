@@ -23,7 +23,8 @@
 //!
 //! ## Known problems
 //! Silent for types that implement `context.Context` themselves (methods `Done` and `Err`
-//! in the same file), for embedded contexts, and for objects that own a lifetime context next
+//! in the same file, or an embedded `context.Context`), for carriers of a per-request context
+//! that expose it through a `Context()` method (like `http.Request`), and for objects that own a lifetime context next
 //! to its `context.CancelFunc` (or a `func()` field named like `cancel`), and for the state
 //! of one operation in progress: a literal of the type assigned to a local (`hs := state{ctx:
 //! ctx}`) in a function that has the context. A type whose methods live in another file is judged
@@ -39,8 +40,15 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     for decl in &model.structs {
         if let Some(name) = &decl.name
-            && model.has_method(name, "Done")
-            && model.has_method(name, "Err")
+            && ((model.has_method(name, "Done") && model.has_method(name, "Err"))
+                || model.has_method(name, "Context"))
+        {
+            continue;
+        }
+        if decl
+            .fields
+            .iter()
+            .any(|f| f.embedded && f.ty == context_type)
         {
             continue;
         }
