@@ -130,7 +130,7 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
     let top = model.top_func(func);
     let contexts = model.context_names(func);
     model.calls.iter().any(|c| {
-        if c.start <= call.end || !c.func.is_some_and(|f| model.top_func(f) == top) {
+        if c.start <= call.end || c.func.is_none_or(|f| model.top_func(f) != top) {
             return false;
         }
         let with_context = matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == var.text && name == "WithContext");
