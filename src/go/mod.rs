@@ -61,6 +61,28 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_are_reported_and_the_rest_is_checked() {
+        let text = "package p\n\nimport \"context\"\n\nfunc broken() {\n\tx := := 1\n}\n\nfunc ok(parent context.Context) {\n\tctx, _ := context.WithCancel(parent)\n\t_ = ctx\n}\n";
+        let output = check(&SourceText::new(text.to_string()), &Settings::defaults())
+            .expect("a partly broken file is still checked");
+        assert_eq!(output.problems.len(), 1, "{:?}", output.problems);
+        assert!(output.problems[0].starts_with("syntax error at line "));
+        assert!(output.findings.iter().any(|f| f.rule == "lost-cancel"));
+    }
+
+    #[test]
+    fn item_ranges_cover_declarations() {
+        let text = "package p\n\ntype T struct {\n\tn int\n}\n\nfunc (t T) M() {\n}\n";
+        let output =
+            check(&SourceText::new(text.to_string()), &Settings::defaults()).expect("valid Go");
+        // No import of a listed package and no goroutine: the prefilter skips the file.
+        assert!(output.item_ranges.is_empty());
+        let text = format!("{text}\nfunc f() {{\n\tgo g()\n}}\n");
+        let output = check(&SourceText::new(text), &Settings::defaults()).expect("valid Go");
+        assert_eq!(output.item_ranges, vec![(3, 5), (7, 8), (10, 12)]);
+    }
+
+    #[test]
     fn go_fixtures_match_markers() {
         let settings = Settings::defaults();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go");
