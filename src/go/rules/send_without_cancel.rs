@@ -28,7 +28,8 @@
 //! ```
 //!
 //! ## Known problems
-//! Silent for semaphores and self-drained queues (the same function also receives from the
+//! Silent for a send followed by `return`/`break` on a channel made with a buffer in the
+//! same function (it happens once and the buffer takes it), for semaphores and self-drained queues (the same function also receives from the
 //! channel), and when the channel is made in the same function with a capacity sized to the work
 //! (`make(chan T, len(items))`, or the bound of the loop around the send). Buffered channels
 //! of other sizes, and channels whose receiver is known to drain them, are still flagged
@@ -36,7 +37,7 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::GoModel;
+use crate::go::model::{GoModel, Send};
 
 pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -53,6 +54,7 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         };
         if sized_to_work(model, func, &send.channel, loop_index)
             || semaphore(model, func, &send.channel)
+            || one_shot(model, func, send)
         {
             continue;
         }
@@ -72,6 +74,25 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// `errc <- err; return` on a channel made with a buffer in this function (or one it is
+/// written in): the loop sends once and leaves, and the buffer takes the value.
+fn one_shot(model: &GoModel, func: usize, send: &Send) -> bool {
+    let after = model.source.text[send.end..].trim_start();
+    if !(after.starts_with("return") || after.starts_with("break")) {
+        return false;
+    }
+    let mut f = Some(func);
+    while let Some(i) = f {
+        for (owner, name, cap) in &model.chan_makes {
+            if *owner == Some(i) && *name == send.channel {
+                return cap.as_deref().is_some_and(|c| c != "0");
+            }
+        }
+        f = model.funcs[i].parent;
+    }
+    false
 }
 
 /// A channel the same function also receives from is a semaphore or a queue it drains
