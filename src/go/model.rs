@@ -1635,6 +1635,31 @@ impl<'s> Builder<'s, '_> {
             if_conditions: frame.if_conditions.clone(),
         };
         self.model.calls.push(call);
+        // `g.Go(func() error { .. })` (errgroup, `sync.WaitGroup.Go`, worker pools) starts a
+        // goroutine as surely as a `go` statement.
+        let spawned = match self.model.calls.last().map(|c| &c.callee) {
+            Some(Callee::Method { name, .. }) if name == "Go" => node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .is_some_and(|a| a.kind() == "func_literal"),
+            _ => false,
+        };
+        if spawned {
+            let start = node.start_byte();
+            let first_line_end = self.text[start..node.end_byte()]
+                .find('\n')
+                .map_or(node.end_byte(), |i| start + i);
+            let in_done_case = self.frames.last().is_some_and(|f| f.done_case_depth > 0);
+            self.model.gos.push(GoStmt {
+                func: self.current_func(),
+                start,
+                end: node.end_byte(),
+                span: self.model.source.span_of_bytes(start, first_line_end),
+                target: GoTarget::Literal(self.model.funcs.len()),
+                args: Vec::new(),
+                in_done_case,
+            });
+        }
         self.walk_children(node);
     }
 
