@@ -27,7 +27,7 @@
 //! path that is never taken is not detected. A named result returned by a bare `return`
 //! counts as used.
 
-use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{Callee, GoModel};
 
@@ -64,11 +64,14 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 format!("the cancel function of `{short}.{name}` is discarded, so the context is never released"),
             )
             .help(format!(
-                "keep it and release the context when done:\n{}\n{indent}defer cancel()",
+                "keep it and release the context when done:\n{}\ndefer cancel()",
                 model.text(assign.start, assign.end).replacen(", _", ", cancel", 1)
             ));
             if !model.mentions("cancel", top_start, top_end) {
-                let end = model.span(assign.end, assign.end);
+                // After the whole line, so that a trailing comment stays with the assignment.
+                let end_line = model.source.position(assign.end).0;
+                let column = model.source.line(end_line).chars().count() + 1;
+                let end = Span::new(end_line, column, end_line, column);
                 finding = finding.fix(Fix {
                     applicability: Applicability::Unsafe,
                     edits: vec![
