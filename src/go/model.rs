@@ -310,6 +310,8 @@ pub struct GoModel<'s> {
     pub values: HashMap<String, ValueKind>,
     /// `make(chan T, cap)` assigned to a name: (function, name, capacity text).
     pub chan_makes: Vec<(Option<usize>, String, Option<String>)>,
+    /// `return` statements: (function, start, end).
+    pub returns: Vec<(Option<usize>, usize, usize)>,
     pub item_ranges: Vec<(usize, usize)>,
     pub problems: Vec<String>,
 }
@@ -403,6 +405,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             idents: Vec::new(),
             values: HashMap::new(),
             chan_makes: Vec::new(),
+            returns: Vec::new(),
             item_ranges: Vec::new(),
             problems: Vec::new(),
         },
@@ -1374,6 +1377,9 @@ impl<'s> Builder<'s, '_> {
             }
             "select_statement" => self.select_statement(node),
             "return_statement" => {
+                self.model
+                    .returns
+                    .push((self.current_func(), node.start_byte(), node.end_byte()));
                 self.mark_loops_exit();
                 self.walk_children(node);
             }

@@ -32,7 +32,8 @@
 //! bolt's `db.Begin`, pgx's `Exec(ctx, ..)`), and for `http.NewRequest` whose request gets a
 //! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`), or that is
 //! handed to a call together with a context (`ctxhttp.Do(ctx, client, req)`), whose callee is
-//! trusted to attach it.
+//! trusted to attach it, or that is built and returned by a function with no context (a
+//! request builder: the caller attaches one).
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -88,7 +89,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             }
             _ => continue,
         };
-        if gets_context_later(model, index) {
+        if gets_context_later(model, index) || built_for_caller(model, index) {
             continue;
         }
         let in_scope = call
@@ -109,6 +110,40 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// A request built and returned by a function with no context of its own: the caller
+/// attaches one (`req.WithContext(ctx)`) or sends it with its own.
+fn built_for_caller(model: &GoModel, call_index: usize) -> bool {
+    let call = &model.calls[call_index];
+    let Some(func) = call.func else {
+        return false;
+    };
+    if !matches!(&call.callee, Callee::Pkg { name, .. } if name == "NewRequest")
+        || !model.context_names(func).is_empty()
+    {
+        return false;
+    }
+    let in_return = |at: usize| {
+        model
+            .returns
+            .iter()
+            .any(|&(f, s, e)| f == Some(func) && s <= at && at < e)
+    };
+    if in_return(call.start) {
+        return true;
+    }
+    let Some(var) = model
+        .assigns
+        .iter()
+        .find(|a| a.rhs_call == Some(call_index))
+        .and_then(|a| a.lhs.first())
+    else {
+        return false;
+    };
+    model.idents.iter().any(|i| {
+        i.name == var.text && i.start > call.end && i.func == Some(func) && in_return(i.start)
+    })
 }
 
 /// `req, err := http.NewRequest(..)` followed by `req.WithContext(ctx)` in the same function.
