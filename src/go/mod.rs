@@ -83,6 +83,25 @@ mod tests {
     }
 
     #[test]
+    fn project_tables_extend_the_request_types() {
+        let additions: toml::Table = toml::from_str(
+            "[go.frameworks]\nrequest_types = [{ type = \"*example.com/web.Ctx\", kind = \"context\" }]\n",
+        )
+        .expect("valid TOML");
+        let mut settings = Settings::defaults();
+        settings.knowledge =
+            crate::knowledge::Knowledge::load(Some(&additions)).expect("valid additions");
+        let text =
+            "package p\n\nimport \"example.com/web\"\n\nfunc h(c *web.Ctx) {\n\tgo use(c)\n}\n";
+        let source = SourceText::new(text.to_string());
+        let output = check(&source, &settings).expect("valid Go");
+        let rules: Vec<&str> = output.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec!["spawn-captures-request"]);
+        let output = check(&source, &Settings::defaults()).expect("valid Go");
+        assert!(output.findings.is_empty());
+    }
+
+    #[test]
     fn go_fixtures_match_markers() {
         let settings = Settings::defaults();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go");
