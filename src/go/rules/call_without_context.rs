@@ -32,7 +32,8 @@
 //! bolt's `db.Begin`, pgx's `Exec(ctx, ..)`), and for `http.NewRequest` whose request gets a
 //! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`), or that is
 //! handed to a call together with a context (`ctxhttp.Do(ctx, client, req)`), whose callee is
-//! trusted to attach it, or that is built and returned by a function with no context (a
+//! trusted to attach it, or that a handler test serves to a handler instead of sending (the
+//! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
 //! request builder: the caller attaches one).
 
 use crate::diagnostic::Finding;
@@ -89,7 +90,10 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             }
             _ => continue,
         };
-        if gets_context_later(model, index) || built_for_caller(model, index) {
+        if gets_context_later(model, index)
+            || built_for_caller(model, index)
+            || served_not_sent(model, index)
+        {
             continue;
         }
         let in_scope = call
@@ -110,6 +114,38 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// In handler tests (the file imports `net/http/httptest`), a request made with
+/// `http.NewRequest` that no `Do(..)` call in the function sends is served to a handler
+/// (`router.ServeHTTP(w, req)`, `c.Request = req`), never sent over the network.
+fn served_not_sent(model: &GoModel, call_index: usize) -> bool {
+    let call = &model.calls[call_index];
+    if !matches!(&call.callee, Callee::Pkg { name, .. } if name == "NewRequest")
+        || !model.imports.values().any(|p| p == "net/http/httptest")
+    {
+        return false;
+    }
+    let Some(func) = call.func else {
+        return true;
+    };
+    let top = model.top_func(func);
+    let Some(var) = model
+        .assigns
+        .iter()
+        .find(|a| a.rhs_call == Some(call_index))
+        .and_then(|a| a.lhs.first())
+    else {
+        return false;
+    };
+    // `Do(req)` or `Do(req.WithContext(ctx))`.
+    !model.calls.iter().any(|c| {
+        c.func.is_some_and(|f| model.top_func(f) == top)
+            && c.callee.method_name() == Some("Do")
+            && c.args
+                .iter()
+                .any(|a| model.text(a.start, a.end).starts_with(var.text.as_str()))
+    })
 }
 
 /// A request built and returned by a function with no context of its own: the caller
