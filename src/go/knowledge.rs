@@ -237,6 +237,9 @@ pub struct TimeoutStruct {
 pub struct TimeoutCall {
     pub package: String,
     pub names: Vec<String>,
+    /// An argument containing one of these names a local peer, which cannot hang a connect.
+    #[serde(default)]
+    pub local_hints: Vec<String>,
     pub message: String,
     pub help: String,
 }

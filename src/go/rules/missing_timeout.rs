@@ -24,7 +24,9 @@
 //! ```
 //!
 //! ## Known problems
-//! A client with a custom `Transport` is trusted, since its timeouts live in the transport.
+//! Dials to a local peer (`ln.Addr()`, loopback addresses, unix sockets: `local_hints` in the
+//! table) are not flagged, since such a connect cannot hang. A client with a custom
+//! `Transport` is trusted, since its timeouts live in the transport.
 //! Requests bounded by a context deadline through `http.DefaultClient` are not flagged when
 //! the function has a context. Fields set by a helper function are not seen.
 
@@ -59,6 +61,13 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             .iter()
             .find(|c| &c.package == path && c.names.contains(name))
         {
+            let local = call.args.iter().any(|a| {
+                let text = model.text(a.start, a.end);
+                rule.local_hints.iter().any(|h| text.contains(h.as_str()))
+            });
+            if local {
+                continue;
+            }
             findings.push(
                 Finding::new("missing-timeout", call.span, rule.message.clone())
                     .help(rule.help.clone()),
