@@ -108,7 +108,10 @@ fn operation_state(model: &GoModel, knowledge: &GoKnowledge, decl: &StructDecl) 
             && model.assigns.iter().any(|a| {
                 a.define
                     && a.func == c.func
-                    && a.rhs.iter().any(|&(s, e)| s == c.start && e == c.end)
+                    && a.rhs.iter().any(|&(s, e)| {
+                        // `x := T{..}` or `x := &T{..}`
+                        e == c.end && (s == c.start || model.text(s, c.start) == "&")
+                    })
             })
     })
 }
