@@ -25,7 +25,9 @@
 //! A cancel function is "used" when its name appears anywhere after the assignment in the
 //! same declared function (returned, stored, deferred, called in a closure); a use on a
 //! path that is never taken is not detected. A named result returned by a bare `return`
-//! counts as used.
+//! counts as used, and so does a variable declared outside the function. The check is not
+//! path-sensitive: a cancel called on one branch only is accepted (`go vet`'s `lostcancel`
+//! covers paths).
 
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::go::knowledge::GoKnowledge;
@@ -91,6 +93,14 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         }
         if cancel.text.contains('.') || cancel.text.contains('[') {
             continue; // stored in a field or element
+        }
+        // Assigned to a variable declared outside the function (a package-level hook):
+        // its uses are elsewhere.
+        let declared_here = assign.define
+            || std::iter::successors(Some(func), |&f| model.funcs[f].parent)
+                .any(|f| model.funcs[f].locals.iter().any(|(n, _)| *n == cancel.text));
+        if !declared_here {
+            continue;
         }
         let used = if assign.define {
             model.mentions(&cancel.text, assign.end, top_end)
