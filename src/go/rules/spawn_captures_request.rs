@@ -1,5 +1,6 @@
 //! ## What it does
-//! Flags a goroutine, started by a request handler and not waited for, that uses a
+//! Flags a goroutine (`go f(..)`, `go func() {..}()`, `g.Go(func() error {..})`), started by
+//! a request handler and not waited for, that uses a
 //! request-scoped value: a `*gin.Context` (directly, or through `c.Copy()`, whose `Request`
 //! still carries the request's context), an echo or fiber context, an `*http.Request`'s
 //! `r.Context()`, or a context derived from one of them.
@@ -30,8 +31,9 @@
 //!
 //! ## Known problems
 //! A goroutine that receives from the request context's `Done()` (a watcher that closes a
-//! backend or cancels derived work when the request ends) is not flagged. A goroutine joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel
-//! it signals) is not flagged. Passing the whole `*http.Request` to a function is not
+//! backend or cancels derived work when the request ends) is not flagged. A goroutine
+//! joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel it
+//! signals) is not flagged. Passing the whole `*http.Request` to a function is not
 //! flagged, since the function may use only its data. A copy detached by a helper function
 //! (`detach(c)`) is trusted.
 
