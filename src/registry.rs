@@ -31,14 +31,59 @@ pub static RULES: &[RuleInfo] = &[
         "a blocking call inside async code stalls every task on the worker thread"
     ),
     rule!(
+        "broken-cancel-chain",
+        Warning,
+        "a new root context where the caller's context should be derived from"
+    ),
+    rule!(
+        "call-without-context",
+        Warning,
+        "a call that cannot be cancelled although a context-taking variant exists"
+    ),
+    rule!(
+        "context-in-struct",
+        Warning,
+        "a struct field stores a context.Context"
+    ),
+    rule!(
+        "context-key-type",
+        Warning,
+        "a context value key of a built-in type can collide across packages"
+    ),
+    rule!(
+        "context-not-first",
+        Warning,
+        "a context.Context parameter that is not the first parameter"
+    ),
+    rule!(
+        "detached-spawn",
+        Warning,
+        "a background task that loops forever and that nothing can stop or wait for"
+    ),
+    rule!(
         "loop-without-cancel",
         Warning,
         "a long-running async loop that never observes cancellation or shutdown"
     ),
     rule!(
+        "lost-cancel",
+        Warning,
+        "the cancel function of a derived context is discarded or never called"
+    ),
+    rule!(
         "missing-timeout",
         Warning,
         "a network wait with no deadline can hang forever"
+    ),
+    rule!(
+        "send-without-cancel",
+        Warning,
+        "a channel send in a loop that blocks forever once the receiver is gone"
+    ),
+    rule!(
+        "serve-without-shutdown",
+        Warning,
+        "a server started with no graceful shutdown"
     ),
     rule!(
         "spawn-captures-request",

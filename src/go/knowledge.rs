@@ -4,8 +4,270 @@ use serde::Deserialize;
 
 use crate::knowledge::EmbeddedTable;
 
-pub const TABLES: &[EmbeddedTable] = &[];
+pub const TABLES: &[EmbeddedTable] = &[
+    ("calls", include_str!("../../rules/go/calls.toml")),
+    (
+        "cancellation",
+        include_str!("../../rules/go/cancellation.toml"),
+    ),
+    (
+        "context_apis",
+        include_str!("../../rules/go/context_apis.toml"),
+    ),
+    ("frameworks", include_str!("../../rules/go/frameworks.toml")),
+    ("servers", include_str!("../../rules/go/servers.toml")),
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GoKnowledge {}
+pub struct GoKnowledge {
+    pub calls: Calls,
+    pub cancellation: Cancellation,
+    pub context_apis: ContextApis,
+    pub frameworks: Frameworks,
+    pub servers: Servers,
+}
+
+impl GoKnowledge {
+    /// Every import path the tables name: a file importing none of them gives the rules
+    /// nothing to look at (apart from goroutines).
+    pub fn packages(&self) -> Vec<String> {
+        let of_type = |ty: &str| {
+            ty.trim_start_matches('*')
+                .rsplit_once('.')
+                .map(|(path, _)| path.to_string())
+        };
+        let mut packages = vec![self.context_apis.package.clone()];
+        packages.extend(
+            self.context_apis
+                .cancel_constructors
+                .iter()
+                .map(|c| c.package.clone()),
+        );
+        packages.extend(
+            self.frameworks
+                .request_types
+                .iter()
+                .filter_map(|r| of_type(&r.ty)),
+        );
+        packages.extend(self.calls.functions.iter().map(|f| f.package.clone()));
+        packages.extend(
+            self.calls
+                .methods
+                .iter()
+                .flat_map(|m| m.receivers.iter())
+                .filter_map(|t| of_type(t)),
+        );
+        packages.extend(self.calls.values.iter().map(|v| v.package.clone()));
+        packages.extend(self.calls.typed_functions.iter().map(|f| f.package.clone()));
+        packages.extend(self.servers.structs.iter().filter_map(|s| of_type(&s.ty)));
+        packages.extend(self.servers.calls.iter().map(|c| c.package.clone()));
+        packages.extend(self.servers.values.iter().map(|v| v.package.clone()));
+        packages.extend(self.servers.servers.iter().filter_map(|s| of_type(&s.ty)));
+        packages.extend(
+            self.servers
+                .serve_functions
+                .iter()
+                .map(|s| s.package.clone()),
+        );
+        packages.sort();
+        packages.dedup();
+        packages
+    }
+}
+
+/// A set of functions of one package.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageFunctions {
+    pub package: String,
+    pub names: Vec<String>,
+}
+
+impl PackageFunctions {
+    pub fn contains(&self, package: &str, name: &str) -> bool {
+        self.package == package && self.names.iter().any(|n| n == name)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextApis {
+    pub package: String,
+    pub roots: Vec<String>,
+    pub detach: Vec<String>,
+    pub derive: Vec<String>,
+    pub with_value: String,
+    pub context_methods: Vec<String>,
+    pub cancel_constructors: Vec<PackageFunctions>,
+}
+
+impl ContextApis {
+    /// The canonical name of the `Context` type (`context.Context`).
+    pub fn context_type(&self) -> String {
+        format!("{}.Context", self.package)
+    }
+
+    pub fn cancel_func_type(&self) -> String {
+        format!("{}.CancelFunc", self.package)
+    }
+
+    pub fn is_cancel_constructor(&self, package: &str, name: &str) -> bool {
+        self.cancel_constructors
+            .iter()
+            .any(|set| set.contains(package, name))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestType {
+    /// Canonical type: `*` for a pointer, the import path, a dot, the type name.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// "request", "gin" or "context".
+    pub kind: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frameworks {
+    pub request_types: Vec<RequestType>,
+    pub test_types: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextlessFunctions {
+    pub package: String,
+    pub names: Vec<String>,
+    pub replacement: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextlessMethods {
+    pub receivers: Vec<String>,
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub replacement: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypedValue {
+    pub package: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypedFunction {
+    pub package: String,
+    pub name: String,
+    pub result: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypedMethod {
+    pub receivers: Vec<String>,
+    pub name: String,
+    pub result: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calls {
+    pub functions: Vec<ContextlessFunctions>,
+    pub methods: Vec<ContextlessMethods>,
+    pub values: Vec<TypedValue>,
+    pub typed_functions: Vec<TypedFunction>,
+    pub typed_methods: Vec<TypedMethod>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    pub stop_channel_words: Vec<String>,
+    pub timer_receives: Vec<String>,
+    pub timer_fields: Vec<String>,
+    pub exiting_calls: Vec<PackageFunctions>,
+    pub exiting_builtins: Vec<String>,
+    pub exiting_methods: Vec<String>,
+    pub join_methods: Vec<String>,
+    pub shutdown_methods: Vec<String>,
+}
+
+impl Cancellation {
+    /// Whether a channel expression's text names a stop signal (`done`, `stopCh`, `ctx.Done()`).
+    pub fn is_stop_channel(&self, text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        self.stop_channel_words
+            .iter()
+            .any(|word| lower.contains(word.as_str()))
+    }
+
+    pub fn is_timer(&self, text: &str) -> bool {
+        self.timer_receives
+            .iter()
+            .any(|t| text.starts_with(t.as_str()))
+            || self
+                .timer_fields
+                .iter()
+                .any(|f| text.ends_with(&format!(".{f}")))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutStruct {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub fields: Vec<String>,
+    pub excused_by: Vec<String>,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutCall {
+    pub package: String,
+    pub names: Vec<String>,
+    /// An argument containing one of these names a local peer, which cannot hang a connect.
+    #[serde(default)]
+    pub local_hints: Vec<String>,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutValue {
+    pub package: String,
+    pub name: String,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerType {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub serve: Vec<String>,
+    pub shutdown: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Servers {
+    pub structs: Vec<TimeoutStruct>,
+    pub calls: Vec<TimeoutCall>,
+    pub values: Vec<TimeoutValue>,
+    pub servers: Vec<ServerType>,
+    pub serve_functions: Vec<PackageFunctions>,
+}

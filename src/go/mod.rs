@@ -1,11 +1,163 @@
-//! Go front end (tree-sitter): not yet implemented; Go files are checked for suppressions only.
+//! Go front end: tree-sitter parse, one model per file (`model.rs`), then the rules.
 
 pub mod knowledge;
+pub mod model;
 pub mod rules;
 
 use crate::engine::{FrontEndOutput, Settings};
 use crate::source::SourceText;
 
-pub fn check(_source: &SourceText, _settings: &Settings) -> Result<FrontEndOutput, String> {
-    Ok(FrontEndOutput::default())
+pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+    let knowledge = &settings.knowledge.go;
+    if !worth_parsing(&source.text, knowledge) {
+        return Ok(FrontEndOutput::default());
+    }
+    let model = model::build(source, knowledge)?;
+    let mut findings = Vec::new();
+    for rule in rules::RULES {
+        if settings.enabled(rule.name) {
+            findings.extend((rule.check)(&model, knowledge));
+        }
+    }
+    Ok(FrontEndOutput {
+        findings,
+        item_ranges: model.item_ranges,
+        problems: model.problems,
+    })
+}
+
+/// The prefilter: every Go rule needs a file that imports one of the packages named in the
+/// API tables, or that starts a goroutine. Most files do neither and are never parsed.
+fn worth_parsing(text: &str, knowledge: &knowledge::GoKnowledge) -> bool {
+    let starts_goroutine = text.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("go ") || line.starts_with("go\t") || line.starts_with("go func")
+    });
+    starts_goroutine
+        || knowledge
+            .packages()
+            .iter()
+            .any(|package| text.contains(&format!("\"{package}\"")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    /// The (line, rule) pairs a fixture's `//~ rule-a rule-b` markers ask for.
+    fn expected(source: &SourceText) -> BTreeSet<(usize, String)> {
+        let mut set = BTreeSet::new();
+        for line in 1..=source.line_count() {
+            if let Some((_, rules)) = source.line(line).split_once("//~") {
+                for rule in rules.split_whitespace() {
+                    set.insert((line, rule.to_string()));
+                }
+            }
+        }
+        set
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_and_the_rest_is_checked() {
+        let text = "package p\n\nimport \"context\"\n\nfunc broken() {\n\tx := := 1\n}\n\nfunc ok(parent context.Context) {\n\tctx, _ := context.WithCancel(parent)\n\t_ = ctx\n}\n";
+        let output = check(&SourceText::new(text.to_string()), &Settings::defaults())
+            .expect("a partly broken file is still checked");
+        assert_eq!(output.problems.len(), 1, "{:?}", output.problems);
+        assert!(output.problems[0].starts_with("syntax error at line "));
+        assert!(output.findings.iter().any(|f| f.rule == "lost-cancel"));
+    }
+
+    #[test]
+    fn item_ranges_cover_declarations() {
+        let text = "package p\n\ntype T struct {\n\tn int\n}\n\nfunc (t T) M() {\n}\n";
+        let output =
+            check(&SourceText::new(text.to_string()), &Settings::defaults()).expect("valid Go");
+        // No import of a listed package and no goroutine: the prefilter skips the file.
+        assert!(output.item_ranges.is_empty());
+        let text = format!("{text}\nfunc f() {{\n\tgo g()\n}}\n");
+        let output = check(&SourceText::new(text), &Settings::defaults()).expect("valid Go");
+        assert_eq!(output.item_ranges, vec![(3, 5), (7, 8), (10, 12)]);
+    }
+
+    #[test]
+    fn project_tables_extend_the_request_types() {
+        let additions: toml::Table = toml::from_str(
+            "[go.frameworks]\nrequest_types = [{ type = \"*example.com/web.Ctx\", kind = \"context\" }]\n",
+        )
+        .expect("valid TOML");
+        let mut settings = Settings::defaults();
+        settings.knowledge =
+            crate::knowledge::Knowledge::load(Some(&additions)).expect("valid additions");
+        let text =
+            "package p\n\nimport \"example.com/web\"\n\nfunc h(c *web.Ctx) {\n\tgo use(c)\n}\n";
+        let source = SourceText::new(text.to_string());
+        let output = check(&source, &settings).expect("valid Go");
+        let rules: Vec<&str> = output.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec!["spawn-captures-request"]);
+        let output = check(&source, &Settings::defaults()).expect("valid Go");
+        assert!(output.findings.is_empty());
+    }
+
+    #[test]
+    fn go_fixtures_match_markers() {
+        let settings = Settings::defaults();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go");
+        let mut failures = Vec::new();
+        let mut files = 0;
+        let mut dirs: Vec<_> = std::fs::read_dir(&root)
+            .expect("fixtures/go exists")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut paths: Vec<_> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "go"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                files += 1;
+                let text = std::fs::read_to_string(&path).expect("fixture is readable");
+                let source = SourceText::new(text);
+                let want = expected(&source);
+                let output = match check(&source, &settings) {
+                    Ok(output) => output,
+                    Err(message) => {
+                        failures.push(format!("{}: {message}", path.display()));
+                        continue;
+                    }
+                };
+                let got: BTreeSet<(usize, String)> = output
+                    .findings
+                    .iter()
+                    .map(|f| (f.span.line, f.rule.to_string()))
+                    .collect();
+                let name = path.strip_prefix(&root).unwrap_or(&path).display();
+                for (line, rule) in want.difference(&got) {
+                    failures.push(format!("{name}:{line}: missing {rule}"));
+                }
+                for (line, rule) in got.difference(&want) {
+                    let message = output
+                        .findings
+                        .iter()
+                        .find(|f| f.span.line == *line && f.rule == rule)
+                        .map(|f| f.message.clone())
+                        .unwrap_or_default();
+                    failures.push(format!("{name}:{line}: unexpected {rule}: {message}"));
+                }
+                for problem in &output.problems {
+                    failures.push(format!("{name}: {problem}"));
+                }
+            }
+        }
+        assert!(files > 0, "no Go fixtures found");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }

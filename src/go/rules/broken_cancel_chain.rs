@@ -1,0 +1,141 @@
+//! ## What it does
+//! Flags `context.Background()` and `context.TODO()` inside a function that already has a
+//! context in scope: a `context.Context` parameter, an `*http.Request`, a `*gin.Context` (or
+//! another request type from `rules/go/frameworks.toml`), including those of the function a
+//! closure is written in.
+//!
+//! ## Why is this bad
+//! The new root is never cancelled: when the caller gives up or the client disconnects, the
+//! work below keeps running with no deadline, and the request's values (trace IDs,
+//! credentials) are lost.
+//!
+//! ## Example
+//! ```go
+//! func save(ctx context.Context, data []byte) error {
+//!     ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//!     defer cancel()
+//!     return store(ctx, data)
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+//! ```
+//! To let work outlive the caller on purpose, keep the values and bound it:
+//! `context.WithTimeout(context.WithoutCancel(ctx), d)`.
+//!
+//! ## Known problems
+//! Silent in `main`, `init`, test files, constructors (`New...`, `Dial...`) that make the
+//! lifetime context of a long-lived object, closures stored to run later, goroutines (which
+//! outlive the caller by design; spawn-captures-request covers their other mistake), `if ctx == nil`
+//! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
+//! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
+//! which must not derive from the cancelled parent. Scope is per function, not per block.
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{Call, Callee, CtxKind, GoModel};
+
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
+    let apis = &knowledge.context_apis;
+    let mut findings = Vec::new();
+    if model.is_test_code() {
+        return findings;
+    }
+    for call in &model.calls {
+        let Callee::Pkg { path, name } = &call.callee else {
+            continue;
+        };
+        if *path != apis.package || !apis.roots.contains(name) {
+            continue;
+        }
+        let Some(func) = call.func else {
+            continue;
+        };
+        if call.in_comparison || call.in_done_case {
+            continue;
+        }
+        let top = &model.funcs[model.top_func(func)];
+        let top_name = top.name.as_deref().unwrap_or("");
+        if top.receiver.is_none() && matches!(top_name, "main" | "init") {
+            continue;
+        }
+        if ["New", "new", "Dial", "dial"]
+            .iter()
+            .any(|p| top_name.starts_with(p))
+        {
+            continue;
+        }
+        let scope: Vec<_> = model
+            .contexts_in_scope(func, call.start, false)
+            .into_iter()
+            .filter(|v| matches!(v.kind, CtxKind::Param | CtxKind::Request(_)))
+            .collect();
+        let Some(parent) = scope.first() else {
+            continue;
+        };
+        let nil_fallback = call.if_conditions.iter().any(|&(s, e)| {
+            let cond = model.text(s, e);
+            cond.contains("== nil") && scope.iter().any(|v| cond.contains(v.name.as_str()))
+        });
+        if nil_fallback || for_shutdown(model, knowledge, call) {
+            continue;
+        }
+        let parent_expr = match &parent.kind {
+            CtxKind::Request(kind) if kind == "request" => format!("{}.Context()", parent.name),
+            CtxKind::Request(kind) if kind == "gin" => format!("{}.Request.Context()", parent.name),
+            _ => parent.name.clone(),
+        };
+        findings.push(
+            Finding::new(
+                "broken-cancel-chain",
+                call.span,
+                format!(
+                    "`context.{name}()` starts a new cancellation chain although `{}` is in scope",
+                    parent.name
+                ),
+            )
+            .help(format!(
+                "derive from the caller's context: use `{parent_expr}` instead; to outlive it on purpose, `context.WithTimeout(context.WithoutCancel({parent_expr}), d)`"
+            )),
+        );
+    }
+    findings
+}
+
+/// Whether the root context is made for a shutdown call: it is an argument of one, or
+/// assigned (possibly wrapped in `WithTimeout`) to a name later passed to one.
+fn for_shutdown(model: &GoModel, knowledge: &GoKnowledge, root: &Call) -> bool {
+    let shutdown = &knowledge.cancellation.shutdown_methods;
+    let is_shutdown = |c: &Call| {
+        c.callee
+            .method_name()
+            .is_some_and(|m| shutdown.iter().any(|s| s == m))
+    };
+    if model
+        .calls
+        .iter()
+        .any(|c| is_shutdown(c) && c.start < root.start && root.end <= c.end)
+    {
+        return true;
+    }
+    let Some(func) = root.func else {
+        return false;
+    };
+    let top = model.top_func(func);
+    let top_end = model.funcs[top].end;
+    model.assigns.iter().any(|a| {
+        a.rhs.iter().any(|&(s, e)| s <= root.start && root.end <= e)
+            && a.lhs.first().is_some_and(|var| {
+                model.calls.iter().any(|c| {
+                    is_shutdown(c)
+                        && c.start > a.end
+                        && c.start < top_end
+                        && c.args
+                            .iter()
+                            .any(|arg| model.text(arg.start, arg.end) == var.text)
+                })
+            })
+    })
+}

@@ -1,0 +1,213 @@
+//! ## What it does
+//! Flags calls that cannot be cancelled although a context-taking variant exists:
+//! `http.Get`/`Head`/`Post`/`PostForm`, `http.NewRequest`, the same methods on an
+//! `http.Client` (including `http.DefaultClient`), and `database/sql`'s `Query`, `QueryRow`,
+//! `Exec`, `Prepare`, `Begin` and `Ping` on a receiver visibly of type `*sql.DB`, `*sql.Tx`,
+//! `*sql.Conn` or `*sql.Stmt` (declared so, a struct field declared so, or the result of
+//! `sql.Open`).
+//!
+//! ## Why is this bad
+//! The call keeps going after the caller has given up: a cancelled request still waits for
+//! the remote server or the database, holding a connection and a goroutine. When a context
+//! is in scope and goes unused, its deadline is silently ignored.
+//!
+//! ## Example
+//! ```go
+//! func fetch(ctx context.Context, url string) (*http.Response, error) {
+//!     return http.Get(url)
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+//! if err != nil {
+//!     return nil, err
+//! }
+//! return client.Do(req)
+//! ```
+//!
+//! ## Known problems
+//! Silent for receivers whose type cannot be seen in the file (a `db` from another package,
+//! bolt's `db.Begin`, pgx's `Exec(ctx, ..)`), and for `http.NewRequest` whose request gets a
+//! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`), or that is
+//! handed to a call together with a context (`ctxhttp.Do(ctx, client, req)`), whose callee is
+//! trusted to attach it, or that a handler test serves to a handler instead of sending (the
+//! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
+//! request builder: the caller attaches one).
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{Callee, GoModel};
+
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, call) in model.calls.iter().enumerate() {
+        let (what, replacement) = match &call.callee {
+            Callee::Pkg { path, name } => {
+                let Some(set) = knowledge
+                    .calls
+                    .functions
+                    .iter()
+                    .find(|f| &f.package == path && f.names.contains(name))
+                else {
+                    continue;
+                };
+                let short = path.rsplit('/').next().unwrap_or(path);
+                (format!("{short}.{name}"), set.replacement.clone())
+            }
+            Callee::Method {
+                recv,
+                recv_pkg,
+                name,
+                ..
+            } => {
+                let ty = match recv_pkg {
+                    Some((path, value)) => knowledge
+                        .calls
+                        .values
+                        .iter()
+                        .find(|v| &v.package == path && &v.name == value)
+                        .map(|v| v.ty.clone()),
+                    None => model.type_of(call.func, recv),
+                };
+                let Some(ty) = ty else {
+                    continue;
+                };
+                let Some(set) = knowledge
+                    .calls
+                    .methods
+                    .iter()
+                    .find(|m| m.names.contains(name) && m.receivers.contains(&ty))
+                else {
+                    continue;
+                };
+                let replacement = set
+                    .replacement
+                    .clone()
+                    .unwrap_or_else(|| format!("{recv}.{name}Context(ctx, ..)"));
+                (format!("{recv}.{name}"), replacement)
+            }
+            _ => continue,
+        };
+        if gets_context_later(model, index)
+            || built_for_caller(model, index)
+            || served_not_sent(model, index)
+        {
+            continue;
+        }
+        let in_scope = call
+            .func
+            .map(|f| model.contexts_in_scope(f, call.start, true))
+            .unwrap_or_default();
+        let message = match in_scope.first() {
+            Some(ctx) => format!(
+                "`{what}` cannot be cancelled, and `{}` is in scope but not passed",
+                ctx.name
+            ),
+            None => format!("`{what}` cannot be cancelled or given a deadline"),
+        };
+        findings.push(
+            Finding::new("call-without-context", call.span, message).help(format!(
+                "use the variant that takes a context: `{replacement}`"
+            )),
+        );
+    }
+    findings
+}
+
+/// In handler tests (the file imports `net/http/httptest`), a request made with
+/// `http.NewRequest` that no `Do(..)` call in the function sends is served to a handler
+/// (`router.ServeHTTP(w, req)`, `c.Request = req`), never sent over the network.
+fn served_not_sent(model: &GoModel, call_index: usize) -> bool {
+    let call = &model.calls[call_index];
+    if !matches!(&call.callee, Callee::Pkg { name, .. } if name == "NewRequest")
+        || !model.imports.values().any(|p| p == "net/http/httptest")
+    {
+        return false;
+    }
+    let Some(func) = call.func else {
+        return true;
+    };
+    let top = model.top_func(func);
+    let Some(var) = model
+        .assigns
+        .iter()
+        .find(|a| a.rhs_call == Some(call_index))
+        .and_then(|a| a.lhs.first())
+    else {
+        return false;
+    };
+    // `Do(req)` or `Do(req.WithContext(ctx))`.
+    !model.calls.iter().any(|c| {
+        c.func.is_some_and(|f| model.top_func(f) == top)
+            && c.callee.method_name() == Some("Do")
+            && c.args
+                .iter()
+                .any(|a| model.text(a.start, a.end).starts_with(var.text.as_str()))
+    })
+}
+
+/// A request built and returned by a function with no context of its own: the caller
+/// attaches one (`req.WithContext(ctx)`) or sends it with its own.
+fn built_for_caller(model: &GoModel, call_index: usize) -> bool {
+    let call = &model.calls[call_index];
+    let Some(func) = call.func else {
+        return false;
+    };
+    if !matches!(&call.callee, Callee::Pkg { name, .. } if name == "NewRequest")
+        || !model.context_names(func).is_empty()
+    {
+        return false;
+    }
+    let in_return = |at: usize| {
+        model
+            .returns
+            .iter()
+            .any(|&(f, s, e)| f == Some(func) && s <= at && at < e)
+    };
+    if in_return(call.start) {
+        return true;
+    }
+    let Some(var) = model
+        .assigns
+        .iter()
+        .find(|a| a.rhs_call == Some(call_index))
+        .and_then(|a| a.lhs.first())
+    else {
+        return false;
+    };
+    model.idents.iter().any(|i| {
+        i.name == var.text && i.start > call.end && i.func == Some(func) && in_return(i.start)
+    })
+}
+
+/// `req, err := http.NewRequest(..)` followed by `req.WithContext(ctx)` in the same function.
+fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
+    let call = &model.calls[call_index];
+    let Some(func) = call.func else {
+        return false;
+    };
+    let Some(assign) = model
+        .assigns
+        .iter()
+        .find(|a| a.rhs_call == Some(call_index))
+    else {
+        return false;
+    };
+    let Some(var) = assign.lhs.first() else {
+        return false;
+    };
+    let top = model.top_func(func);
+    let contexts = model.context_names(func);
+    model.calls.iter().any(|c| {
+        if c.start <= call.end || c.func.is_none_or(|f| model.top_func(f) != top) {
+            return false;
+        }
+        let with_context = matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == var.text && name == "WithContext");
+        // `Do(ctx, client, req)`: handed on together with a context, which the callee attaches.
+        let arg_is = |name: &str| c.args.iter().any(|a| model.text(a.start, a.end) == name);
+        let handed_on = arg_is(&var.text) && contexts.iter().any(|ctx| arg_is(ctx));
+        with_context || handed_on
+    })
+}

@@ -1,0 +1,68 @@
+//! ## What it does
+//! Flags `context.WithValue` called with a key of a built-in type: a string or integer
+//! literal, a conversion such as `string(k)`, or a constant or variable of this file that
+//! holds one.
+//!
+//! ## Why is this bad
+//! Context values are found by key equality across every package that touches the context.
+//! Two packages that both use the key `"user"` overwrite and read each other's values; `go vet`
+//! and staticcheck warn about it for the same reason.
+//!
+//! ## Example
+//! ```go
+//! ctx = context.WithValue(ctx, "requestID", id)
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! type requestIDKey struct{}
+//!
+//! ctx = context.WithValue(ctx, requestIDKey{}, id)
+//! ```
+//!
+//! ## Known problems
+//! Keys declared in another file or package are not judged. A name declared twice in the
+//! file with different kinds is treated as unknown.
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{Callee, ExprKind, GoModel, ValueKind, is_builtin_type};
+
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
+    let apis = &knowledge.context_apis;
+    let mut findings = Vec::new();
+    for call in &model.calls {
+        if !call.callee.pkg_fn(&apis.package, &apis.with_value) {
+            continue;
+        }
+        let Some(key) = call.args.get(1) else {
+            continue;
+        };
+        let builtin = match &key.kind {
+            ExprKind::Str => Some("string".to_string()),
+            ExprKind::Int => Some("int".to_string()),
+            ExprKind::Call(callee) => match callee.as_ref() {
+                Callee::Func(t) if is_builtin_type(t) => Some(t.clone()),
+                _ => None,
+            },
+            ExprKind::Ident(name) => match model.values.get(name) {
+                Some(ValueKind::Builtin(t)) => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(builtin) = builtin else {
+            continue;
+        };
+        let key_text = model.text(key.start, key.end);
+        findings.push(
+            Finding::new(
+                "context-key-type",
+                model.span(key.start, key.end),
+                format!("context key `{key_text}` has built-in type `{builtin}`, which any package can collide with"),
+            )
+            .help("declare an unexported key type: `type ctxKey struct{}` and use `context.WithValue(ctx, ctxKey{}, v)`"),
+        );
+    }
+    findings
+}

@@ -1,0 +1,126 @@
+//! ## What it does
+//! Flags network waits with no deadline: an `http.Client{}` literal without `Timeout` (and
+//! without a custom `Transport`), `http.DefaultClient.Do(..)` in a function with no context to
+//! bound it, `net.Dial` and `tls.Dial`, `http.ListenAndServe`, and an `http.Server{}` literal
+//! without `ReadHeaderTimeout` or `ReadTimeout`. The tables live in `rules/go/servers.toml`.
+//! Multi-line composite literals are read whole, and a field assigned later
+//! (`client.Timeout = d`) counts.
+//!
+//! ## Why is this bad
+//! A peer that accepts the connection and then stops responding makes the wait last forever:
+//! the goroutine and its connection leak, and a server without a header timeout can be held
+//! open by slow clients (slowloris).
+//!
+//! ## Example
+//! ```go
+//! client := &http.Client{}
+//! conn, err := net.Dial("tcp", addr)
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! client := &http.Client{Timeout: 10 * time.Second}
+//! conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+//! ```
+//!
+//! ## Known problems
+//! Dials to a local peer (`ln.Addr()`, loopback addresses, unix sockets: `local_hints` in the
+//! table) are not flagged, since such a connect cannot hang. A client with a custom
+//! `Transport` is trusted, since its timeouts live in the transport.
+//! Requests bounded by a context deadline through `http.DefaultClient` are not flagged when
+//! the function has a context. Fields set by a helper function are not seen.
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{Callee, Composite, GoModel};
+
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
+    let servers = &knowledge.servers;
+    let mut findings = Vec::new();
+    for composite in &model.composites {
+        let Some(rule) = servers.structs.iter().find(|s| s.ty == composite.ty) else {
+            continue;
+        };
+        let set = |field: &String| {
+            composite.keys.contains(field) || assigned_later(model, composite, field)
+        };
+        if rule.fields.iter().any(set) || rule.excused_by.iter().any(set) {
+            continue;
+        }
+        findings.push(
+            Finding::new("missing-timeout", composite.span, rule.message.clone())
+                .help(rule.help.clone()),
+        );
+    }
+    for call in &model.calls {
+        let Callee::Pkg { path, name } = &call.callee else {
+            continue;
+        };
+        if let Some(rule) = servers
+            .calls
+            .iter()
+            .find(|c| &c.package == path && c.names.contains(name))
+        {
+            let local = call.args.iter().any(|a| {
+                let text = model.text(a.start, a.end);
+                rule.local_hints.iter().any(|h| text.contains(h.as_str()))
+            });
+            if local {
+                continue;
+            }
+            findings.push(
+                Finding::new("missing-timeout", call.span, rule.message.clone())
+                    .help(rule.help.clone()),
+            );
+        }
+    }
+    for reference in &model.pkg_refs {
+        let Some(rule) = servers
+            .values
+            .iter()
+            .find(|v| v.package == reference.path && v.name == reference.name)
+        else {
+            continue;
+        };
+        // Only `http.DefaultClient.Do(..)`: the context-less `Get`/`Post`/.. are
+        // call-without-context's, and a bare reference may be a fallback value.
+        let called = model.calls.iter().any(|c| {
+            c.start == reference.start
+                && matches!(&c.callee, Callee::Method { recv_pkg: Some(_), name, .. } if name == "Do")
+        });
+        if !called {
+            continue;
+        }
+        if reference
+            .func
+            .is_some_and(|f| !model.context_names(f).is_empty())
+        {
+            continue;
+        }
+        findings.push(
+            Finding::new("missing-timeout", reference.span, rule.message.clone())
+                .help(rule.help.clone()),
+        );
+    }
+    findings
+}
+
+/// `v := &http.Client{..}` followed by `v.Timeout = ..` in the same function.
+fn assigned_later(model: &GoModel, composite: &Composite, field: &str) -> bool {
+    let Some(assign) = model.assigns.iter().find(|a| {
+        a.func == composite.func
+            && a.rhs
+                .iter()
+                .any(|&(s, e)| s <= composite.start && composite.end <= e)
+    }) else {
+        return false;
+    };
+    let Some(var) = assign.lhs.first() else {
+        return false;
+    };
+    let target = format!("{}.{field}", var.text);
+    model
+        .assigns
+        .iter()
+        .any(|a| a.start > assign.end && a.lhs.iter().any(|l| l.text == target))
+}

@@ -1,0 +1,125 @@
+//! ## What it does
+//! Flags a channel send `ch <- v` inside a loop, in a function with a context in scope, when
+//! the send is not a case of a `select` that also waits on `ctx.Done()`, a stop channel, a
+//! timer, or has a `default`. A send *inside the body* of a select case is not protected by
+//! that select and is flagged too.
+//!
+//! ## Why is this bad
+//! A send blocks until a receiver takes the value. When the receiver has gone away (it
+//! returned on cancellation, or an error), the sender blocks forever and leaks, however
+//! often the context is cancelled.
+//!
+//! ## Example
+//! ```go
+//! for _, job := range jobs {
+//!     results <- process(ctx, job)
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! for _, job := range jobs {
+//!     select {
+//!     case results <- process(ctx, job):
+//!     case <-ctx.Done():
+//!         return ctx.Err()
+//!     }
+//! }
+//! ```
+//!
+//! ## Known problems
+//! Silent for a send followed by `return`/`break` on a channel made with a buffer in the
+//! same function (it happens once and the buffer takes it), for semaphores and self-drained queues (the same function also receives from the
+//! channel), and when the channel is made in the same function with a capacity sized to the work
+//! (`make(chan T, len(items))`, or the bound of the loop around the send). Buffered channels
+//! of other sizes, and channels whose receiver is known to drain them, are still flagged
+//! only when a context is in scope to select on.
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{GoModel, Send};
+
+pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for send in &model.sends {
+        let (Some(func), Some(loop_index)) = (send.func, send.enclosing_loop) else {
+            continue;
+        };
+        if send.guarded {
+            continue;
+        }
+        let names = model.context_names(func);
+        let Some(ctx) = names.first() else {
+            continue;
+        };
+        if sized_to_work(model, func, &send.channel, loop_index)
+            || semaphore(model, func, &send.channel)
+            || one_shot(model, func, send)
+        {
+            continue;
+        }
+        findings.push(
+            Finding::new(
+                "send-without-cancel",
+                send.span,
+                format!(
+                    "send on `{}` blocks forever if no one receives, and ignores `{ctx}`",
+                    send.channel
+                ),
+            )
+            .help(format!(
+                "select on the send and the context:\nselect {{\ncase {} <- v:\ncase <-{ctx}.Done():\n    return {ctx}.Err()\n}}",
+                send.channel
+            )),
+        );
+    }
+    findings
+}
+
+/// `errc <- err; return` on a channel made with a buffer in this function (or one it is
+/// written in): the loop sends once and leaves, and the buffer takes the value.
+fn one_shot(model: &GoModel, func: usize, send: &Send) -> bool {
+    let after = model.source.text[send.end..].trim_start();
+    if !(after.starts_with("return") || after.starts_with("break")) {
+        return false;
+    }
+    let mut f = Some(func);
+    while let Some(i) = f {
+        for (owner, name, cap) in &model.chan_makes {
+            if *owner == Some(i) && *name == send.channel {
+                return cap.as_deref().is_some_and(|c| c != "0");
+            }
+        }
+        f = model.funcs[i].parent;
+    }
+    false
+}
+
+/// A channel the same function also receives from is a semaphore or a queue it drains
+/// itself (`sem <- token{}` ... `go func() { ..; <-sem }()`).
+fn semaphore(model: &GoModel, func: usize, channel: &str) -> bool {
+    let top = model.top_func(func);
+    model
+        .recvs
+        .iter()
+        .any(|r| r.channel == channel && r.func.is_some_and(|f| model.top_func(f) == top))
+}
+
+/// `ch := make(chan T, len(x))`, or a capacity that is the bound of the loop around the send,
+/// in this function or one it is written in.
+fn sized_to_work(model: &GoModel, func: usize, channel: &str, loop_index: usize) -> bool {
+    let l = &model.loops[loop_index];
+    let bound = l.condition.map(|(s, e)| model.text(s, e)).unwrap_or("");
+    let mut f = Some(func);
+    while let Some(i) = f {
+        for (owner, name, cap) in &model.chan_makes {
+            if *owner == Some(i) && name == channel {
+                return cap.as_deref().is_some_and(|cap| {
+                    cap.starts_with("len(") || (!bound.is_empty() && bound.contains(cap))
+                });
+            }
+        }
+        f = model.funcs[i].parent;
+    }
+    false
+}

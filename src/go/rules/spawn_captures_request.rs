@@ -1,0 +1,170 @@
+//! ## What it does
+//! Flags a goroutine (`go f(..)`, `go func() {..}()`, `g.Go(func() error {..})`), started by
+//! a request handler and not waited for, that uses a
+//! request-scoped value: a `*gin.Context` (directly, or through `c.Copy()`, whose `Request`
+//! still carries the request's context), an echo or fiber context, an `*http.Request`'s
+//! `r.Context()`, or a context derived from one of them.
+//!
+//! ## Why is this bad
+//! The request's context is cancelled as soon as the handler returns, so the background work
+//! fails with `context canceled` part-way through (often after a database write has begun).
+//! gin also recycles `*gin.Context` values for later requests, so the goroutine may read
+//! another request's data.
+//!
+//! ## Example
+//! ```go
+//! func Notify(c *gin.Context) {
+//!     cp := c.Copy()
+//!     go sendEmails(cp) // cp.Request.Context() is cancelled when Notify returns
+//!     c.Status(http.StatusAccepted)
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```go
+//! cp := c.Copy()
+//! cp.Request = cp.Request.Clone(context.WithoutCancel(cp.Request.Context()))
+//! go sendEmails(cp)
+//! ```
+//! Better: extract the data the task needs, and give it its own bounded context:
+//! `ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)`.
+//!
+//! ## Known problems
+//! A goroutine that receives from the request context's `Done()` (a watcher that closes a
+//! backend or cancels derived work when the request ends) is not flagged. A goroutine
+//! joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel it
+//! signals) is not flagged. Passing the whole `*http.Request` to a function is not
+//! flagged, since the function may use only its data. A copy detached by a helper function
+//! (`detach(c)`) is trusted.
+
+use crate::diagnostic::Finding;
+use crate::go::knowledge::GoKnowledge;
+use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt, GoTarget};
+
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for go in &model.gos {
+        let Some(func) = go.func else {
+            continue;
+        };
+        if model.go_is_joined(go, &knowledge.cancellation.join_methods) {
+            continue;
+        }
+        let scope = model.contexts_in_scope(func, go.start, true);
+        for var in scope {
+            let scoped = match &var.kind {
+                CtxKind::Request(_) => true,
+                CtxKind::GinCopy => !copy_detached(model, knowledge, var, func),
+                CtxKind::Derived { from_request, .. } => *from_request,
+                CtxKind::Param => false,
+            };
+            if !scoped || watches(model, go, var) {
+                continue;
+            }
+            let Some(use_at) = first_use(model, go, var) else {
+                continue;
+            };
+            let after = &model.source.text[use_at + var.name.len()..];
+            let message = match &var.kind {
+                CtxKind::Request(kind) if kind == "gin" && after.starts_with(".Copy()") => format!(
+                    "goroutine uses `{}.Copy()`, whose `Request` still carries the request context, cancelled when the handler returns",
+                    var.name
+                ),
+                CtxKind::Request(kind) if kind == "gin" => format!(
+                    "goroutine uses `*gin.Context` `{}` after the handler can return: gin reuses it and its request context is cancelled",
+                    var.name
+                ),
+                CtxKind::Request(kind) if kind == "request" => format!(
+                    "goroutine uses `{}.Context()`, which is cancelled when the handler returns",
+                    var.name
+                ),
+                CtxKind::Request(_) => format!(
+                    "goroutine uses the request-scoped `{}` after the handler can return",
+                    var.name
+                ),
+                CtxKind::GinCopy => format!(
+                    "goroutine uses `{}`, a `c.Copy()` whose `Request` still carries the request context, cancelled when the handler returns",
+                    var.name
+                ),
+                _ => format!(
+                    "goroutine uses `{}`, derived from the request's context, which is cancelled when the handler returns",
+                    var.name
+                ),
+            };
+            let help = match &var.kind {
+                CtxKind::Request(kind) if kind == "gin" => {
+                    "extract the data the task needs first; if it needs the context, detach and bound it:\ncp := c.Copy()\ncp.Request = cp.Request.Clone(context.WithoutCancel(cp.Request.Context()))\nor `ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Minute)` with `defer cancel()` in the goroutine".to_string()
+                }
+                CtxKind::GinCopy => format!(
+                    "detach the copy's request from the request context:\n{0}.Request = {0}.Request.Clone(context.WithoutCancel({0}.Request.Context()))",
+                    var.name
+                ),
+                _ => "give the goroutine its own bounded context that keeps the values:\nctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)\nand `defer cancel()` inside the goroutine".to_string(),
+            };
+            findings.push(
+                Finding::new("spawn-captures-request", go.span, message)
+                    .help(help)
+                    .label(model.span(use_at, use_at + var.name.len()), "used here"),
+            );
+            break;
+        }
+    }
+    findings
+}
+
+/// The first use of `var` by the goroutine: in the arguments of the `go` call, or in a
+/// launched literal's body unless a parameter of the literal shadows it. For an
+/// `*http.Request`, only `r.Context()` counts.
+fn first_use(model: &GoModel, go: &GoStmt, var: &CtxVar) -> Option<usize> {
+    let request_only_context = matches!(&var.kind, CtxKind::Request(k) if k == "request");
+    let counts = |at: usize| {
+        !request_only_context || model.source.text[at + var.name.len()..].starts_with(".Context()")
+    };
+    let mut ranges: Vec<(usize, usize)> = go.args.iter().map(|a| (a.start, a.end)).collect();
+    if let GoTarget::Literal(literal) = go.target {
+        let f = &model.funcs[literal];
+        if !f.params.iter().any(|p| p.name == var.name)
+            && let Some(body) = f.body
+        {
+            ranges.push(body);
+        }
+    }
+    let mut uses = model
+        .idents
+        .iter()
+        .filter(|i| i.name == var.name && ranges.iter().any(|&(s, e)| s <= i.start && i.start < e))
+        .filter(|i| counts(i.start))
+        .map(|i| i.start);
+    uses.next()
+}
+
+/// A goroutine that waits on the request's `Done()` channel exists to react to the
+/// request ending (close a backend connection, cancel derived work): it uses the context
+/// for what it is for.
+fn watches(model: &GoModel, go: &GoStmt, var: &CtxVar) -> bool {
+    model.recvs.iter().any(|r| {
+        go.start <= r.start
+            && r.start < go.end
+            && r.channel.starts_with(var.name.as_str())
+            && r.channel.ends_with("Done()")
+    })
+}
+
+/// `cp.Request = cp.Request.Clone(context.WithoutCancel(..))` (or any replacement request
+/// built from a detached or root context) in the same function.
+fn copy_detached(model: &GoModel, knowledge: &GoKnowledge, var: &CtxVar, func: usize) -> bool {
+    let apis = &knowledge.context_apis;
+    let target = format!("{}.Request", var.name);
+    let top = model.top_func(func);
+    model.assigns.iter().any(|a| {
+        a.func.is_some_and(|f| model.top_func(f) == top)
+            && a.lhs.first().is_some_and(|l| l.text == target)
+            && a.rhs.iter().any(|&(s, e)| {
+                let text = model.text(s, e);
+                apis.detach
+                    .iter()
+                    .chain(&apis.roots)
+                    .any(|d| text.contains(d.as_str()))
+            })
+    })
+}
