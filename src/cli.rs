@@ -281,7 +281,7 @@ fn settings(args: &CheckArgs, config: &Config) -> Result<Settings, String> {
         Some(path) => format!("{}: {e}", path.display()),
         None => e,
     })?;
-    Ok(Settings { levels, knowledge })
+    Ok(Settings::new(levels, knowledge))
 }
 
 fn check_stdin(

@@ -23,18 +23,30 @@ pub struct Settings {
     /// The effective level of every rule (`Off` when disabled).
     pub levels: BTreeMap<&'static str, Level>,
     pub knowledge: Knowledge,
+    /// The trigger words of the enabled Rust rules, searched for in one pass.
+    pub rust_prefilter: crate::rust::Prefilter,
 }
 
 impl Settings {
+    pub fn new(levels: BTreeMap<&'static str, Level>, knowledge: Knowledge) -> Settings {
+        let enabled = |rule: &str| levels.get(rule).is_some_and(|level| *level != Level::Off);
+        let rust_prefilter = crate::rust::Prefilter::new(&enabled);
+        Settings {
+            levels,
+            knowledge,
+            rust_prefilter,
+        }
+    }
+
     /// Every rule at its default level, built-in knowledge.
     pub fn defaults() -> Settings {
-        Settings {
-            levels: registry::RULES
+        Settings::new(
+            registry::RULES
                 .iter()
                 .map(|rule| (rule.name, rule.default_level))
                 .collect(),
-            knowledge: Knowledge::builtin(),
-        }
+            Knowledge::builtin(),
+        )
     }
 
     pub fn enabled(&self, rule: &str) -> bool {

@@ -80,14 +80,14 @@ pub fn too_deep(text: &str) -> Option<String> {
     None
 }
 
-fn skip_line(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_line(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() && bytes[i] != b'\n' {
         i += 1;
     }
     i
 }
 
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
     let mut nesting = 0;
     while i + 1 < bytes.len() {
         match (bytes[i], bytes[i + 1]) {
@@ -108,7 +108,7 @@ fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
-fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+pub(crate) fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     i += 1;
     while i < bytes.len() {
         match bytes[i] {
@@ -120,7 +120,7 @@ fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     bytes.len()
 }
 
-fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
     i += 1;
     let mut hashes = 0;
     while bytes.get(i) == Some(&b'#') {
@@ -141,7 +141,7 @@ fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// A character literal (`'a'`, `'\n'`, `'\u{1F600}'`); a lifetime (`'a`) is one quote only.
-fn skip_char(bytes: &[u8], i: usize) -> usize {
+pub(crate) fn skip_char(bytes: &[u8], i: usize) -> usize {
     let rest = &bytes[i + 1..];
     if rest.first() == Some(&b'\\') {
         return rest
@@ -167,7 +167,7 @@ fn skip_char(bytes: &[u8], i: usize) -> usize {
     }
 }
 
-fn ident_before(bytes: &[u8], i: usize) -> bool {
+pub(crate) fn ident_before(bytes: &[u8], i: usize) -> bool {
     i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
 }
 

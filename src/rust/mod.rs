@@ -2,43 +2,107 @@
 //! enabled rules on it.
 
 pub mod knowledge;
+mod mask;
 pub mod model;
 pub mod rules;
 pub mod uses;
 
+use aho_corasick::AhoCorasick;
+
 use crate::engine::{FrontEndOutput, Settings};
 use crate::source::SourceText;
 
-/// Whether any enabled rule could find something in this text.
-pub fn wants(text: &str, settings: &Settings) -> bool {
-    rules::RULES.iter().any(|rule| {
-        settings.enabled(rule.name) && rule.triggers.iter().any(|t| contains_token(text, t))
-    })
+/// The trigger words of the enabled rules (a file is parsed only if one occurs) and their
+/// context words (once parsed, items holding one are kept), found in one pass over the text.
+pub struct Prefilter {
+    words: Option<AhoCorasick>,
+    /// Per pattern: must it stand as a whole word, and is it a trigger (not only context)?
+    kinds: Vec<(bool, bool)>,
 }
 
-/// `needle` occurs in `text` and, where it starts or ends with an identifier character, not
-/// as part of a longer identifier (`async` must not match `WSAAsync` or `asynchronous`).
-fn contains_token(text: &str, needle: &str) -> bool {
+impl Prefilter {
+    pub fn new(enabled: &dyn Fn(&str) -> bool) -> Prefilter {
+        let mut patterns = Vec::new();
+        let mut kinds = Vec::new();
+        for rule in rules::RULES.iter().filter(|rule| enabled(rule.name)) {
+            for trigger in rule.triggers {
+                patterns.push(*trigger);
+                kinds.push((true, true));
+            }
+            for word in rule.context {
+                patterns.push(*word);
+                kinds.push((false, false));
+            }
+        }
+        Prefilter {
+            words: AhoCorasick::new(&patterns).ok(),
+            kinds,
+        }
+    }
+
+    /// Byte offsets of the words found, each with whether it is a trigger.
+    fn hits(&self, text: &str) -> Vec<(usize, bool)> {
+        let Some(words) = &self.words else {
+            return Vec::new();
+        };
+        let mut hits: Vec<(usize, bool)> = words
+            .find_overlapping_iter(text)
+            .filter_map(|hit| {
+                let (whole_word, trigger) = self.kinds[hit.pattern().as_usize()];
+                let standalone = !whole_word || stands_alone(text, hit.start(), hit.end());
+                standalone.then_some((hit.start(), trigger))
+            })
+            .collect();
+        hits.sort_unstable();
+        hits
+    }
+
+    fn any_trigger(&self, text: &str) -> bool {
+        let Some(words) = &self.words else {
+            return false;
+        };
+        words.find_overlapping_iter(text).any(|hit| {
+            let (whole_word, trigger) = self.kinds[hit.pattern().as_usize()];
+            trigger && (!whole_word || stands_alone(text, hit.start(), hit.end()))
+        })
+    }
+}
+
+/// Whether any enabled rule could find something in this text.
+pub fn wants(text: &str, settings: &Settings) -> bool {
+    settings.rust_prefilter.any_trigger(text)
+}
+
+/// Where a word starts or ends with an identifier character, it must not continue a longer
+/// identifier there (`async` must not match `WSAAsync` or `asynchronous`).
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = text.as_bytes();
-    let check_start = needle.as_bytes().first().copied().is_some_and(is_ident);
-    let check_end = needle.as_bytes().last().copied().is_some_and(is_ident);
-    text.match_indices(needle).any(|(at, _)| {
-        let end = at + needle.len();
-        (!check_start || at == 0 || !is_ident(bytes[at - 1]))
-            && (!check_end || end == bytes.len() || !is_ident(bytes[end]))
-    })
+    let starts_ident = is_ident(bytes[start]);
+    let ends_ident = is_ident(bytes[end - 1]);
+    (!starts_ident || start == 0 || !is_ident(bytes[start - 1]))
+        && (!ends_ident || end == bytes.len() || !is_ident(bytes[end]))
 }
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
-    if !wants(&source.text, settings) {
+    let hits = settings.rust_prefilter.hits(&source.text);
+    if !hits.iter().any(|(_, trigger)| *trigger) {
         return Ok(FrontEndOutput::default());
     }
     let enabled: Vec<&rules::RustRule> = rules::RULES
         .iter()
         .filter(|rule| settings.enabled(rule.name))
         .collect();
-    let parsed = syn::parse_file(&source.text);
+    // Parse only the items some enabled rule could look at; if blanking the rest broke the
+    // file (an unusual item boundary), parse it whole.
+    let wanted = |start: usize, end: usize| {
+        let first = hits.partition_point(|(at, _)| *at < start);
+        hits.get(first).is_some_and(|(at, _)| *at < end)
+    };
+    let parsed = match mask::mask(&source.text, wanted) {
+        Some(masked) => syn::parse_file(&masked).or_else(|_| syn::parse_file(&source.text)),
+        None => syn::parse_file(&source.text),
+    };
     let result = match parsed {
         Ok(file) => {
             let test_file = is_test_path(&source.path);
@@ -89,10 +153,11 @@ mod tests {
 
     #[test]
     fn triggers_match_whole_words() {
-        assert!(contains_token("async fn f()", "async"));
-        assert!(contains_token("x.await", ".await"));
-        assert!(!contains_token("WSAAsyncSelect asynchronous", "async"));
-        assert!(contains_token("tokio::spawn(f)", "spawn"));
-        assert!(!contains_token("spawner", "spawn"));
+        let settings = Settings::defaults();
+        assert!(wants("async fn f()", &settings));
+        assert!(wants("x.await", &settings));
+        assert!(wants("tokio::spawn(f)", &settings));
+        assert!(!wants("WSAAsyncSelect asynchronous", &settings));
+        assert!(!wants("spawner", &settings));
     }
 }

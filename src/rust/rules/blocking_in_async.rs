@@ -35,6 +35,7 @@ use crate::rust::model::{Call, Callee, Model};
 pub const RULE: RustRule = RustRule {
     name: "blocking-in-async",
     triggers: &["async"],
+    context: &[],
     check,
 };
 

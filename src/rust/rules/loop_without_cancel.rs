@@ -45,6 +45,7 @@ use crate::rust::model::{HandleUse, LoopInfo, Model, SpawnKind};
 pub const RULE: RustRule = RustRule {
     name: "loop-without-cancel",
     triggers: &[".await", "spawn_blocking"],
+    context: &["spawn", "select", "run_until_cancelled", "abortable"],
     check,
 };
 

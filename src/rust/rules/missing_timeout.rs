@@ -36,6 +36,7 @@ use crate::rust::model::{Call, Callee, Model};
 pub const RULE: RustRule = RustRule {
     name: "missing-timeout",
     triggers: &[".await", "reqwest"],
+    context: &["timeout", "deadline", "select"],
     check,
 };
 

@@ -13,6 +13,9 @@ pub struct RustRule {
     pub name: &'static str,
     /// The file is parsed only if its text contains one of these for some enabled rule.
     pub triggers: &'static [&'static str],
+    /// Once the file is parsed, items that contain one of these are kept too: they hold
+    /// facts the rule reads elsewhere (a helper wrapped in a deadline, a spawn of a local fn).
+    pub context: &'static [&'static str],
     pub check: fn(&Model, &RustKnowledge) -> Vec<Finding>,
 }
 

@@ -39,6 +39,7 @@ use crate::rust::model::{Call, Model, RequestKind};
 pub const RULE: RustRule = RustRule {
     name: "spawn-captures-request",
     triggers: &["spawn", "spawn_local"],
+    context: &["upgrade"],
     check,
 };
 

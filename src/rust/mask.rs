@@ -1,0 +1,143 @@
+//! Lazy parsing: the top-level items of a file that contain no trigger of any enabled rule
+//! are blanked out before the file is parsed. Blanking keeps every line break and replaces
+//! each other character by one space, so lines and columns of the rest stay exact, and the
+//! parser skips the blanks almost for free. `use` declarations are always kept: rules
+//! resolve paths through them.
+
+use crate::guard::{
+    ident_before, skip_block_comment, skip_char, skip_line, skip_raw_string, skip_string,
+};
+
+/// The text with unwanted items blanked, or `None` when every item is wanted.
+/// `wanted(start, end)` says whether the item at those byte offsets must be kept.
+pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String> {
+    let segments = top_level_items(text);
+    let blank: Vec<(usize, usize)> = segments
+        .into_iter()
+        .filter(|&(start, end)| !wanted(start, end) && !is_use(&text[start..end]))
+        .collect();
+    if blank.is_empty() {
+        return None;
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in blank {
+        masked.push_str(&text[at..start]);
+        masked.extend(
+            text[start..end]
+                .chars()
+                .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
+        );
+        at = end;
+    }
+    masked.push_str(&text[at..]);
+    Some(masked)
+}
+
+/// Byte ranges of the top-level items, each with its leading attributes and comments.
+/// An item ends at a `;` or a closing `}` (and a `;` right after it) at depth zero.
+fn top_level_items(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut depth: usize = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match byte {
+            b'/' if next == Some(b'/') => {
+                i = skip_line(bytes, i);
+                continue;
+            }
+            b'/' if next == Some(b'*') => {
+                i = skip_block_comment(bytes, i);
+                continue;
+            }
+            b'"' => {
+                i = skip_string(bytes, i, byte);
+                continue;
+            }
+            b'r' if matches!(next, Some(b'#' | b'"')) && !ident_before(bytes, i) => {
+                i = skip_raw_string(bytes, i);
+                continue;
+            }
+            b'\'' => {
+                i = skip_char(bytes, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let mut end = i + 1;
+                    let after = text[end..].trim_start();
+                    if after.starts_with(';') {
+                        end = text.len() - after.len() + 1;
+                    }
+                    items.push((start, end));
+                    start = end;
+                    i = end;
+                    continue;
+                }
+            }
+            b';' if depth == 0 => {
+                items.push((start, i + 1));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    items
+}
+
+/// Whether an item is a `use` or `extern crate` declaration.
+fn is_use(item: &str) -> bool {
+    let mut rest = item;
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix("//") {
+            rest = comment.split_once('\n').map(|(_, r)| r).unwrap_or("");
+        } else if rest.starts_with("/*") {
+            rest = rest.split_once("*/").map(|(_, r)| r).unwrap_or("");
+        } else if rest.starts_with("#") {
+            // An attribute: skip to its closing bracket.
+            let Some(close) = rest.find(']') else {
+                return false;
+            };
+            rest = &rest[close + 1..];
+        } else if let Some(after) = rest.strip_prefix("pub") {
+            rest = after.trim_start();
+            if rest.starts_with('(') {
+                rest = rest.split_once(')').map(|(_, r)| r).unwrap_or("");
+            }
+        } else {
+            break;
+        }
+    }
+    rest.starts_with("use ") || rest.starts_with("use\n") || rest.starts_with("extern crate")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_unwanted_items_and_keeps_positions() {
+        let text = "use std::fs;\n#[derive(Debug)]\nstruct A { x: u8 }\nfn sync() { let s = \"}\"; }\nasync fn f() {\n    g().await;\n}\nconst X: B = B { c: 1 };\npub(crate) use x::y;\n";
+        let wanted = |start: usize, end: usize| text[start..end].contains("async");
+        let masked = mask(text, wanted).unwrap();
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked.lines().count(), text.lines().count());
+        assert!(masked.starts_with("use std::fs;\n"));
+        assert!(!masked.contains("struct"));
+        assert!(!masked.contains("sync()"));
+        assert!(masked.contains("async fn f() {\n    g().await;\n}"));
+        assert!(!masked.contains("const"));
+        assert!(masked.contains("pub(crate) use x::y;"));
+        assert!(syn::parse_file(&masked).is_ok());
+        assert_eq!(mask("async fn f() {}", |_, _| true), None);
+    }
+}
