@@ -26,6 +26,11 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     })
 }
 
+/// Whether the file is worth parsing (asked before any other work on it).
+pub fn wants(text: &str, settings: &Settings) -> bool {
+    worth_parsing(text, &settings.knowledge.go)
+}
+
 /// The prefilter: every Go rule needs a file that imports one of the packages named in the
 /// API tables, or that starts a goroutine. Most files do neither and are never parsed.
 fn worth_parsing(text: &str, knowledge: &knowledge::GoKnowledge) -> bool {
