@@ -41,6 +41,11 @@ pub static RULES: &[RuleInfo] = &[
         "a network wait with no deadline can hang forever"
     ),
     rule!(
+        "select-cancel-unsafe",
+        Warning,
+        "a `select!` in a loop drops a future that is not cancel-safe, losing data"
+    ),
+    rule!(
         "spawn-captures-request",
         Warning,
         "a background task captures a value that lives only as long as the request"

@@ -8,6 +8,10 @@ use crate::knowledge::EmbeddedTable;
 pub const TABLES: &[EmbeddedTable] = &[
     ("blocking", include_str!("../../rules/rust/blocking.toml")),
     (
+        "cancel_safety",
+        include_str!("../../rules/rust/cancel_safety.toml"),
+    ),
+    (
         "cancellation",
         include_str!("../../rules/rust/cancellation.toml"),
     ),
@@ -23,6 +27,7 @@ pub const TABLES: &[EmbeddedTable] = &[
 #[serde(deny_unknown_fields)]
 pub struct RustKnowledge {
     pub blocking: Blocking,
+    pub cancel_safety: CancelSafety,
     pub cancellation: Cancellation,
     pub frameworks: Frameworks,
     pub tasks: Tasks,
@@ -59,6 +64,36 @@ pub struct BlockingMethod {
     pub requires_use: Option<String>,
     #[serde(default)]
     pub requires_args: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelSafety {
+    #[serde(rename = "unsafe", default)]
+    pub unsafe_ops: Vec<UnsafeOp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnsafeOp {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The method takes exactly this many arguments.
+    pub args: Option<usize>,
+    /// The receiver was made by one of these, or is declared with one of `receiver_types`.
+    #[serde(default)]
+    pub receiver_origins: Vec<String>,
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
+    /// The method belongs to this trait, which the file must import.
+    pub requires_import: Option<String>,
+    #[serde(default)]
+    pub except_origins: Vec<String>,
+    /// What a dropped future loses.
+    pub loses: String,
+    pub instead: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -119,6 +119,8 @@ pub struct Call {
     pub expr_span: Span,
     pub awaited: bool,
     pub arg_count: usize,
+    /// A method called on `self`.
+    pub receiver_is_self: bool,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
     pub receiver_binding: Option<BindingInfo>,
     /// The innermost loop around the call, across bodies.
@@ -229,6 +231,8 @@ pub struct SelectBranch {
     pub future_is_reference: bool,
     /// The handler contains `break` or `return`.
     pub handler_exits: bool,
+    /// Indices into [`Model::calls`] of the calls made while evaluating the future.
+    pub calls: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +305,19 @@ pub struct Model {
     pub timeout_wrapped_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
+    /// Local `async fn`s (by name) that await a future which is not cancel-safe, directly or
+    /// through another such local function, with the operation and where it is awaited.
+    pub cancel_unsafe_fns: HashMap<String, UnsafeAwait>,
+}
+
+/// A future that is not cancel-safe, awaited inside a local `async fn`.
+#[derive(Debug, Clone)]
+pub struct UnsafeAwait {
+    /// The operation (`read_exact`), or for a chain of helpers the innermost one.
+    pub op: String,
+    /// Index into [`CancelSafety::unsafe_ops`](super::knowledge::CancelSafety).
+    pub entry: usize,
+    pub span: Span,
 }
 
 impl Model {
@@ -319,6 +336,7 @@ impl Model {
                 item_ranges: Vec::new(),
                 timeout_wrapped_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
+                cancel_unsafe_fns: HashMap::new(),
             },
             scope: Scope::default(),
             open_loops: Vec::new(),
@@ -331,7 +349,120 @@ impl Model {
             next_binding: 0,
         };
         builder.visit_file(file);
-        builder.model
+        let mut model = builder.model;
+        model.cancel_unsafe_fns = model.summarize_cancel_unsafe(knowledge);
+        model
+    }
+
+    /// The entry of `rules/rust/cancel_safety.toml` a call matches: a future that loses data
+    /// when it is dropped before completing.
+    pub fn cancel_unsafe_op(&self, knowledge: &RustKnowledge, call: &Call) -> Option<usize> {
+        let origin = call.chain.root_path().unwrap_or("");
+        let ty = call
+            .receiver_binding
+            .as_ref()
+            .and_then(|binding| binding.ty.as_deref())
+            .unwrap_or("");
+        knowledge
+            .cancel_safety
+            .unsafe_ops
+            .iter()
+            .position(|op| match &call.callee {
+                Callee::Path(path) => any_matches(&op.paths, path),
+                Callee::Method(name) => {
+                    op.methods.contains(name)
+                        && op.args.is_none_or(|args| args == call.arg_count)
+                        && (op.receiver_origins.is_empty() && op.receiver_types.is_empty()
+                            || any_matches(&op.receiver_origins, origin)
+                            || any_matches(&op.receiver_types, ty))
+                        && op
+                            .requires_import
+                            .as_deref()
+                            .is_none_or(|name| self.uses.imports(name))
+                        && !any_matches(&op.except_origins, origin)
+                }
+            })
+    }
+
+    /// The local `async fn` a call names: `helper(..)` or `self.helper(..)`.
+    pub fn local_callee<'a>(&self, call: &'a Call) -> Option<&'a str> {
+        match &call.callee {
+            Callee::Path(path) if !path.contains("::") => Some(path),
+            Callee::Path(path) => path.strip_prefix("Self::"),
+            Callee::Method(name) if call.receiver_is_self => Some(name),
+            Callee::Method(_) => None,
+        }
+    }
+
+    /// For every local `async fn`, whether its own body awaits a future that is not
+    /// cancel-safe, followed through calls of other local functions. A name shared by several
+    /// functions counts only if every one of them does.
+    fn summarize_cancel_unsafe(&self, knowledge: &RustKnowledge) -> HashMap<String, UnsafeAwait> {
+        let mut direct: HashMap<usize, UnsafeAwait> = HashMap::new();
+        let mut callees: HashMap<usize, Vec<(String, Span)>> = HashMap::new();
+        for call in &self.calls {
+            let Some(function) = call.scope.function else {
+                continue;
+            };
+            if !call.awaited
+                || !self.fns[function].is_async
+                || !call.scope.spawns.is_empty()
+                || call.scope.offload.is_some()
+            {
+                continue;
+            }
+            if let Some(entry) = self.cancel_unsafe_op(knowledge, call) {
+                direct.entry(function).or_insert(UnsafeAwait {
+                    op: call.name().to_string(),
+                    entry,
+                    span: call.span,
+                });
+            } else if let Some(name) = self.local_callee(call) {
+                callees
+                    .entry(function)
+                    .or_default()
+                    .push((name.to_string(), call.span));
+            }
+        }
+        let mut by_name: HashMap<String, UnsafeAwait> = HashMap::new();
+        loop {
+            let mut changed = false;
+            let mut names: BTreeSet<&str> = BTreeSet::new();
+            for function in &self.fns {
+                names.insert(&function.name);
+            }
+            for name in names {
+                if by_name.contains_key(name) {
+                    continue;
+                }
+                let mut found = None;
+                let mut all = true;
+                for (index, function) in self.fns.iter().enumerate() {
+                    if function.name != name {
+                        continue;
+                    }
+                    let summary = direct.get(&index).cloned().or_else(|| {
+                        callees.get(&index).and_then(|calls| {
+                            calls
+                                .iter()
+                                .find_map(|(callee, _)| by_name.get(callee).cloned())
+                        })
+                    });
+                    match summary {
+                        Some(summary) => found = found.or(Some(summary)),
+                        None => all = false,
+                    }
+                }
+                if all && let Some(summary) = found {
+                    by_name.insert(name.to_string(), summary);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        by_name
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {
@@ -753,13 +884,25 @@ impl Builder<'_> {
     }
 
     /// Visits the arguments of a call, in the scope each one needs.
-    fn visit_args(&mut self, path: Option<&str>, args: &Punctuated<Expr, Token![,]>) {
+    fn visit_args(
+        &mut self,
+        path: Option<&str>,
+        args: &Punctuated<Expr, Token![,]>,
+        awaited: bool,
+    ) {
         let tasks = &self.knowledge.tasks;
         let offload = path
             .filter(|path| any_matches(&tasks.offloads, path))
             .map(str::to_string);
         let is_wrapper =
             path.is_some_and(|path| any_matches(&self.knowledge.timeouts.wrappers, path));
+        if is_wrapper
+            && awaited
+            && let Some(future) = args.last()
+        {
+            // `timeout(d, fut).await` polls `fut` to completion or the deadline.
+            self.mark_awaited(future);
+        }
         for arg in args {
             match (&offload, arg) {
                 (Some(offload), Expr::Closure(closure)) if closure.asyncness.is_none() => {
@@ -920,6 +1063,7 @@ impl Builder<'_> {
             expr_span,
             awaited,
             arg_count,
+            receiver_is_self: matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")),
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
             scope: self.scope.clone(),
@@ -1032,6 +1176,7 @@ impl Builder<'_> {
                     future_chain: self.chain_of(future),
                     future_is_reference: is_reference_future(future),
                     handler_exits: contains_exit(&branch.handler),
+                    calls: 0..0,
                 },
                 None => SelectBranch {
                     pattern: String::new(),
@@ -1041,6 +1186,7 @@ impl Builder<'_> {
                     future_chain: Chain::default(),
                     future_is_reference: false,
                     handler_exits: contains_exit(&branch.handler),
+                    calls: 0..0,
                 },
             })
             .collect();
@@ -1065,7 +1211,9 @@ impl Builder<'_> {
                 self.scope.select_branch = reference(BranchPart::Future);
                 self.scope.in_timeout |= has_deadline_branch;
                 self.mark_awaited(future);
+                let first = self.model.calls.len();
                 self.visit_expr(future);
+                self.model.selects[index].branches[position].calls = first..self.model.calls.len();
                 self.scope.in_timeout = saved.in_timeout;
             }
             if let Some(guard) = &branch.guard {
@@ -1344,7 +1492,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 });
                 if any_matches(&self.knowledge.tasks.offloads, path) {
                     // `spawn_blocking(|| ..)`: a closure on another thread.
-                    self.visit_args(Some(path), &call.args);
+                    self.visit_args(Some(path), &call.args, awaited);
                     self.model.spawns[index].body_visible = matches!(future, Expr::Closure(_));
                 } else {
                     self.visit_spawned(index, future);
@@ -1357,7 +1505,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         } else {
             self.visit_expr(&call.func);
         }
-        self.visit_args(path.as_deref(), &call.args);
+        self.visit_args(path.as_deref(), &call.args, awaited);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1390,6 +1538,9 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         let is_wrapper_method = self.knowledge.timeouts.wrapper_methods.contains(&name);
         let saved = self.scope.in_timeout;
         self.scope.in_timeout |= is_wrapper_method;
+        if is_wrapper_method && awaited {
+            self.mark_awaited(&call.receiver);
+        }
         self.visit_expr(&call.receiver);
         self.scope.in_timeout = saved;
         let spawn = if name == "spawn" || name == "spawn_local" {
@@ -1427,7 +1578,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.visit_expr(arg);
                 }
             }
-            _ => self.visit_args(None, &call.args),
+            _ => self.visit_args(None, &call.args, awaited),
         }
     }
 

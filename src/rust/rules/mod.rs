@@ -3,6 +3,7 @@
 mod blocking_in_async;
 mod loop_without_cancel;
 mod missing_timeout;
+mod select_cancel_unsafe;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -20,5 +21,6 @@ pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
+    select_cancel_unsafe::RULE,
     spawn_captures_request::RULE,
 ];
