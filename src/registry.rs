@@ -31,6 +31,11 @@ pub static RULES: &[RuleInfo] = &[
         "a blocking call inside async code stalls every task on the worker thread"
     ),
     rule!(
+        "detached-spawn",
+        Warning,
+        "a detached task loops forever and nothing can stop it"
+    ),
+    rule!(
         "loop-without-cancel",
         Warning,
         "a long-running async loop that never observes cancellation or shutdown"

@@ -1,6 +1,7 @@
 //! The Rust rules, one file each, registered here.
 
 mod blocking_in_async;
+mod detached_spawn;
 mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
@@ -19,6 +20,7 @@ pub struct RustRule {
 
 pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
+    detached_spawn::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
