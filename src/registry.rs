@@ -36,6 +36,11 @@ pub static RULES: &[RuleInfo] = &[
         "a detached task loops forever and nothing can stop it"
     ),
     rule!(
+        "guard-across-await",
+        Warning,
+        "a synchronous lock guard or `RefCell` borrow held across an `.await`"
+    ),
+    rule!(
         "loop-without-cancel",
         Warning,
         "a long-running async loop that never observes cancellation or shutdown"

@@ -19,6 +19,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         "frameworks",
         include_str!("../../rules/rust/frameworks.toml"),
     ),
+    ("guards", include_str!("../../rules/rust/guards.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
     ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
 ];
@@ -30,6 +31,7 @@ pub struct RustKnowledge {
     pub cancel_safety: CancelSafety,
     pub cancellation: Cancellation,
     pub frameworks: Frameworks,
+    pub guards: Guards,
     pub tasks: Tasks,
     pub timeouts: Timeouts,
 }
@@ -108,6 +110,18 @@ pub struct Cancellation {
 pub struct Frameworks {
     pub request_types: Vec<String>,
     pub token_types: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guards {
+    pub methods: Vec<String>,
+    pub refcell_methods: Vec<String>,
+    pub refcell_origins: Vec<String>,
+    pub refcell_types: Vec<String>,
+    pub unwrappers: Vec<String>,
+    pub async_lock_origins: Vec<String>,
+    pub drops: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

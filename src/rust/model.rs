@@ -245,6 +245,21 @@ pub struct Select {
     pub scope: Scope,
 }
 
+/// A lock guard or `RefCell` borrow taken synchronously (`m.lock().unwrap()`, `c.borrow_mut()`,
+/// see `rules/rust/guards.toml`) in async code: bound by `let`, or a temporary in a `match`,
+/// `if let` or `while let` scrutinee, which lives through the whole body.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    /// The `let` name; `None` for a scrutinee temporary.
+    pub name: Option<String>,
+    /// The method that took it (`lock`, `write`, `borrow_mut`).
+    pub method: String,
+    pub span: Span,
+    /// Await points reached while it is held: before its block ends and before `drop(name)`.
+    pub awaits: Vec<Span>,
+    pub scope: Scope,
+}
+
 #[derive(Debug, Clone)]
 pub struct AwaitPoint {
     pub span: Span,
@@ -300,6 +315,7 @@ pub struct Model {
     pub spawns: Vec<Spawn>,
     pub selects: Vec<Select>,
     pub awaits: Vec<AwaitPoint>,
+    pub guards: Vec<Guard>,
     pub item_ranges: Vec<(usize, usize)>,
     /// Local functions called inside a deadline somewhere in the file.
     pub timeout_wrapped_fns: BTreeSet<String>,
@@ -333,6 +349,7 @@ impl Model {
                 spawns: Vec::new(),
                 selects: Vec::new(),
                 awaits: Vec::new(),
+                guards: Vec::new(),
                 item_ranges: Vec::new(),
                 timeout_wrapped_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
@@ -342,6 +359,7 @@ impl Model {
             open_loops: Vec::new(),
             open_spawns: Vec::new(),
             bindings: vec![HashMap::new()],
+            open_guards: vec![Vec::new()],
             awaited: HashSet::new(),
             discarded: None,
             bound_to: None,
@@ -494,6 +512,8 @@ struct Builder<'k> {
     /// The `impl` block being visited: (self type, trait).
     impl_context: Option<(Option<String>, Option<String>)>,
     next_binding: usize,
+    /// Guards held in each block of the current body, innermost last (parallel to `bindings`).
+    open_guards: Vec<Vec<usize>>,
 }
 
 fn address<T>(value: &T) -> usize {
@@ -760,6 +780,9 @@ impl Builder<'_> {
         for &index in &self.scope.loops {
             self.model.loops[index].has_await = true;
         }
+        for &index in self.open_guards.iter().flatten() {
+            self.model.guards[index].awaits.push(span);
+        }
         self.model.awaits.push(AwaitPoint {
             span,
             scope: self.scope.clone(),
@@ -794,7 +817,9 @@ impl Builder<'_> {
     /// Runs `f` in a nested block scope for variables.
     fn in_block<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         self.bindings.push(HashMap::new());
+        self.open_guards.push(Vec::new());
         let result = f(self);
+        self.open_guards.pop();
         self.bindings.pop();
         result
     }
@@ -802,9 +827,126 @@ impl Builder<'_> {
     /// Runs `f` in a new body (closure or async block): its own loops, its own exits.
     fn in_body<R>(&mut self, scope: Scope, f: impl FnOnce(&mut Self) -> R) -> R {
         let saved = std::mem::replace(&mut self.scope, scope);
+        // A closure or async block holds none of the guards of the code around it.
+        let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let result = self.in_block(f);
+        self.open_guards = saved_guards;
         self.scope = saved;
         result
+    }
+
+    /// The guard a `let` initializer evaluates to: `m.lock().unwrap()`, `c.borrow_mut()`.
+    fn guard_of_init(&self, init: &Expr) -> Option<(String, Span)> {
+        let guards = &self.knowledge.guards;
+        let mut expr = init;
+        loop {
+            match expr {
+                Expr::Paren(inner) => expr = &inner.expr,
+                Expr::Try(inner) => expr = &inner.expr,
+                Expr::MethodCall(call) if guards.unwrappers.iter().any(|u| call.method == u) => {
+                    expr = &call.receiver
+                }
+                Expr::MethodCall(call) => return self.guard_call(call),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A method call that takes a guard without awaiting.
+    fn guard_call(&self, call: &syn::ExprMethodCall) -> Option<(String, Span)> {
+        let guards = &self.knowledge.guards;
+        let name = call.method.to_string();
+        if !call.args.is_empty() || self.awaited.contains(&address(call)) {
+            return None;
+        }
+        let chain = self.chain_of(&call.receiver);
+        let origin = chain.root_path().unwrap_or("");
+        if any_matches(&guards.async_lock_origins, origin) {
+            return None;
+        }
+        let is_guard = if guards.methods.contains(&name) {
+            true
+        } else if guards.refcell_methods.contains(&name) {
+            let ty = match peel(&call.receiver) {
+                Expr::Path(path) if path.path.segments.len() == 1 => self
+                    .lookup(&path.path.segments[0].ident.to_string())
+                    .and_then(|(_, info)| info.ty.clone()),
+                _ => None,
+            };
+            any_matches(&guards.refcell_origins, origin)
+                || ty.is_some_and(|ty| any_matches(&guards.refcell_types, &ty))
+        } else {
+            false
+        };
+        let span = span_of(call.method.span());
+        is_guard.then(|| {
+            (
+                name,
+                Span::new(
+                    span.line,
+                    span.column,
+                    span_of(call.span()).end_line,
+                    span_of(call.span()).end_column,
+                ),
+            )
+        })
+    }
+
+    /// Guards taken by temporaries of a scrutinee: they live through the whole `match`,
+    /// `if let` or `while let` body.
+    fn scrutinee_guards(&self, expr: &Expr) -> Vec<(String, Span)> {
+        struct Finder<'a, 'k> {
+            builder: &'a Builder<'k>,
+            found: Vec<(String, Span)>,
+        }
+        impl<'ast> Visit<'ast> for Finder<'_, '_> {
+            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+                if let Some(guard) = self.builder.guard_call(call) {
+                    self.found.push(guard);
+                }
+                visit::visit_expr_method_call(self, call);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+            fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
+        }
+        let mut finder = Finder {
+            builder: self,
+            found: Vec::new(),
+        };
+        finder.visit_expr(expr);
+        finder.found
+    }
+
+    /// Starts holding a guard until the current block ends (or `drop(name)`).
+    fn hold_guard(&mut self, name: Option<String>, (method, span): (String, Span)) {
+        if !self.scope.is_async || self.scope.offload.is_some() {
+            return;
+        }
+        let index = self.model.guards.len();
+        self.model.guards.push(Guard {
+            name,
+            method,
+            span,
+            awaits: Vec::new(),
+            scope: self.scope.clone(),
+        });
+        if let Some(frame) = self.open_guards.last_mut() {
+            frame.push(index);
+        }
+    }
+
+    fn hold_scrutinee_guards(&mut self, scrutinee: &Expr) {
+        for guard in self.scrutinee_guards(scrutinee) {
+            self.hold_guard(None, guard);
+        }
+    }
+
+    /// `drop(name)`: the guard bound to `name` is released.
+    fn release_guard(&mut self, name: &str) {
+        for frame in &mut self.open_guards {
+            frame.retain(|&index| self.model.guards[index].name.as_deref() != Some(name));
+        }
     }
 
     fn body_scope(&self, is_async: bool) -> Scope {
@@ -829,6 +971,7 @@ impl Builder<'_> {
         let is_test = attrs.iter().any(is_test_attr);
         let (self_type, trait_name) = self.impl_context.clone().unwrap_or((None, None));
         let saved_bindings = std::mem::replace(&mut self.bindings, vec![HashMap::new()]);
+        let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let mut params = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(typed) = input {
@@ -876,6 +1019,7 @@ impl Builder<'_> {
         self.open_spawns = saved_spawns;
         self.scope = saved_scope;
         self.bindings = saved_bindings;
+        self.open_guards = saved_guards;
     }
 
     fn item_range(&mut self, span: proc_macro2::Span) {
@@ -1450,6 +1594,19 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 }
                 self.bind_pattern(&local.pat, &info);
                 self.visit_pat(&local.pat);
+                let name = match &local.pat {
+                    syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    syn::Pat::Type(typed) => match &*typed.pat {
+                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some(name), Some(init)) = (name, &local.init)
+                    && let Some(guard) = self.guard_of_init(&init.expr)
+                {
+                    self.hold_guard(Some(name), guard);
+                }
             }
             _ => visit::visit_stmt(self, stmt),
         }
@@ -1506,6 +1663,13 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             self.visit_expr(&call.func);
         }
         self.visit_args(path.as_deref(), &call.args, awaited);
+        if let Some(path) = &path
+            && self.knowledge.guards.drops.iter().any(|d| d == path)
+            && let Some(Expr::Path(arg)) = call.args.first()
+            && let Some(name) = arg.path.get_ident()
+        {
+            self.release_guard(&name.to_string());
+        }
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1639,6 +1803,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             this.in_block(|this| {
                 if let Expr::Let(binding) = &*expr.cond {
                     this.visit_expr(&binding.expr);
+                    this.hold_scrutinee_guards(&binding.expr);
                     let info = this.plain_binding();
                     this.bind_pattern(&binding.pat, &info);
                 } else {
@@ -1665,6 +1830,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.in_block(|this| {
             if let Expr::Let(binding) = &*expr.cond {
                 this.visit_expr(&binding.expr);
+                this.hold_scrutinee_guards(&binding.expr);
                 let info = this.plain_binding();
                 this.bind_pattern(&binding.pat, &info);
             } else {
@@ -1675,6 +1841,16 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         if let Some((_, otherwise)) = &expr.else_branch {
             self.visit_expr(otherwise);
         }
+    }
+
+    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        self.in_block(|this| {
+            this.visit_expr(&expr.expr);
+            this.hold_scrutinee_guards(&expr.expr);
+            for arm in &expr.arms {
+                this.visit_arm(arm);
+            }
+        });
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {

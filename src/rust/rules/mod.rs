@@ -2,6 +2,7 @@
 
 mod blocking_in_async;
 mod detached_spawn;
+mod guard_across_await;
 mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
@@ -21,6 +22,7 @@ pub struct RustRule {
 pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
     detached_spawn::RULE,
+    guard_across_await::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
