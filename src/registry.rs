@@ -41,6 +41,11 @@ pub static RULES: &[RuleInfo] = &[
         "a synchronous lock guard or `RefCell` borrow held across an `.await`"
     ),
     rule!(
+        "loop-never-yields",
+        Warning,
+        "an async loop busy-waits on a flag or `try_*` call without ever awaiting"
+    ),
+    rule!(
         "loop-without-cancel",
         Warning,
         "a long-running async loop that never observes cancellation or shutdown"

@@ -20,6 +20,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/rust/frameworks.toml"),
     ),
     ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("spin", include_str!("../../rules/rust/spin.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
     ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
 ];
@@ -32,6 +33,7 @@ pub struct RustKnowledge {
     pub cancellation: Cancellation,
     pub frameworks: Frameworks,
     pub guards: Guards,
+    pub spin: Spin,
     pub tasks: Tasks,
     pub timeouts: Timeouts,
 }
@@ -122,6 +124,15 @@ pub struct Guards {
     pub unwrappers: Vec<String>,
     pub async_lock_origins: Vec<String>,
     pub drops: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spin {
+    pub polls: Vec<String>,
+    pub retries: Vec<String>,
+    pub hints: Vec<String>,
+    pub neutral: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

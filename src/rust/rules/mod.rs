@@ -3,6 +3,7 @@
 mod blocking_in_async;
 mod detached_spawn;
 mod guard_across_await;
+mod loop_never_yields;
 mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
@@ -23,6 +24,7 @@ pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
     detached_spawn::RULE,
     guard_across_await::RULE,
+    loop_never_yields::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
