@@ -61,6 +61,11 @@ pub static RULES: &[RuleInfo] = &[
         "a `select!` in a loop drops a future that is not cancel-safe, losing data"
     ),
     rule!(
+        "select-drops-join-handle",
+        Warning,
+        "a `select!` drops a `JoinHandle` when another branch wins, detaching the task"
+    ),
+    rule!(
         "spawn-captures-request",
         Warning,
         "a background task captures a value that lives only as long as the request"

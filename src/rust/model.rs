@@ -229,6 +229,10 @@ pub struct SelectBranch {
     pub future_chain: Chain,
     /// `&mut fut` or `fut.as_mut()`: a future created outside and polled again.
     pub future_is_reference: bool,
+    /// The future is a variable, named here (`handle` in `res = handle => ..`).
+    pub future_variable: Option<String>,
+    /// Every identifier written in the future expression.
+    pub future_names: BTreeSet<String>,
     /// The handler contains `break` or `return`.
     pub handler_exits: bool,
     /// Indices into [`Model::calls`] of the calls made while evaluating the future.
@@ -1319,6 +1323,16 @@ impl Builder<'_> {
                     future_span: span_of(future.span()),
                     future_chain: self.chain_of(future),
                     future_is_reference: is_reference_future(future),
+                    future_names: quote::ToTokens::to_token_stream(future)
+                        .into_iter()
+                        .flat_map(flatten_tokens)
+                        .collect(),
+                    future_variable: match future {
+                        Expr::Path(path) if path.qself.is_none() => {
+                            path.path.get_ident().map(|ident| ident.to_string())
+                        }
+                        _ => None,
+                    },
                     handler_exits: contains_exit(&branch.handler),
                     calls: 0..0,
                 },
@@ -1329,6 +1343,8 @@ impl Builder<'_> {
                     future_span: span_of(branch.handler.span()),
                     future_chain: Chain::default(),
                     future_is_reference: false,
+                    future_variable: None,
+                    future_names: BTreeSet::new(),
                     handler_exits: contains_exit(&branch.handler),
                     calls: 0..0,
                 },

@@ -7,6 +7,7 @@ mod loop_never_yields;
 mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
+mod select_drops_join_handle;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -28,5 +29,6 @@ pub static RULES: &[RustRule] = &[
     loop_without_cancel::RULE,
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
+    select_drops_join_handle::RULE,
     spawn_captures_request::RULE,
 ];
