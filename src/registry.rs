@@ -66,6 +66,11 @@ pub static RULES: &[RuleInfo] = &[
         "a `select!` drops a `JoinHandle` when another branch wins, detaching the task"
     ),
     rule!(
+        "send-without-cancel",
+        Warning,
+        "a send on a bounded channel in a cancellable loop can block past cancellation"
+    ),
+    rule!(
         "spawn-captures-request",
         Warning,
         "a background task captures a value that lives only as long as the request"

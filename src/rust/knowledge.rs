@@ -11,6 +11,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         "cancel_safety",
         include_str!("../../rules/rust/cancel_safety.toml"),
     ),
+    ("channels", include_str!("../../rules/rust/channels.toml")),
     (
         "cancellation",
         include_str!("../../rules/rust/cancellation.toml"),
@@ -31,6 +32,7 @@ pub struct RustKnowledge {
     pub blocking: Blocking,
     pub cancel_safety: CancelSafety,
     pub cancellation: Cancellation,
+    pub channels: Channels,
     pub frameworks: Frameworks,
     pub guards: Guards,
     pub spin: Spin,
@@ -98,6 +100,14 @@ pub struct UnsafeOp {
     /// What a dropped future loses.
     pub loses: String,
     pub instead: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    pub bounded_origins: Vec<String>,
+    pub bounded_types: Vec<String>,
+    pub waiting_sends: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +197,18 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
             .and_then(|rest| rest.strip_prefix("::"))
             .is_some_and(|rest| !rest.is_empty() && !rest.contains("::")),
         None => pattern == path,
+    }
+}
+
+impl Cancellation {
+    /// Whether an identifier or method name observes cancellation or shutdown.
+    pub fn observes(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.methods.contains(&lower)
+            || self
+                .name_fragments
+                .iter()
+                .any(|fragment| lower.contains(fragment.as_str()))
     }
 }
 

@@ -8,6 +8,7 @@ mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
 mod select_drops_join_handle;
+mod send_without_cancel;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -30,5 +31,6 @@ pub static RULES: &[RustRule] = &[
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
     select_drops_join_handle::RULE,
+    send_without_cancel::RULE,
     spawn_captures_request::RULE,
 ];
