@@ -31,6 +31,11 @@ pub static RULES: &[RuleInfo] = &[
         "a blocking call inside async code stalls every task on the worker thread"
     ),
     rule!(
+        "broken-cancel-chain",
+        Warning,
+        "a new cancellation root where a parent token or context is in scope"
+    ),
+    rule!(
         "detached-spawn",
         Warning,
         "a detached task loops forever and nothing can stop it"

@@ -293,6 +293,10 @@ pub struct FnInfo {
     pub trait_name: Option<String>,
     /// Attribute paths as written (`tokio::main`, `get`, `async_trait`).
     pub attrs: Vec<String>,
+    /// Takes `self` (by value or reference).
+    pub has_self: bool,
+    /// A parameter holding a cancellation token (not wrapped in `Option`).
+    pub token_param: Option<String>,
 }
 
 /// What is known about a variable where it is used.
@@ -325,6 +329,8 @@ pub struct Model {
     pub timeout_wrapped_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
+    /// Structs of the file with a field holding a cancellation token: struct name -> field.
+    pub token_fields: HashMap<String, String>,
     /// Local `async fn`s (by name) that await a future which is not cancel-safe, directly or
     /// through another such local function, with the operation and where it is awaited.
     pub cancel_unsafe_fns: HashMap<String, UnsafeAwait>,
@@ -358,6 +364,7 @@ impl Model {
                 timeout_wrapped_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
                 cancel_unsafe_fns: HashMap::new(),
+                token_fields: HashMap::new(),
             },
             scope: Scope::default(),
             open_loops: Vec::new(),
@@ -977,7 +984,22 @@ impl Builder<'_> {
         let saved_bindings = std::mem::replace(&mut self.bindings, vec![HashMap::new()]);
         let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let mut params = Vec::new();
+        let mut token_param = None;
         for input in &sig.inputs {
+            if let syn::FnArg::Typed(typed) = input
+                && let syn::Pat::Ident(ident) = &*typed.pat
+                && token_param.is_none()
+            {
+                let names: Vec<String> = quote::ToTokens::to_token_stream(&typed.ty)
+                    .into_iter()
+                    .flat_map(flatten_tokens)
+                    .collect();
+                if names.first().is_none_or(|first| first != "Option")
+                    && names.iter().any(|name| self.is_token_type(name))
+                {
+                    token_param = Some(ident.ident.to_string());
+                }
+            }
             if let syn::FnArg::Typed(typed) = input {
                 let ty = self.resolve_type(&typed.ty);
                 let info = BindingInfo {
@@ -1008,6 +1030,8 @@ impl Builder<'_> {
             self_type,
             trait_name,
             attrs: attr_paths,
+            has_self: sig.receiver().is_some(),
+            token_param,
         });
         let scope = Scope {
             function: Some(index),
@@ -1535,6 +1559,25 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         let saved = self.impl_context.take();
         self.visit_fn(&item.attrs, &item.sig, &item.block, item.span());
         self.impl_context = saved;
+    }
+
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        for field in &item.fields {
+            let Some(name) = &field.ident else { continue };
+            let names: Vec<String> = quote::ToTokens::to_token_stream(&field.ty)
+                .into_iter()
+                .flat_map(flatten_tokens)
+                .collect();
+            if names.first().is_none_or(|first| first != "Option")
+                && names.iter().any(|name| self.is_token_type(name))
+            {
+                self.model
+                    .token_fields
+                    .entry(item.ident.to_string())
+                    .or_insert_with(|| name.to_string());
+            }
+        }
+        visit::visit_item_struct(self, item);
     }
 
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {

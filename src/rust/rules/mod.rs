@@ -1,6 +1,7 @@
 //! The Rust rules, one file each, registered here.
 
 mod blocking_in_async;
+mod broken_cancel_chain;
 mod detached_spawn;
 mod guard_across_await;
 mod loop_never_yields;
@@ -24,6 +25,7 @@ pub struct RustRule {
 
 pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
+    broken_cancel_chain::RULE,
     detached_spawn::RULE,
     guard_across_await::RULE,
     loop_never_yields::RULE,
