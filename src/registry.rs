@@ -76,6 +76,11 @@ pub static RULES: &[RuleInfo] = &[
         "a send on a bounded channel in a cancellable loop can block past cancellation"
     ),
     rule!(
+        "serve-without-shutdown",
+        Warning,
+        "a server awaited in the application's main path with no graceful shutdown"
+    ),
+    rule!(
         "spawn-captures-request",
         Warning,
         "a background task captures a value that lives only as long as the request"

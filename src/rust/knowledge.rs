@@ -21,6 +21,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/rust/frameworks.toml"),
     ),
     ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("servers", include_str!("../../rules/rust/servers.toml")),
     ("spin", include_str!("../../rules/rust/spin.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
     ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
@@ -35,6 +36,7 @@ pub struct RustKnowledge {
     pub channels: Channels,
     pub frameworks: Frameworks,
     pub guards: Guards,
+    pub servers: Servers,
     pub spin: Spin,
     pub tasks: Tasks,
     pub timeouts: Timeouts,
@@ -134,6 +136,25 @@ pub struct Guards {
     pub unwrappers: Vec<String>,
     pub async_lock_origins: Vec<String>,
     pub drops: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Servers {
+    pub graceful: Vec<String>,
+    #[serde(default)]
+    pub server: Vec<Server>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub path: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    pub what: String,
+    pub instead: String,
 }
 
 #[derive(Debug, Deserialize)]

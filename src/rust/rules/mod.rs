@@ -10,6 +10,7 @@ mod missing_timeout;
 mod select_cancel_unsafe;
 mod select_drops_join_handle;
 mod send_without_cancel;
+mod serve_without_shutdown;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -34,5 +35,6 @@ pub static RULES: &[RustRule] = &[
     select_cancel_unsafe::RULE,
     select_drops_join_handle::RULE,
     send_without_cancel::RULE,
+    serve_without_shutdown::RULE,
     spawn_captures_request::RULE,
 ];
