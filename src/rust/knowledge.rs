@@ -161,6 +161,7 @@ pub struct Server {
 #[serde(deny_unknown_fields)]
 pub struct Spin {
     pub polls: Vec<String>,
+    pub tries: Vec<String>,
     pub retries: Vec<String>,
     pub hints: Vec<String>,
     pub neutral: Vec<String>,

@@ -1,8 +1,8 @@
 //! ## What it does
 //! Flags a `loop` or `while` in async code that never awaits and polls something another
-//! task changes (an atomic `load`, `try_recv`, `try_lock`, `is_finished`, ... listed in
-//! `rules/rust/spin.toml`), when the loop either never exits or does nothing but poll
-//! (a busy-wait: `while !ready.load(Acquire) { spin_loop() }`).
+//! task changes (`rules/rust/spin.toml`): a loop that does nothing but read an atomic or
+//! `is_finished()` (a busy-wait: `while !ready.load(Acquire) { spin_loop() }`), or a loop
+//! that never exits and calls `try_recv`, `try_lock`, ... or `load`.
 //!
 //! ## Why is this bad
 //! An async task runs until it awaits. A loop that never awaits holds its worker thread:
@@ -23,8 +23,10 @@
 //! ```
 //!
 //! ## Known problems
-//! A poll loop that also does other work and exits (draining a channel with `try_recv` until
-//! it is empty) is not reported, nor is a busy-wait through a helper function. Bounded `for`
+//! A `try_*` loop that exits is not reported, in either direction: `while rx.try_recv().is_ok()
+//! {}` drains a channel and ends, while `loop { if m.try_lock().is_ok() { break } }` is a
+//! busy-wait the syntax does not tell apart from it. A poll loop that also does other work and
+//! exits, and a busy-wait through a helper function, are not reported either. Bounded `for`
 //! loops, `while let` loops and compare-and-swap retry loops are silent.
 
 use super::RustRule;
@@ -55,9 +57,11 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
             .iter()
             .filter(|call| call.scope.loops.contains(&index))
             .collect();
+        let is =
+            |list: &[String], name: Option<&str>| name.is_some_and(|m| list.iter().any(|p| p == m));
+        let forever = info.infinite && !info.exits;
         let Some(poll) = calls.iter().find(|call| {
-            call.method()
-                .is_some_and(|m| spin.polls.iter().any(|p| p == m))
+            is(&spin.polls, call.method()) || forever && is(&spin.tries, call.method())
         }) else {
             continue;
         };
@@ -70,12 +74,12 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         let only_polls = calls.iter().all(|call| match &call.callee {
             Callee::Method(name) => {
                 spin.polls.contains(name)
+                    || spin.tries.contains(name)
                     || spin.neutral.contains(name)
                     || spin.hints.contains(name)
             }
             Callee::Path(path) => any_matches(&spin.hints, path),
         });
-        let forever = info.infinite && !info.exits;
         if !forever && !only_polls {
             continue;
         }
