@@ -41,6 +41,11 @@ pub static RULES: &[RuleInfo] = &[
         "a detached task loops forever and nothing can stop it"
     ),
     rule!(
+        "drop-guard-early",
+        Warning,
+        "a `DropGuard` dropped when the function returns cancels the task it just spawned"
+    ),
+    rule!(
         "guard-across-await",
         Warning,
         "a synchronous lock guard or `RefCell` borrow held across an `.await`"

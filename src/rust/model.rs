@@ -121,6 +121,10 @@ pub struct Call {
     pub arg_count: usize,
     /// A method called on `self`.
     pub receiver_is_self: bool,
+    /// The variable a method's receiver chain starts from, as written (no `let` substitution).
+    pub receiver_root: Option<String>,
+    /// What the statement does with the call's value.
+    pub result: HandleUse,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
     pub receiver_binding: Option<BindingInfo>,
     /// The innermost loop around the call, across bodies.
@@ -329,11 +333,30 @@ pub struct Model {
     pub timeout_wrapped_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
+    /// `let` statements binding a single name, in order.
+    pub lets: Vec<LetInfo>,
+    /// How many times each binding (by [`BindingInfo::id`]) is used after its declaration.
+    pub binding_uses: HashMap<usize, usize>,
     /// Structs of the file with a field holding a cancellation token: struct name -> field.
     pub token_fields: HashMap<String, String>,
     /// Local `async fn`s (by name) that await a future which is not cancel-safe, directly or
     /// through another such local function, with the operation and where it is awaited.
     pub cancel_unsafe_fns: HashMap<String, UnsafeAwait>,
+}
+
+/// `let name = init;`
+#[derive(Debug, Clone)]
+pub struct LetInfo {
+    pub name: String,
+    /// [`BindingInfo::id`] of the new variable.
+    pub binding: usize,
+    /// Index into [`Model::calls`] of the call the initializer is (after `?`, `.await`,
+    /// `.unwrap()`), if it is one.
+    pub init_call: Option<usize>,
+    /// Every identifier written in the initializer.
+    pub init_names: BTreeSet<String>,
+    pub span: Span,
+    pub scope: Scope,
 }
 
 /// A future that is not cancel-safe, awaited inside a local `async fn`.
@@ -365,6 +388,8 @@ impl Model {
                 method_names: BTreeSet::new(),
                 cancel_unsafe_fns: HashMap::new(),
                 token_fields: HashMap::new(),
+                lets: Vec::new(),
+                binding_uses: HashMap::new(),
             },
             scope: Scope::default(),
             open_loops: Vec::new(),
@@ -773,6 +798,9 @@ impl Builder<'_> {
 
     /// A variable used here: a capture of every spawned body it was declared outside of.
     fn use_variable(&mut self, name: &str) {
+        if let Some((_, info)) = self.lookup(name) {
+            *self.model.binding_uses.entry(info.id).or_default() += 1;
+        }
         if self.open_spawns.is_empty() {
             return;
         }
@@ -1201,6 +1229,7 @@ impl Builder<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record_call(
         &mut self,
         callee: Callee,
@@ -1209,6 +1238,7 @@ impl Builder<'_> {
         awaited: bool,
         arg_count: usize,
         receiver: Option<&Expr>,
+        result: HandleUse,
     ) {
         if self.scope.in_timeout {
             match &callee {
@@ -1236,6 +1266,8 @@ impl Builder<'_> {
             awaited,
             arg_count,
             receiver_is_self: matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")),
+            receiver_root: receiver.and_then(raw_root),
+            result,
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
             scope: self.scope.clone(),
@@ -1418,12 +1450,35 @@ impl Builder<'_> {
     }
 }
 
+/// The variable a method chain starts from, as written: `token` in `token.clone().drop_guard()`.
+fn raw_root(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::MethodCall(call) => raw_root(&call.receiver),
+        Expr::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .map(|ident| ident.to_string())
+            .filter(|name| name != "self"),
+        _ => None,
+    }
+}
+
 fn is_reference_future(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => reference.mutability.is_some(),
         Expr::MethodCall(call) => call.method == "as_mut",
         Expr::Paren(paren) => is_reference_future(&paren.expr),
         _ => false,
+    }
+}
+
+/// Strips `?`, `.await`, `.unwrap()` and `.expect(..)` around a call.
+fn peel_unwrap(expr: &Expr) -> &Expr {
+    match peel(expr) {
+        Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => {
+            peel_unwrap(&call.receiver)
+        }
+        other => other,
     }
 }
 
@@ -1620,6 +1675,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 self.visit_expr(expr);
             }
             syn::Stmt::Local(local) => {
+                let first_call = self.model.calls.len();
                 if let Some(init) = &local.init {
                     let name = match &local.pat {
                         syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
@@ -1661,10 +1717,32 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     },
                     _ => None,
                 };
-                if let (Some(name), Some(init)) = (name, &local.init)
-                    && let Some(guard) = self.guard_of_init(&init.expr)
-                {
-                    self.hold_guard(Some(name), guard);
+                if let (Some(name), Some(init)) = (name, &local.init) {
+                    if let Some(guard) = self.guard_of_init(&init.expr) {
+                        self.hold_guard(Some(name.clone()), guard);
+                    }
+                    if let Some((_, info)) = self.lookup(&name) {
+                        let binding = info.id;
+                        let inner = peel_unwrap(&init.expr);
+                        let init_call = if matches!(inner, Expr::Call(_) | Expr::MethodCall(_)) {
+                            let want = span_of(inner.span());
+                            (first_call..self.model.calls.len())
+                                .find(|&index| self.model.calls[index].expr_span == want)
+                        } else {
+                            None
+                        };
+                        self.model.lets.push(LetInfo {
+                            name,
+                            binding,
+                            init_call,
+                            init_names: quote::ToTokens::to_token_stream(&init.expr)
+                                .into_iter()
+                                .flat_map(flatten_tokens)
+                                .collect(),
+                            span: span_of(local.span()),
+                            scope: self.scope.clone(),
+                        });
+                    }
                 }
             }
             _ => visit::visit_stmt(self, stmt),
@@ -1691,6 +1769,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 awaited,
                 call.args.len(),
                 None,
+                handle.clone(),
             );
             if let Some((callee, kind)) = self.spawn_kind(Some(path), None)
                 && let Some(future) = call.args.first()
@@ -1757,6 +1836,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             awaited,
             call.args.len(),
             Some(&call.receiver),
+            handle.clone(),
         );
         let is_wrapper_method = self.knowledge.timeouts.wrapper_methods.contains(&name);
         let saved = self.scope.in_timeout;

@@ -3,6 +3,7 @@
 mod blocking_in_async;
 mod broken_cancel_chain;
 mod detached_spawn;
+mod drop_guard_early;
 mod guard_across_await;
 mod loop_never_yields;
 mod loop_without_cancel;
@@ -28,6 +29,7 @@ pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
     broken_cancel_chain::RULE,
     detached_spawn::RULE,
+    drop_guard_early::RULE,
     guard_across_await::RULE,
     loop_never_yields::RULE,
     loop_without_cancel::RULE,
