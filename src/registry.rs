@@ -51,6 +51,11 @@ pub static RULES: &[RuleInfo] = &[
         "a synchronous lock guard or `RefCell` borrow held across an `.await`"
     ),
     rule!(
+        "handler-partial-effects",
+        Warning,
+        "a request handler awaits an effect and its undo separately; a disconnect in between leaves it half-done"
+    ),
+    rule!(
         "loop-never-yields",
         Warning,
         "an async loop busy-waits on a flag or `try_*` call without ever awaiting"

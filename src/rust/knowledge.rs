@@ -21,6 +21,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/rust/frameworks.toml"),
     ),
     ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("handlers", include_str!("../../rules/rust/handlers.toml")),
     ("servers", include_str!("../../rules/rust/servers.toml")),
     ("spin", include_str!("../../rules/rust/spin.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
@@ -36,6 +37,7 @@ pub struct RustKnowledge {
     pub channels: Channels,
     pub frameworks: Frameworks,
     pub guards: Guards,
+    pub handlers: Handlers,
     pub servers: Servers,
     pub spin: Spin,
     pub tasks: Tasks,
@@ -136,6 +138,15 @@ pub struct Guards {
     pub unwrappers: Vec<String>,
     pub async_lock_origins: Vec<String>,
     pub drops: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handlers {
+    pub param_types: Vec<String>,
+    pub route_attributes: Vec<String>,
+    pub pairs: Vec<(String, String)>,
+    pub atomic: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -123,6 +123,8 @@ pub struct Call {
     pub receiver_is_self: bool,
     /// The variable a method's receiver chain starts from, as written (no `let` substitution).
     pub receiver_root: Option<String>,
+    /// The place a method's receiver chain starts from, fields included (`self.db`, `state.cache`).
+    pub receiver_place: Option<String>,
     /// What the statement does with the call's value.
     pub result: HandleUse,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
@@ -299,6 +301,8 @@ pub struct FnInfo {
     pub attrs: Vec<String>,
     /// Takes `self` (by value or reference).
     pub has_self: bool,
+    /// The resolved types of every typed parameter, whatever its pattern (`State(s): State<T>`).
+    pub param_types: Vec<String>,
     /// A parameter holding a cancellation token (not wrapped in `Option`).
     pub token_param: Option<String>,
 }
@@ -1013,6 +1017,7 @@ impl Builder<'_> {
         let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let mut params = Vec::new();
         let mut token_param = None;
+        let mut param_types = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(typed) = input
                 && let syn::Pat::Ident(ident) = &*typed.pat
@@ -1036,6 +1041,9 @@ impl Builder<'_> {
                     ..BindingInfo::default()
                 };
                 self.bind_pattern(&typed.pat, &info);
+                if let Some(ty) = &ty {
+                    param_types.push(ty.clone());
+                }
                 if let syn::Pat::Ident(ident) = &*typed.pat {
                     params.push(Param {
                         name: ident.ident.to_string(),
@@ -1059,6 +1067,7 @@ impl Builder<'_> {
             trait_name,
             attrs: attr_paths,
             has_self: sig.receiver().is_some(),
+            param_types,
             token_param,
         });
         let scope = Scope {
@@ -1267,6 +1276,7 @@ impl Builder<'_> {
             arg_count,
             receiver_is_self: matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")),
             receiver_root: receiver.and_then(raw_root),
+            receiver_place: receiver.and_then(place_of),
             result,
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
@@ -1459,6 +1469,24 @@ fn raw_root(expr: &Expr) -> Option<String> {
             .get_ident()
             .map(|ident| ident.to_string())
             .filter(|name| name != "self"),
+        _ => None,
+    }
+}
+
+/// The place a method chain starts from, with fields: `state.db` in `state.db.clone().incr(..)`.
+fn place_of(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::MethodCall(call) => place_of(&call.receiver),
+        Expr::Field(field) => {
+            let member = match &field.member {
+                syn::Member::Named(name) => name.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            Some(format!("{}.{member}", place_of(&field.base)?))
+        }
+        Expr::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().map(|ident| ident.to_string())
+        }
         _ => None,
     }
 }

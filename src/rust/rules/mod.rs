@@ -5,6 +5,7 @@ mod broken_cancel_chain;
 mod detached_spawn;
 mod drop_guard_early;
 mod guard_across_await;
+mod handler_partial_effects;
 mod loop_never_yields;
 mod loop_without_cancel;
 mod missing_timeout;
@@ -31,6 +32,7 @@ pub static RULES: &[RustRule] = &[
     detached_spawn::RULE,
     drop_guard_early::RULE,
     guard_across_await::RULE,
+    handler_partial_effects::RULE,
     loop_never_yields::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
