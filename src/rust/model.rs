@@ -267,6 +267,9 @@ pub struct Guard {
     pub span: Span,
     /// Await points reached while it is held: before its block ends and before `drop(name)`.
     pub awaits: Vec<Span>,
+    /// The variable turned out to hold a future (it is awaited, pinned or polled by
+    /// `select!`), so the `lock()` was an async lock's and this is no guard.
+    pub is_future: bool,
     pub scope: Scope,
 }
 
@@ -972,6 +975,7 @@ impl Builder<'_> {
             method,
             span,
             awaits: Vec::new(),
+            is_future: false,
             scope: self.scope.clone(),
         });
         if let Some(frame) = self.open_guards.last_mut() {
@@ -982,6 +986,39 @@ impl Builder<'_> {
     fn hold_scrutinee_guards(&mut self, scrutinee: &Expr) {
         for guard in self.scrutinee_guards(scrutinee) {
             self.hold_guard(None, guard);
+        }
+    }
+
+    /// `name.await`, `pin!(name)`, `_ = &mut name =>`: the variable holds a future.
+    fn mark_future(&mut self, name: &str) {
+        for &index in self.open_guards.iter().flatten() {
+            let guard = &mut self.model.guards[index];
+            if guard.name.as_deref() == Some(name) {
+                guard.is_future = true;
+            }
+        }
+        self.release_guard(name);
+    }
+
+    fn mark_future_expr(&mut self, expr: &Expr) {
+        if let Expr::Path(path) = peel(expr)
+            && let Some(name) = path.path.get_ident()
+        {
+            self.mark_future(&name.to_string());
+        }
+    }
+
+    /// Marks the variables passed by value: a guard moved into a call is no longer held here.
+    fn release_moved(&mut self, args: &Punctuated<Expr, Token![,]>) {
+        if self.open_guards.iter().all(Vec::is_empty) {
+            return;
+        }
+        for arg in args {
+            if let Expr::Path(path) = arg
+                && let Some(name) = path.path.get_ident()
+            {
+                self.release_guard(&name.to_string());
+            }
         }
     }
 
@@ -1301,6 +1338,7 @@ impl Builder<'_> {
                     self.mark_await(span);
                     for future in &futures {
                         self.mark_awaited(future);
+                        self.mark_future_expr(future);
                         self.visit_expr(future);
                     }
                     return;
@@ -1313,6 +1351,11 @@ impl Builder<'_> {
             Ok(args) => {
                 for arg in &args {
                     self.visit_expr(arg);
+                }
+                if name == "pin_mut" || name == "pin" {
+                    for arg in &args {
+                        self.mark_future_expr(arg);
+                    }
                 }
             }
             Err(_) => self.scan_tokens(mac.tokens.clone()),
@@ -1437,6 +1480,7 @@ impl Builder<'_> {
                 self.scope.select_branch = reference(BranchPart::Future);
                 self.scope.in_timeout |= has_deadline_branch;
                 self.mark_awaited(future);
+                self.mark_future_expr(future);
                 let first = self.model.calls.len();
                 self.visit_expr(future);
                 self.model.selects[index].branches[position].calls = first..self.model.calls.len();
@@ -1829,13 +1873,8 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             self.visit_expr(&call.func);
         }
         self.visit_args(path.as_deref(), &call.args, awaited);
-        if let Some(path) = &path
-            && self.knowledge.guards.drops.iter().any(|d| d == path)
-            && let Some(Expr::Path(arg)) = call.args.first()
-            && let Some(name) = arg.path.get_ident()
-        {
-            self.release_guard(&name.to_string());
-        }
+        // `drop(guard)`, or any call taking the guard by value, ends it here.
+        self.release_moved(&call.args);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1909,11 +1948,19 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.visit_expr(arg);
                 }
             }
-            _ => self.visit_args(None, &call.args, awaited),
+            _ => {
+                self.visit_args(None, &call.args, awaited);
+                self.release_moved(&call.args);
+            }
         }
     }
 
     fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        if let Expr::Path(path) = peel(&expr.base)
+            && let Some(name) = path.path.get_ident()
+        {
+            self.mark_future(&name.to_string());
+        }
         self.mark_awaited(&expr.base);
         self.visit_expr(&expr.base);
         self.mark_await(span_of(expr.await_token.span()));

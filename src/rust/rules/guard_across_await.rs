@@ -30,7 +30,8 @@
 //! ## Known problems
 //! The lock's type is not known: a method named like `lock`, `read` or `write` that takes no
 //! argument and is not awaited is taken as a synchronous guard, unless the receiver is visibly
-//! a tokio or futures lock. `borrow()` counts only on a visible `RefCell`. A `drop(guard)` in
+//! a tokio or futures lock, or the variable is later awaited, pinned or polled by `select!`
+//! (then it held a future). A guard passed by value to a call is taken as moved there. `borrow()` counts only on a visible `RefCell`. A `drop(guard)` in
 //! one branch is taken as releasing it on every path.
 
 use super::RustRule;
@@ -47,6 +48,9 @@ pub const RULE: RustRule = RustRule {
 fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.guards {
+        if guard.is_future {
+            continue;
+        }
         let Some(&first_await) = guard.awaits.first() else {
             continue;
         };
