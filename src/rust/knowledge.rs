@@ -118,6 +118,7 @@ pub struct Channels {
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
     pub methods: Vec<String>,
+    pub token_methods: Vec<String>,
     pub name_fragments: Vec<String>,
 }
 

@@ -36,7 +36,10 @@
 //!
 //! ## Known problems
 //! Loops that never observe cancellation are `loop-without-cancel`'s concern and are not
-//! reported here. Senders stored in struct fields are not known to be bounded. Dropping the
+//! reported here; a loop counts as cancellable when its body calls a token method
+//! (`cancelled`, `is_cancelled`, ...) or a method on a receiver named like a shutdown signal
+//! (`shutdown.changed()`), not for a bare `rx.changed()`. A send that itself propagates the
+//! shutdown (`tx.send(()).await; break;` in a signal loop) is reported. Senders stored in struct fields are not known to be bounded. Dropping the
 //! receiver also unblocks the send; a consumer that exits on shutdown makes the send fail
 //! rather than hang, which this rule cannot see.
 
@@ -78,13 +81,24 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         if !bounded {
             continue;
         }
-        let Some(cancellable) = call
-            .scope
-            .loops
-            .iter()
-            .rev()
-            .find(|&&index| model.loops[index].observes_cancel)
-        else {
+        // A loop that waits on cancellation: a token call, or a call on a receiver named
+        // like a shutdown signal, in its own body.
+        let cancellation = &knowledge.cancellation;
+        let Some(cancellable) = call.scope.loops.iter().rev().find(|&&index| {
+            model.loops[index].observes_cancel
+                && model.calls.iter().any(|other| {
+                    other.scope.loops.contains(&index)
+                        && other.scope.function == call.scope.function
+                        && (cancellation.token_methods.iter().any(|m| m == other.name())
+                            || other.receiver_place.as_ref().is_some_and(|place| {
+                                place.split('.').any(|segment| {
+                                    cancellation.name_fragments.iter().any(|fragment| {
+                                        segment.to_ascii_lowercase().contains(fragment.as_str())
+                                    })
+                                })
+                            }))
+                })
+        }) else {
             continue;
         };
         if let Some(branch) = call.scope.select_branch
