@@ -33,7 +33,7 @@ pub static RULES: &[RuleInfo] = &[
     rule!(
         "broken-cancel-chain",
         Warning,
-        "a new root context where the caller's context should be derived from"
+        "a new cancellation root (token or context) where a parent is in scope"
     ),
     rule!(
         "call-without-context",
@@ -61,6 +61,26 @@ pub static RULES: &[RuleInfo] = &[
         "a background task that loops forever and that nothing can stop or wait for"
     ),
     rule!(
+        "drop-guard-early",
+        Warning,
+        "a `DropGuard` dropped when the function returns cancels the task it just spawned"
+    ),
+    rule!(
+        "guard-across-await",
+        Warning,
+        "a synchronous lock guard or `RefCell` borrow held across an `.await`"
+    ),
+    rule!(
+        "handler-partial-effects",
+        Warning,
+        "a request handler awaits an effect and its undo separately; a disconnect in between leaves it half-done"
+    ),
+    rule!(
+        "loop-never-yields",
+        Warning,
+        "an async loop busy-waits on a flag or `try_*` call without ever awaiting"
+    ),
+    rule!(
         "loop-without-cancel",
         Warning,
         "a long-running async loop that never observes cancellation or shutdown"
@@ -76,9 +96,19 @@ pub static RULES: &[RuleInfo] = &[
         "a network wait with no deadline can hang forever"
     ),
     rule!(
+        "select-cancel-unsafe",
+        Warning,
+        "a `select!` in a loop drops a future that is not cancel-safe, losing data"
+    ),
+    rule!(
+        "select-drops-join-handle",
+        Warning,
+        "a `select!` drops a `JoinHandle` when another branch wins, detaching the task"
+    ),
+    rule!(
         "send-without-cancel",
         Warning,
-        "a channel send in a loop that blocks forever once the receiver is gone"
+        "a send that can block forever because nothing races it against cancellation"
     ),
     rule!(
         "serve-without-shutdown",

@@ -8,6 +8,11 @@ use crate::knowledge::EmbeddedTable;
 pub const TABLES: &[EmbeddedTable] = &[
     ("blocking", include_str!("../../rules/rust/blocking.toml")),
     (
+        "cancel_safety",
+        include_str!("../../rules/rust/cancel_safety.toml"),
+    ),
+    ("channels", include_str!("../../rules/rust/channels.toml")),
+    (
         "cancellation",
         include_str!("../../rules/rust/cancellation.toml"),
     ),
@@ -15,6 +20,10 @@ pub const TABLES: &[EmbeddedTable] = &[
         "frameworks",
         include_str!("../../rules/rust/frameworks.toml"),
     ),
+    ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("handlers", include_str!("../../rules/rust/handlers.toml")),
+    ("servers", include_str!("../../rules/rust/servers.toml")),
+    ("spin", include_str!("../../rules/rust/spin.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
     ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
 ];
@@ -23,8 +32,14 @@ pub const TABLES: &[EmbeddedTable] = &[
 #[serde(deny_unknown_fields)]
 pub struct RustKnowledge {
     pub blocking: Blocking,
+    pub cancel_safety: CancelSafety,
     pub cancellation: Cancellation,
+    pub channels: Channels,
     pub frameworks: Frameworks,
+    pub guards: Guards,
+    pub handlers: Handlers,
+    pub servers: Servers,
+    pub spin: Spin,
     pub tasks: Tasks,
     pub timeouts: Timeouts,
 }
@@ -63,10 +78,49 @@ pub struct BlockingMethod {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct CancelSafety {
+    #[serde(rename = "unsafe", default)]
+    pub unsafe_ops: Vec<UnsafeOp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnsafeOp {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The method takes exactly this many arguments.
+    pub args: Option<usize>,
+    /// The receiver was made by one of these, or is declared with one of `receiver_types`.
+    #[serde(default)]
+    pub receiver_origins: Vec<String>,
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
+    /// The method belongs to this trait, which the file must import.
+    pub requires_import: Option<String>,
+    #[serde(default)]
+    pub except_origins: Vec<String>,
+    /// What a dropped future loses.
+    pub loses: String,
+    pub instead: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    pub bounded_origins: Vec<String>,
+    pub bounded_types: Vec<String>,
+    pub waiting_sends: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Cancellation {
     pub wrappers: Vec<String>,
     pub types: Vec<String>,
     pub methods: Vec<String>,
+    pub token_methods: Vec<String>,
     pub name_fragments: Vec<String>,
 }
 
@@ -76,6 +130,56 @@ pub struct Frameworks {
     pub request_types: Vec<String>,
     pub token_types: Vec<String>,
     pub request_handoffs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guards {
+    pub methods: Vec<String>,
+    pub refcell_methods: Vec<String>,
+    pub refcell_origins: Vec<String>,
+    pub refcell_types: Vec<String>,
+    pub unwrappers: Vec<String>,
+    pub async_lock_origins: Vec<String>,
+    pub drops: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handlers {
+    pub param_types: Vec<String>,
+    pub route_attributes: Vec<String>,
+    pub pairs: Vec<(String, String)>,
+    pub atomic: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Servers {
+    pub graceful: Vec<String>,
+    #[serde(default)]
+    pub server: Vec<Server>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub path: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    pub what: String,
+    pub instead: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spin {
+    pub polls: Vec<String>,
+    pub tries: Vec<String>,
+    pub retries: Vec<String>,
+    pub hints: Vec<String>,
+    pub neutral: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +235,18 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
             .and_then(|rest| rest.strip_prefix("::"))
             .is_some_and(|rest| !rest.is_empty() && !rest.contains("::")),
         None => pattern == path,
+    }
+}
+
+impl Cancellation {
+    /// Whether an identifier or method name observes cancellation or shutdown.
+    pub fn observes(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.methods.contains(&lower)
+            || self
+                .name_fragments
+                .iter()
+                .any(|fragment| lower.contains(fragment.as_str()))
     }
 }
 

@@ -124,6 +124,14 @@ pub struct Call {
     pub expr_span: Span,
     pub awaited: bool,
     pub arg_count: usize,
+    /// A method called on `self`.
+    pub receiver_is_self: bool,
+    /// The variable a method's receiver chain starts from, as written (no `let` substitution).
+    pub receiver_root: Option<String>,
+    /// The place a method's receiver chain starts from, fields included (`self.db`, `state.cache`).
+    pub receiver_place: Option<String>,
+    /// What the statement does with the call's value.
+    pub result: HandleUse,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
     pub receiver_binding: Option<BindingInfo>,
     /// The innermost loop around the call, across bodies.
@@ -232,8 +240,14 @@ pub struct SelectBranch {
     pub future_chain: Chain,
     /// `&mut fut` or `fut.as_mut()`: a future created outside and polled again.
     pub future_is_reference: bool,
+    /// The future is a variable, named here (`handle` in `res = handle => ..`).
+    pub future_variable: Option<String>,
+    /// Every identifier written in the future expression.
+    pub future_names: BTreeSet<String>,
     /// The handler contains `break` or `return`.
     pub handler_exits: bool,
+    /// Indices into [`Model::calls`] of the calls made while evaluating the future.
+    pub calls: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +257,24 @@ pub struct Select {
     pub branches: Vec<SelectBranch>,
     /// A branch waits on a sleep or tick, which bounds every other branch.
     pub has_deadline_branch: bool,
+    pub scope: Scope,
+}
+
+/// A lock guard or `RefCell` borrow taken synchronously (`m.lock().unwrap()`, `c.borrow_mut()`,
+/// see `rules/rust/guards.toml`) in async code: bound by `let`, or a temporary in a `match`,
+/// `if let` or `while let` scrutinee, which lives through the whole body.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    /// The `let` name; `None` for a scrutinee temporary.
+    pub name: Option<String>,
+    /// The method that took it (`lock`, `write`, `borrow_mut`).
+    pub method: String,
+    pub span: Span,
+    /// Await points reached while it is held: before its block ends and before `drop(name)`.
+    pub awaits: Vec<Span>,
+    /// The variable turned out to hold a future (it is awaited, pinned or polled by
+    /// `select!`), so the `lock()` was an async lock's and this is no guard.
+    pub is_future: bool,
     pub scope: Scope,
 }
 
@@ -275,6 +307,12 @@ pub struct FnInfo {
     pub trait_name: Option<String>,
     /// Attribute paths as written (`tokio::main`, `get`, `async_trait`).
     pub attrs: Vec<String>,
+    /// Takes `self` (by value or reference).
+    pub has_self: bool,
+    /// The resolved types of every typed parameter, whatever its pattern (`State(s): State<T>`).
+    pub param_types: Vec<String>,
+    /// A parameter holding a cancellation token (not wrapped in `Option`).
+    pub token_param: Option<String>,
 }
 
 /// What is known about a variable where it is used.
@@ -301,6 +339,7 @@ pub struct Model {
     pub spawns: Vec<Spawn>,
     pub selects: Vec<Select>,
     pub awaits: Vec<AwaitPoint>,
+    pub guards: Vec<Guard>,
     pub item_ranges: Vec<(usize, usize)>,
     /// Local functions called inside a deadline somewhere in the file.
     pub timeout_wrapped_fns: BTreeSet<String>,
@@ -310,6 +349,40 @@ pub struct Model {
     pub detached_fns: BTreeSet<String>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
+    /// `let` statements binding a single name, in order.
+    pub lets: Vec<LetInfo>,
+    /// How many times each binding (by [`BindingInfo::id`]) is used after its declaration.
+    pub binding_uses: HashMap<usize, usize>,
+    /// Structs of the file with a field holding a cancellation token: struct name -> field.
+    pub token_fields: HashMap<String, String>,
+    /// Local `async fn`s (by name) that await a future which is not cancel-safe, directly or
+    /// through another such local function, with the operation and where it is awaited.
+    pub cancel_unsafe_fns: HashMap<String, UnsafeAwait>,
+}
+
+/// `let name = init;`
+#[derive(Debug, Clone)]
+pub struct LetInfo {
+    pub name: String,
+    /// [`BindingInfo::id`] of the new variable.
+    pub binding: usize,
+    /// Index into [`Model::calls`] of the call the initializer is (after `?`, `.await`,
+    /// `.unwrap()`), if it is one.
+    pub init_call: Option<usize>,
+    /// Every identifier written in the initializer.
+    pub init_names: BTreeSet<String>,
+    pub span: Span,
+    pub scope: Scope,
+}
+
+/// A future that is not cancel-safe, awaited inside a local `async fn`.
+#[derive(Debug, Clone)]
+pub struct UnsafeAwait {
+    /// The operation (`read_exact`), or for a chain of helpers the innermost one.
+    pub op: String,
+    /// Index into [`CancelSafety::unsafe_ops`](super::knowledge::CancelSafety).
+    pub entry: usize,
+    pub span: Span,
 }
 
 impl Model {
@@ -326,11 +399,16 @@ impl Model {
                 spawns: Vec::new(),
                 selects: Vec::new(),
                 awaits: Vec::new(),
+                guards: Vec::new(),
                 item_ranges: Vec::new(),
                 timeout_wrapped_fns: BTreeSet::new(),
                 cancellable_fns: BTreeSet::new(),
                 detached_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
+                cancel_unsafe_fns: HashMap::new(),
+                token_fields: HashMap::new(),
+                lets: Vec::new(),
+                binding_uses: HashMap::new(),
             },
             scope: Scope {
                 in_test: test_file,
@@ -339,6 +417,7 @@ impl Model {
             open_loops: Vec::new(),
             open_spawns: Vec::new(),
             bindings: vec![HashMap::new()],
+            open_guards: vec![Vec::new()],
             awaited: HashSet::new(),
             discarded: None,
             bound_to: None,
@@ -352,7 +431,119 @@ impl Model {
             reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
         model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
         model.detached_fns = reachable(&model, &builder.local_calls, &model.detached_fns);
+        model.cancel_unsafe_fns = model.summarize_cancel_unsafe(knowledge);
         model
+    }
+
+    /// The entry of `rules/rust/cancel_safety.toml` a call matches: a future that loses data
+    /// when it is dropped before completing.
+    pub fn cancel_unsafe_op(&self, knowledge: &RustKnowledge, call: &Call) -> Option<usize> {
+        let origin = call.chain.root_path().unwrap_or("");
+        let ty = call
+            .receiver_binding
+            .as_ref()
+            .and_then(|binding| binding.ty.as_deref())
+            .unwrap_or("");
+        knowledge
+            .cancel_safety
+            .unsafe_ops
+            .iter()
+            .position(|op| match &call.callee {
+                Callee::Path(path) => any_matches(&op.paths, path),
+                Callee::Method(name) => {
+                    op.methods.contains(name)
+                        && op.args.is_none_or(|args| args == call.arg_count)
+                        && (op.receiver_origins.is_empty() && op.receiver_types.is_empty()
+                            || any_matches(&op.receiver_origins, origin)
+                            || any_matches(&op.receiver_types, ty))
+                        && op
+                            .requires_import
+                            .as_deref()
+                            .is_none_or(|name| self.uses.imports(name))
+                        && !any_matches(&op.except_origins, origin)
+                }
+            })
+    }
+
+    /// The local `async fn` a call names: `helper(..)` or `self.helper(..)`.
+    pub fn local_callee<'a>(&self, call: &'a Call) -> Option<&'a str> {
+        match &call.callee {
+            Callee::Path(path) if !path.contains("::") => Some(path),
+            Callee::Path(path) => path.strip_prefix("Self::"),
+            Callee::Method(name) if call.receiver_is_self => Some(name),
+            Callee::Method(_) => None,
+        }
+    }
+
+    /// For every local `async fn`, whether its own body awaits a future that is not
+    /// cancel-safe, followed through calls of other local functions. A name shared by several
+    /// functions counts only if every one of them does.
+    fn summarize_cancel_unsafe(&self, knowledge: &RustKnowledge) -> HashMap<String, UnsafeAwait> {
+        let mut direct: HashMap<usize, UnsafeAwait> = HashMap::new();
+        let mut callees: HashMap<usize, Vec<(String, Span)>> = HashMap::new();
+        for call in &self.calls {
+            let Some(function) = call.scope.function else {
+                continue;
+            };
+            if !call.awaited
+                || !self.fns[function].is_async
+                || !call.scope.spawns.is_empty()
+                || call.scope.offload.is_some()
+            {
+                continue;
+            }
+            if let Some(entry) = self.cancel_unsafe_op(knowledge, call) {
+                direct.entry(function).or_insert(UnsafeAwait {
+                    op: call.name().to_string(),
+                    entry,
+                    span: call.span,
+                });
+            } else if let Some(name) = self.local_callee(call) {
+                callees
+                    .entry(function)
+                    .or_default()
+                    .push((name.to_string(), call.span));
+            }
+        }
+        let mut by_name: HashMap<String, UnsafeAwait> = HashMap::new();
+        loop {
+            let mut changed = false;
+            let mut names: BTreeSet<&str> = BTreeSet::new();
+            for function in &self.fns {
+                names.insert(&function.name);
+            }
+            for name in names {
+                if by_name.contains_key(name) {
+                    continue;
+                }
+                let mut found = None;
+                let mut all = true;
+                for (index, function) in self.fns.iter().enumerate() {
+                    if function.name != name {
+                        continue;
+                    }
+                    let summary = direct.get(&index).cloned().or_else(|| {
+                        callees.get(&index).and_then(|calls| {
+                            calls
+                                .iter()
+                                .find_map(|(callee, _)| by_name.get(callee).cloned())
+                        })
+                    });
+                    match summary {
+                        Some(summary) => found = found.or(Some(summary)),
+                        None => all = false,
+                    }
+                }
+                if all && let Some(summary) = found {
+                    by_name.insert(name.to_string(), summary);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        by_name
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {
@@ -386,6 +577,8 @@ struct Builder<'k> {
     next_binding: usize,
     /// (calling function, called local function name), for same-file summaries.
     local_calls: Vec<(usize, String)>,
+    /// Guards held in each block of the current body, innermost last (parallel to `bindings`).
+    open_guards: Vec<Vec<usize>>,
 }
 
 fn address<T>(value: &T) -> usize {
@@ -740,6 +933,9 @@ impl Builder<'_> {
 
     /// A variable used here: a capture of every spawned body it was declared outside of.
     fn use_variable(&mut self, name: &str) {
+        if let Some((_, info)) = self.lookup(name) {
+            *self.model.binding_uses.entry(info.id).or_default() += 1;
+        }
         if self.open_spawns.is_empty() {
             return;
         }
@@ -757,6 +953,9 @@ impl Builder<'_> {
     fn mark_await(&mut self, span: Span) {
         for &index in &self.scope.loops {
             self.model.loops[index].has_await = true;
+        }
+        for &index in self.open_guards.iter().flatten() {
+            self.model.guards[index].awaits.push(span);
         }
         self.model.awaits.push(AwaitPoint {
             span,
@@ -792,7 +991,9 @@ impl Builder<'_> {
     /// Runs `f` in a nested block scope for variables.
     fn in_block<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         self.bindings.push(HashMap::new());
+        self.open_guards.push(Vec::new());
         let result = f(self);
+        self.open_guards.pop();
         self.bindings.pop();
         result
     }
@@ -800,9 +1001,160 @@ impl Builder<'_> {
     /// Runs `f` in a new body (closure or async block): its own loops, its own exits.
     fn in_body<R>(&mut self, scope: Scope, f: impl FnOnce(&mut Self) -> R) -> R {
         let saved = std::mem::replace(&mut self.scope, scope);
+        // A closure or async block holds none of the guards of the code around it.
+        let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let result = self.in_block(f);
+        self.open_guards = saved_guards;
         self.scope = saved;
         result
+    }
+
+    /// The guard a `let` initializer evaluates to: `m.lock().unwrap()`, `c.borrow_mut()`.
+    fn guard_of_init(&self, init: &Expr) -> Option<(String, Span)> {
+        let guards = &self.knowledge.guards;
+        let mut expr = init;
+        loop {
+            match expr {
+                Expr::Paren(inner) => expr = &inner.expr,
+                Expr::Try(inner) => expr = &inner.expr,
+                Expr::MethodCall(call) if guards.unwrappers.iter().any(|u| call.method == u) => {
+                    expr = &call.receiver
+                }
+                Expr::MethodCall(call) => return self.guard_call(call),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A method call that takes a guard without awaiting.
+    fn guard_call(&self, call: &syn::ExprMethodCall) -> Option<(String, Span)> {
+        let guards = &self.knowledge.guards;
+        let name = call.method.to_string();
+        if !call.args.is_empty() || self.awaited.contains(&address(call)) {
+            return None;
+        }
+        let chain = self.chain_of(&call.receiver);
+        let origin = chain.root_path().unwrap_or("");
+        if any_matches(&guards.async_lock_origins, origin) {
+            return None;
+        }
+        let is_guard = if guards.methods.contains(&name) {
+            true
+        } else if guards.refcell_methods.contains(&name) {
+            let ty = match peel(&call.receiver) {
+                Expr::Path(path) if path.path.segments.len() == 1 => self
+                    .lookup(&path.path.segments[0].ident.to_string())
+                    .and_then(|(_, info)| info.ty.clone()),
+                _ => None,
+            };
+            any_matches(&guards.refcell_origins, origin)
+                || ty.is_some_and(|ty| any_matches(&guards.refcell_types, &ty))
+        } else {
+            false
+        };
+        let span = span_of(call.method.span());
+        is_guard.then(|| {
+            (
+                name,
+                Span::new(
+                    span.line,
+                    span.column,
+                    span_of(call.span()).end_line,
+                    span_of(call.span()).end_column,
+                ),
+            )
+        })
+    }
+
+    /// Guards taken by temporaries of a scrutinee: they live through the whole `match`,
+    /// `if let` or `while let` body.
+    fn scrutinee_guards(&self, expr: &Expr) -> Vec<(String, Span)> {
+        struct Finder<'a, 'k> {
+            builder: &'a Builder<'k>,
+            found: Vec<(String, Span)>,
+        }
+        impl<'ast> Visit<'ast> for Finder<'_, '_> {
+            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+                if let Some(guard) = self.builder.guard_call(call) {
+                    self.found.push(guard);
+                }
+                visit::visit_expr_method_call(self, call);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+            fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
+        }
+        let mut finder = Finder {
+            builder: self,
+            found: Vec::new(),
+        };
+        finder.visit_expr(expr);
+        finder.found
+    }
+
+    /// Starts holding a guard until the current block ends (or `drop(name)`).
+    fn hold_guard(&mut self, name: Option<String>, (method, span): (String, Span)) {
+        if !self.scope.is_async || self.scope.offload.is_some() {
+            return;
+        }
+        let index = self.model.guards.len();
+        self.model.guards.push(Guard {
+            name,
+            method,
+            span,
+            awaits: Vec::new(),
+            is_future: false,
+            scope: self.scope.clone(),
+        });
+        if let Some(frame) = self.open_guards.last_mut() {
+            frame.push(index);
+        }
+    }
+
+    fn hold_scrutinee_guards(&mut self, scrutinee: &Expr) {
+        for guard in self.scrutinee_guards(scrutinee) {
+            self.hold_guard(None, guard);
+        }
+    }
+
+    /// `name.await`, `pin!(name)`, `_ = &mut name =>`: the variable holds a future.
+    fn mark_future(&mut self, name: &str) {
+        for &index in self.open_guards.iter().flatten() {
+            let guard = &mut self.model.guards[index];
+            if guard.name.as_deref() == Some(name) {
+                guard.is_future = true;
+            }
+        }
+        self.release_guard(name);
+    }
+
+    fn mark_future_expr(&mut self, expr: &Expr) {
+        if let Expr::Path(path) = peel(expr)
+            && let Some(name) = path.path.get_ident()
+        {
+            self.mark_future(&name.to_string());
+        }
+    }
+
+    /// Marks the variables passed by value: a guard moved into a call is no longer held here.
+    fn release_moved(&mut self, args: &Punctuated<Expr, Token![,]>) {
+        if self.open_guards.iter().all(Vec::is_empty) {
+            return;
+        }
+        for arg in args {
+            if let Expr::Path(path) = arg
+                && let Some(name) = path.path.get_ident()
+            {
+                self.release_guard(&name.to_string());
+            }
+        }
+    }
+
+    /// `drop(name)`: the guard bound to `name` is released.
+    fn release_guard(&mut self, name: &str) {
+        for frame in &mut self.open_guards {
+            frame.retain(|&index| self.model.guards[index].name.as_deref() != Some(name));
+        }
     }
 
     fn body_scope(&self, is_async: bool) -> Scope {
@@ -823,8 +1175,25 @@ impl Builder<'_> {
         let is_test = attrs.iter().any(is_test_attr);
         let (self_type, trait_name) = self.impl_context.clone().unwrap_or((None, None));
         let saved_bindings = std::mem::replace(&mut self.bindings, vec![HashMap::new()]);
+        let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);
         let mut params = Vec::new();
+        let mut token_param = None;
+        let mut param_types = Vec::new();
         for input in &sig.inputs {
+            if let syn::FnArg::Typed(typed) = input
+                && let syn::Pat::Ident(ident) = &*typed.pat
+                && token_param.is_none()
+            {
+                let names: Vec<String> = quote::ToTokens::to_token_stream(&typed.ty)
+                    .into_iter()
+                    .flat_map(flatten_tokens)
+                    .collect();
+                if names.first().is_none_or(|first| first != "Option")
+                    && names.iter().any(|name| self.is_token_type(name))
+                {
+                    token_param = Some(ident.ident.to_string());
+                }
+            }
             if let syn::FnArg::Typed(typed) = input {
                 let ty = self.resolve_type(&typed.ty);
                 let info = BindingInfo {
@@ -833,6 +1202,9 @@ impl Builder<'_> {
                     ..BindingInfo::default()
                 };
                 self.bind_pattern(&typed.pat, &info);
+                if let Some(ty) = &ty {
+                    param_types.push(ty.clone());
+                }
                 if let syn::Pat::Ident(ident) = &*typed.pat {
                     params.push(Param {
                         name: ident.ident.to_string(),
@@ -854,6 +1226,9 @@ impl Builder<'_> {
             self_type,
             trait_name,
             attrs: attr_paths,
+            has_self: sig.receiver().is_some(),
+            param_types,
+            token_param,
         });
         let scope = Scope {
             function: Some(index),
@@ -869,6 +1244,7 @@ impl Builder<'_> {
         self.open_spawns = saved_spawns;
         self.scope = saved_scope;
         self.bindings = saved_bindings;
+        self.open_guards = saved_guards;
     }
 
     fn item_range(&mut self, lines: (usize, usize)) {
@@ -876,7 +1252,12 @@ impl Builder<'_> {
     }
 
     /// Visits the arguments of a call, in the scope each one needs.
-    fn visit_args(&mut self, path: Option<&str>, args: &Punctuated<Expr, Token![,]>) {
+    fn visit_args(
+        &mut self,
+        path: Option<&str>,
+        args: &Punctuated<Expr, Token![,]>,
+        awaited: bool,
+    ) {
         let tasks = &self.knowledge.tasks;
         let offload = path
             .filter(|path| any_matches(&tasks.offloads, path))
@@ -890,6 +1271,13 @@ impl Builder<'_> {
                         .iter()
                         .any(|f| path.contains(f.as_str())))
         });
+        if is_wrapper
+            && awaited
+            && let Some(future) = args.last()
+        {
+            // `timeout(d, fut).await` polls `fut` to completion or the deadline.
+            self.mark_awaited(future);
+        }
         for arg in args {
             match (&offload, arg) {
                 (Some(offload), Expr::Closure(closure)) if closure.asyncness.is_none() => {
@@ -1028,6 +1416,7 @@ impl Builder<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record_call(
         &mut self,
         callee: Callee,
@@ -1036,6 +1425,7 @@ impl Builder<'_> {
         awaited: bool,
         arg_count: usize,
         receiver: Option<&Expr>,
+        result: HandleUse,
     ) {
         // A local function called here, by name; methods on other receivers are matched by
         // name too, which can only make the deadline and cancellation facts wider (quieter).
@@ -1074,6 +1464,10 @@ impl Builder<'_> {
             expr_span,
             awaited,
             arg_count,
+            receiver_is_self: matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")),
+            receiver_root: receiver.and_then(raw_root),
+            receiver_place: receiver.and_then(place_of),
+            result,
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
             scope: self.scope.clone(),
@@ -1097,6 +1491,7 @@ impl Builder<'_> {
                     self.mark_await(span);
                     for future in &futures {
                         self.mark_awaited(future);
+                        self.mark_future_expr(future);
                         self.visit_expr(future);
                     }
                     return;
@@ -1109,6 +1504,11 @@ impl Builder<'_> {
             Ok(args) => {
                 for arg in &args {
                     self.visit_expr(arg);
+                }
+                if name == "pin_mut" || name == "pin" {
+                    for arg in &args {
+                        self.mark_future_expr(arg);
+                    }
                 }
             }
             Err(_) => self.scan_tokens(mac.tokens.clone()),
@@ -1185,7 +1585,18 @@ impl Builder<'_> {
                     future_span: span_of(future.span()),
                     future_chain: self.chain_of(future),
                     future_is_reference: is_reference_future(future),
+                    future_names: quote::ToTokens::to_token_stream(future)
+                        .into_iter()
+                        .flat_map(flatten_tokens)
+                        .collect(),
+                    future_variable: match future {
+                        Expr::Path(path) if path.qself.is_none() => {
+                            path.path.get_ident().map(|ident| ident.to_string())
+                        }
+                        _ => None,
+                    },
                     handler_exits: contains_exit(&branch.handler),
+                    calls: 0..0,
                 },
                 None => SelectBranch {
                     pattern: String::new(),
@@ -1194,7 +1605,10 @@ impl Builder<'_> {
                     future_span: span_of(branch.handler.span()),
                     future_chain: Chain::default(),
                     future_is_reference: false,
+                    future_variable: None,
+                    future_names: BTreeSet::new(),
                     handler_exits: contains_exit(&branch.handler),
+                    calls: 0..0,
                 },
             })
             .collect();
@@ -1220,7 +1634,10 @@ impl Builder<'_> {
                 self.scope.in_timeout |= has_deadline_branch;
                 self.scope.cancellable |= parsed.branches.len() > 1;
                 self.mark_awaited(future);
+                self.mark_future_expr(future);
+                let first = self.model.calls.len();
                 self.visit_expr(future);
+                self.model.selects[index].branches[position].calls = first..self.model.calls.len();
                 self.scope.in_timeout = saved.in_timeout;
                 self.scope.cancellable = saved.cancellable;
             }
@@ -1272,12 +1689,71 @@ fn reachable(
     reached
 }
 
+/// The receiver a method chain starts from (a loop: chains can be thousands of calls long).
+fn chain_start(mut expr: &Expr) -> &Expr {
+    expr = peel(expr);
+    for _ in 0..MAX_CHAIN {
+        match expr {
+            Expr::MethodCall(call) => expr = peel(&call.receiver),
+            _ => return expr,
+        }
+    }
+    expr
+}
+
+/// The variable a method chain starts from, as written: `token` in `token.clone().drop_guard()`.
+fn raw_root(expr: &Expr) -> Option<String> {
+    match chain_start(expr) {
+        Expr::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .map(|ident| ident.to_string())
+            .filter(|name| name != "self"),
+        _ => None,
+    }
+}
+
+/// The place a method chain starts from, with fields: `state.db` in `state.db.clone().incr(..)`.
+fn place_of(expr: &Expr) -> Option<String> {
+    let mut members = Vec::new();
+    let mut expr = chain_start(expr);
+    while let Expr::Field(field) = expr {
+        if members.len() == 8 {
+            return None;
+        }
+        members.push(match &field.member {
+            syn::Member::Named(name) => name.to_string(),
+            syn::Member::Unnamed(index) => index.index.to_string(),
+        });
+        expr = chain_start(&field.base);
+    }
+    let Expr::Path(path) = expr else {
+        return None;
+    };
+    let mut place = path.path.get_ident()?.to_string();
+    for member in members.iter().rev() {
+        place.push('.');
+        place.push_str(member);
+    }
+    Some(place)
+}
+
 fn is_reference_future(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => reference.mutability.is_some(),
         Expr::MethodCall(call) => call.method == "as_mut",
         Expr::Paren(paren) => is_reference_future(&paren.expr),
         _ => false,
+    }
+}
+
+/// Strips `?`, `.await`, `.unwrap()` and `.expect(..)` around a call.
+fn peel_unwrap(expr: &Expr) -> &Expr {
+    match peel(expr) {
+        Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => {
+            peel_unwrap(&call.receiver)
+        }
+        other => other,
     }
 }
 
@@ -1444,6 +1920,25 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.impl_context = saved;
     }
 
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        for field in &item.fields {
+            let Some(name) = &field.ident else { continue };
+            let names: Vec<String> = quote::ToTokens::to_token_stream(&field.ty)
+                .into_iter()
+                .flat_map(flatten_tokens)
+                .collect();
+            if names.first().is_none_or(|first| first != "Option")
+                && names.iter().any(|name| self.is_token_type(name))
+            {
+                self.model
+                    .token_fields
+                    .entry(item.ident.to_string())
+                    .or_insert_with(|| name.to_string());
+            }
+        }
+        visit::visit_item_struct(self, item);
+    }
+
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
         let self_type = match &*item.self_ty {
             syn::Type::Path(path) => Some(last_segment(&path.path)),
@@ -1492,6 +1987,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 self.visit_expr(expr);
             }
             syn::Stmt::Local(local) => {
+                let first_call = self.model.calls.len();
                 if let Some(init) = &local.init {
                     let name = match &local.pat {
                         syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
@@ -1525,6 +2021,47 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 }
                 self.bind_pattern(&local.pat, &info);
                 self.visit_pat(&local.pat);
+                let name = match &local.pat {
+                    syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    syn::Pat::Type(typed) => match &*typed.pat {
+                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some(name), Some(init)) = (name, &local.init) {
+                    if let Some(guard) = self.guard_of_init(&init.expr) {
+                        self.hold_guard(Some(name.clone()), guard);
+                    }
+                    if let Some((_, info)) = self.lookup(&name) {
+                        let binding = info.id;
+                        let inner = peel_unwrap(&init.expr);
+                        // The call whose closing parenthesis ends the initializer.
+                        let close = match inner {
+                            Expr::Call(call) => Some(span_of(call.paren_token.span.close())),
+                            Expr::MethodCall(call) => Some(span_of(call.paren_token.span.close())),
+                            _ => None,
+                        };
+                        let init_call = close.and_then(|close| {
+                            (first_call..self.model.calls.len()).find(|&index| {
+                                let span = self.model.calls[index].expr_span;
+                                (span.end_line, span.end_column)
+                                    == (close.end_line, close.end_column)
+                            })
+                        });
+                        self.model.lets.push(LetInfo {
+                            name,
+                            binding,
+                            init_call,
+                            init_names: quote::ToTokens::to_token_stream(&init.expr)
+                                .into_iter()
+                                .flat_map(flatten_tokens)
+                                .collect(),
+                            span: span_of(local.span()),
+                            scope: self.scope.clone(),
+                        });
+                    }
+                }
             }
             _ => visit::visit_stmt(self, stmt),
         }
@@ -1553,6 +2090,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 awaited,
                 call.args.len(),
                 None,
+                handle.clone(),
             );
             if let Some((callee, kind)) = self.spawn_kind(Some(path), None)
                 && let Some(future) = call.args.first()
@@ -1570,7 +2108,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 });
                 if any_matches(&self.knowledge.tasks.offloads, path) {
                     // `spawn_blocking(|| ..)`: a closure on another thread.
-                    self.visit_args(Some(path), &call.args);
+                    self.visit_args(Some(path), &call.args, awaited);
                     self.model.spawns[index].body_visible = matches!(future, Expr::Closure(_));
                 } else {
                     self.visit_spawned(index, future);
@@ -1588,8 +2126,10 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             self.scope.cancellable |=
                 self.is_cancel_wrapper(path.rsplit("::").next().unwrap_or(path));
         }
-        self.visit_args(path.as_deref(), &call.args);
+        self.visit_args(path.as_deref(), &call.args, awaited);
         self.scope.cancellable = saved;
+        // `drop(guard)`, or any call taking the guard by value, ends it here.
+        self.release_moved(&call.args);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1611,10 +2151,14 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             awaited,
             call.args.len(),
             Some(&call.receiver),
+            handle.clone(),
         );
         let is_wrapper_method = self.knowledge.timeouts.wrapper_methods.contains(&name);
         let saved = self.scope.in_timeout;
         self.scope.in_timeout |= is_wrapper_method;
+        if is_wrapper_method && awaited {
+            self.mark_awaited(&call.receiver);
+        }
         self.visit_expr(&call.receiver);
         self.scope.in_timeout = saved;
         let spawn = if name == "spawn" || name == "spawn_local" {
@@ -1655,13 +2199,19 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             _ => {
                 let saved = self.scope.cancellable;
                 self.scope.cancellable |= self.is_cancel_wrapper(&name);
-                self.visit_args(None, &call.args);
+                self.visit_args(None, &call.args, awaited);
                 self.scope.cancellable = saved;
+                self.release_moved(&call.args);
             }
         }
     }
 
     fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        if let Expr::Path(path) = peel(&expr.base)
+            && let Some(name) = path.path.get_ident()
+        {
+            self.mark_future(&name.to_string());
+        }
         self.mark_awaited(&expr.base);
         self.visit_expr(&expr.base);
         self.mark_await(span_of(expr.await_token.span()));
@@ -1718,6 +2268,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             this.in_block(|this| {
                 if let Expr::Let(binding) = &*expr.cond {
                     this.visit_expr(&binding.expr);
+                    this.hold_scrutinee_guards(&binding.expr);
                     let info = this.plain_binding();
                     this.bind_pattern(&binding.pat, &info);
                 } else {
@@ -1744,6 +2295,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.in_block(|this| {
             if let Expr::Let(binding) = &*expr.cond {
                 this.visit_expr(&binding.expr);
+                this.hold_scrutinee_guards(&binding.expr);
                 let info = this.plain_binding();
                 this.bind_pattern(&binding.pat, &info);
             } else {
@@ -1754,6 +2306,16 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         if let Some((_, otherwise)) = &expr.else_branch {
             self.visit_expr(otherwise);
         }
+    }
+
+    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        self.in_block(|this| {
+            this.visit_expr(&expr.expr);
+            this.hold_scrutinee_guards(&expr.expr);
+            for arm in &expr.arms {
+                this.visit_arm(arm);
+            }
+        });
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {

@@ -101,6 +101,11 @@ impl Uses {
         resolved
     }
 
+    /// Whether a `use` brings `name` (a trait, a type) into scope.
+    pub fn imports(&self, name: &str) -> bool {
+        self.names.contains_key(name)
+    }
+
     /// Whether any `use` names something in `krate`.
     pub fn uses_crate(&self, krate: &str) -> bool {
         self.roots.iter().any(|root| root == krate)

@@ -104,9 +104,13 @@ fn unstoppable(model: &Model, knowledge: &RustKnowledge, info: &LoopInfo) -> boo
     let scope = &info.scope;
     if let Some(&spawn) = scope.spawns.last() {
         let spawn = &model.spawns[spawn];
-        return scope.body_of_spawn.is_some()
-            && spawn.handle == HandleUse::Discarded
-            && spawn.kind == SpawnKind::Detached;
+        let dropped = match &spawn.handle {
+            HandleUse::Discarded => true,
+            // `let _task = spawn(..)` drops the handle at the end of the scope.
+            HandleUse::Bound(name) => name.starts_with('_'),
+            HandleUse::Used => false,
+        };
+        return scope.body_of_spawn.is_some() && dropped && spawn.kind == SpawnKind::Detached;
     }
     if scope.nested {
         return false;

@@ -1,8 +1,18 @@
 //! The Rust rules, one file each, registered here.
 
 mod blocking_in_async;
+mod broken_cancel_chain;
+mod detached_spawn;
+mod drop_guard_early;
+mod guard_across_await;
+mod handler_partial_effects;
+mod loop_never_yields;
 mod loop_without_cancel;
 mod missing_timeout;
+mod select_cancel_unsafe;
+mod select_drops_join_handle;
+mod send_without_cancel;
+mod serve_without_shutdown;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -21,7 +31,17 @@ pub struct RustRule {
 
 pub static RULES: &[RustRule] = &[
     blocking_in_async::RULE,
+    broken_cancel_chain::RULE,
+    detached_spawn::RULE,
+    drop_guard_early::RULE,
+    guard_across_await::RULE,
+    handler_partial_effects::RULE,
+    loop_never_yields::RULE,
     loop_without_cancel::RULE,
     missing_timeout::RULE,
+    select_cancel_unsafe::RULE,
+    select_drops_join_handle::RULE,
+    send_without_cancel::RULE,
+    serve_without_shutdown::RULE,
     spawn_captures_request::RULE,
 ];
