@@ -132,6 +132,9 @@ pub struct Call {
     pub receiver_place: Option<String>,
     /// What the statement does with the call's value.
     pub result: HandleUse,
+    /// The next statement of the block is a `break` or `return`: the call is the last thing
+    /// its loop iteration does.
+    pub exit_follows: bool,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
     pub receiver_binding: Option<BindingInfo>,
     /// The innermost loop around the call, across bodies.
@@ -423,6 +426,7 @@ impl Model {
             bound_to: None,
             impl_context: None,
             next_binding: 0,
+            exit_follows: false,
             local_calls: Vec::new(),
         };
         builder.visit_file(file);
@@ -575,6 +579,8 @@ struct Builder<'k> {
     /// The `impl` block being visited: (self type, trait).
     impl_context: Option<(Option<String>, Option<String>)>,
     next_binding: usize,
+    /// The statement being visited is followed by a `break` or `return`.
+    exit_follows: bool,
     /// (calling function, called local function name), for same-file summaries.
     local_calls: Vec<(usize, String)>,
     /// Guards held in each block of the current body, innermost last (parallel to `bindings`).
@@ -1468,6 +1474,7 @@ impl Builder<'_> {
             receiver_root: receiver.and_then(raw_root),
             receiver_place: receiver.and_then(place_of),
             result,
+            exit_follows: self.exit_follows,
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
             scope: self.scope.clone(),
@@ -1687,6 +1694,10 @@ fn reachable(
         }
     }
     reached
+}
+
+fn is_exit_stmt(stmt: &syn::Stmt) -> bool {
+    matches!(stmt, syn::Stmt::Expr(Expr::Break(_) | Expr::Return(_), _))
 }
 
 /// The receiver a method chain starts from (a loop: chains can be thousands of calls long).
@@ -1973,7 +1984,14 @@ impl<'ast> Visit<'ast> for Builder<'_> {
     }
 
     fn visit_block(&mut self, block: &'ast syn::Block) {
-        self.in_block(|this| visit::visit_block(this, block));
+        self.in_block(|this| {
+            let saved = this.exit_follows;
+            for (index, stmt) in block.stmts.iter().enumerate() {
+                this.exit_follows = block.stmts.get(index + 1).is_some_and(is_exit_stmt);
+                this.visit_stmt(stmt);
+            }
+            this.exit_follows = saved;
+        });
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {

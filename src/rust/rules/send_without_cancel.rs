@@ -67,6 +67,8 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
             || !channels.waiting_sends.iter().any(|s| s == name)
             || call.scope.in_timeout
             || call.scope.in_test
+            // `tx.send(v).await; break;`: a last message, not a send the loop repeats.
+            || call.exit_follows
         {
             continue;
         }
