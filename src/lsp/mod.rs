@@ -408,17 +408,7 @@ impl Server {
             return;
         };
         for change in params.content_changes {
-            match change.range {
-                Some(range) => {
-                    let source = SourceText::new(std::mem::take(&mut document.text));
-                    let start = offset_of(&source, range.start, encoding);
-                    let end = offset_of(&source, range.end, encoding).max(start);
-                    let mut text = source.text;
-                    text.replace_range(start..end, &change.text);
-                    document.text = text;
-                }
-                None => document.text = change.text,
-            }
+            apply_change(&mut document.text, change.range, &change.text, encoding);
         }
         document.version = params.text_document.version;
         document.dirty = true;
@@ -661,6 +651,19 @@ impl Server {
     }
 }
 
+/// Replaces `range` (all of the text when `None`) of a document with `new_text`.
+fn apply_change(text: &mut String, range: Option<Range>, new_text: &str, encoding: Encoding) {
+    let Some(range) = range else {
+        *text = new_text.to_string();
+        return;
+    };
+    let source = SourceText::new(std::mem::take(text));
+    let start = offset_of(&source, range.start, encoding);
+    let end = offset_of(&source, range.end, encoding).max(start);
+    *text = source.text;
+    text.replace_range(start..end, new_text);
+}
+
 fn log_message(kind: MessageType, message: String) -> Message {
     let params = LogMessageParams { typ: kind, message };
     Notification::new(notif::LogMessage::METHOD.to_string(), params).into()
@@ -760,5 +763,163 @@ fn allow_edit(source: &SourceText, finding: &Finding, encoding: Encoding) -> Tex
     TextEdit {
         range: Range::new(at, at),
         new_text: format!("{indent}// ctxlint: allow({}) reason{ending}", finding.rule),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Panics on documents that say so, is slow on others that say so, finds nothing.
+    fn test_checker(_: &str, _: Language, bytes: &[u8], _: &Settings) -> FileReport {
+        let text = String::from_utf8_lossy(bytes);
+        if text.contains("panic") {
+            panic!("a test panic");
+        }
+        if text.contains("slow") {
+            std::thread::sleep(Duration::from_millis(600));
+        }
+        FileReport {
+            checked: true,
+            ..FileReport::default()
+        }
+    }
+
+    struct TestClient {
+        connection: Connection,
+        server: std::thread::JoinHandle<Result<i32, String>>,
+    }
+
+    impl TestClient {
+        fn start() -> TestClient {
+            let (server, connection) = Connection::memory();
+            let server = std::thread::spawn(move || serve(server, test_checker));
+            let client = TestClient { connection, server };
+            client.request(1, "initialize", json!({ "capabilities": {} }));
+            client.notify("initialized", json!({}));
+            client
+        }
+
+        fn notify(&self, method: &str, params: Value) {
+            let message = Notification::new(method.to_string(), params);
+            self.connection.sender.send(message.into()).unwrap();
+        }
+
+        fn request(&self, id: i32, method: &str, params: Value) -> Response {
+            let request = Request::new(RequestId::from(id), method.to_string(), params);
+            self.connection.sender.send(request.into()).unwrap();
+            loop {
+                match self.next() {
+                    Message::Response(response) if response.id == RequestId::from(id) => {
+                        return response;
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        fn next(&self) -> Message {
+            self.connection
+                .receiver
+                .recv_timeout(Duration::from_secs(30))
+                .expect("a message from the server in time")
+        }
+
+        fn open(&self, uri: &str, text: &str) {
+            self.notify(
+                "textDocument/didOpen",
+                json!({ "textDocument": {
+                    "uri": uri, "languageId": "rust", "version": 1, "text": text
+                }}),
+            );
+        }
+
+        fn finish(self) -> i32 {
+            let response = self.request(99, "shutdown", Value::Null);
+            assert!(response.response_result.is_ok());
+            self.notify("exit", Value::Null);
+            self.server.join().unwrap().unwrap()
+        }
+    }
+
+    #[test]
+    fn a_panicking_check_is_logged_and_the_server_goes_on() {
+        let client = TestClient::start();
+        client.open("file:///nowhere/boom.rs", "// panic\n");
+        let mut logged = false;
+        for _ in 0..20 {
+            let Message::Notification(notification) = client.next() else {
+                continue;
+            };
+            if notification.method == notif::LogMessage::METHOD {
+                let params: LogMessageParams = serde_json::from_value(notification.params).unwrap();
+                assert_eq!(params.typ, MessageType::ERROR);
+                assert!(
+                    params.message.contains("a test panic"),
+                    "{}",
+                    params.message
+                );
+                logged = true;
+            } else if notification.method == notif::PublishDiagnostics::METHOD {
+                let params: PublishDiagnosticsParams =
+                    serde_json::from_value(notification.params).unwrap();
+                assert!(params.diagnostics.is_empty());
+                break;
+            }
+        }
+        assert!(logged);
+        assert_eq!(client.finish(), 0);
+    }
+
+    #[test]
+    fn results_for_stale_versions_are_dropped() {
+        let client = TestClient::start();
+        let uri = "file:///nowhere/slow.rs";
+        client.open(uri, "// slow\n");
+        // Let the slow check of version 1 start, then replace the text.
+        std::thread::sleep(DEBOUNCE + Duration::from_millis(200));
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": "// quick\n" }],
+            }),
+        );
+        let mut versions = Vec::new();
+        for _ in 0..20 {
+            if let Message::Notification(notification) = client.next()
+                && notification.method == notif::PublishDiagnostics::METHOD
+            {
+                let params: PublishDiagnosticsParams =
+                    serde_json::from_value(notification.params).unwrap();
+                versions.push(params.version);
+                if params.version == Some(2) {
+                    break;
+                }
+            }
+        }
+        assert_eq!(versions, vec![Some(2)]);
+        assert_eq!(client.finish(), 0);
+    }
+
+    #[test]
+    fn incremental_changes_use_the_negotiated_encoding() {
+        let mut document = "a😀b\r\nc".to_string();
+        let at = |line, character| lsp_types::Position::new(line, character);
+        let range = |start, end| Some(Range::new(start, end));
+        apply_change(
+            &mut document,
+            range(at(0, 3), at(0, 4)),
+            "B",
+            Encoding::Utf16,
+        );
+        assert_eq!(document, "a😀B\r\nc");
+        apply_change(&mut document, range(at(0, 6), at(1, 0)), "", Encoding::Utf8);
+        assert_eq!(document, "a😀Bc");
+        apply_change(&mut document, range(at(0, 9), at(0, 1)), "", Encoding::Utf8);
+        assert_eq!(document, "a😀Bc", "a reversed range is empty");
+        apply_change(&mut document, None, "new", Encoding::Utf8);
+        assert_eq!(document, "new");
     }
 }
