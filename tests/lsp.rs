@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
@@ -387,7 +387,20 @@ fn config_is_found_reloaded_and_errors_are_shown() {
     let config = dir.join("ctxlint.toml");
     std::fs::write(&config, "[rules]\nblocking-in-async = \"error\"\n").unwrap();
     let uri = uri(&dir.join("pause.rs"));
-    let (mut client, _) = Client::start(json!({}));
+    let watching =
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let (mut client, _) = Client::start(watching);
+    let register = client.wait_for("the watcher registration", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/ctxlint.toml"
+    );
+    client.send(json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
+
     client.open(&uri, "rust", &rust_document());
     let diagnostics = client.diagnostics(&uri, 1);
     assert_eq!(diagnostics[0]["severity"], 1, "the config's level");
@@ -403,6 +416,19 @@ fn config_is_found_reloaded_and_errors_are_shown() {
     assert!(message.contains("unknown rule `no-such-rule`"), "{message}");
     let diagnostics = client.diagnostics(&uri, 1);
     assert_eq!(diagnostics[0]["severity"], 2, "back to the default level");
+
+    // Without a notification, a changed config counts from the next check on.
+    std::fs::write(&config, "[rules]\nblocking-in-async = \"info\"\n").unwrap();
+    let later = SystemTime::now() + Duration::from_secs(10);
+    std::fs::File::options()
+        .write(true)
+        .open(&config)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    client.change(&uri, 2, json!([{ "range": range(0, 0, 0), "text": "\n" }]));
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert_eq!(diagnostics[0]["severity"], 3, "the edited config's level");
 
     // Other documents are not checked at all.
     client.open(

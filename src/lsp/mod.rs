@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -220,8 +220,9 @@ struct Server {
     sender: Sender<Message>,
     encoding: Encoding,
     documents: HashMap<Url, Document>,
-    /// Keyed by the config file found for a document (`None`: no config, the defaults).
-    settings: HashMap<Option<PathBuf>, Arc<Profile>>,
+    /// Keyed by the config file found for a document (`None`: no config, the defaults), with
+    /// the file's modification time when it was loaded.
+    settings: HashMap<Option<PathBuf>, (Option<SystemTime>, Arc<Profile>)>,
     jobs: Sender<Job>,
     /// When the dirty documents are due to be checked.
     deadline: Option<Instant>,
@@ -475,10 +476,17 @@ impl Server {
     }
 
     /// The settings for a document at `path`: from the nearest `ctxlint.toml`, or the
-    /// defaults when there is none or it is invalid (then the client is told why).
+    /// defaults when there is none or it is invalid (then the client is told why). A config
+    /// file is read again when its modification time changed, so edits to it count even
+    /// with clients that do not report changed files.
     fn profile(&mut self, path: Option<&Path>) -> Arc<Profile> {
         let found = path.and_then(config::discover);
-        if let Some(profile) = self.settings.get(&found) {
+        let modified = found
+            .as_ref()
+            .and_then(|file| std::fs::metadata(file).and_then(|m| m.modified()).ok());
+        if let Some((loaded_at, profile)) = self.settings.get(&found)
+            && *loaded_at == modified
+        {
             return Arc::clone(profile);
         }
         let loaded = match &found {
@@ -500,7 +508,8 @@ impl Server {
             }
         };
         let profile = Arc::new(profile);
-        self.settings.insert(found, Arc::clone(&profile));
+        self.settings
+            .insert(found, (modified, Arc::clone(&profile)));
         profile
     }
 
