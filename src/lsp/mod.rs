@@ -31,7 +31,7 @@ use lsp_types::{
 
 use self::position::{Encoding, offset_of, overlaps, range_of};
 use crate::config::{self, Config};
-use crate::diagnostic::{Applicability, Finding, Level};
+use crate::diagnostic::{Applicability, Finding, Level, Span};
 use crate::engine::{self, FileReport, Settings};
 use crate::source::SourceText;
 use crate::walk::{Excludes, Language};
@@ -520,7 +520,7 @@ impl Server {
         if document.version != done.version {
             return; // stale: a newer version is on its way
         }
-        let findings = match done.report {
+        let mut findings = match done.report {
             Ok(report) => {
                 for error in &report.errors {
                     let kind = if error.message.starts_with("internal error") {
@@ -542,6 +542,7 @@ impl Server {
                 Vec::new()
             }
         };
+        shift_past_bom(&document.text, &mut findings);
         let source = SourceText::new(document.text.clone());
         let diagnostics = findings
             .iter()
@@ -754,11 +755,46 @@ fn quick_fix(
     })
 }
 
+const BOM: char = '\u{feff}';
+
+/// The engine checks a text without its byte order mark, while the document keeps it: columns
+/// on the first line are one further in the document.
+fn shift_past_bom(text: &str, findings: &mut [Finding]) {
+    if !text.starts_with(BOM) {
+        return;
+    }
+    let shift = |span: &mut Span| {
+        if span.line == 1 {
+            span.column += 1;
+        }
+        if span.end_line == 1 {
+            span.end_column += 1;
+        }
+    };
+    for finding in findings {
+        shift(&mut finding.span);
+        for label in &mut finding.labels {
+            shift(&mut label.span);
+        }
+        if let Some(fix) = &mut finding.fix {
+            for edit in &mut fix.edits {
+                shift(&mut edit.span);
+            }
+        }
+    }
+}
+
 /// `// ctxlint: allow(<rule>) reason` on its own line above the finding, indented like it,
 /// ending the way the finding's line ends.
 fn allow_edit(source: &SourceText, finding: &Finding, encoding: Encoding) -> TextEdit {
     let line = source.line(finding.span.line);
-    let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+    // After a byte order mark, not before it.
+    let bom = finding.span.line == 1 && line.starts_with(BOM);
+    let indent: String = line
+        .trim_start_matches(BOM)
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
     let start = source.offset(finding.span.line, 1);
     let after = &source.text[(start + line.len()).min(source.text.len())..];
     let ending = if after.starts_with("\r\n") {
@@ -768,7 +804,7 @@ fn allow_edit(source: &SourceText, finding: &Finding, encoding: Encoding) -> Tex
     } else {
         "\n"
     };
-    let at = position::position_of(source, finding.span.line, 1, encoding);
+    let at = position::position_of(source, finding.span.line, 1 + usize::from(bom), encoding);
     TextEdit {
         range: Range::new(at, at),
         new_text: format!("{indent}// ctxlint: allow({}) reason{ending}", finding.rule),
@@ -930,5 +966,25 @@ mod tests {
         assert_eq!(document, "a😀Bc", "a reversed range is empty");
         apply_change(&mut document, None, "new", Encoding::Utf8);
         assert_eq!(document, "new");
+    }
+
+    #[test]
+    fn a_byte_order_mark_shifts_first_line_columns() {
+        let text = "\u{feff}  std::thread::sleep(d);\n";
+        let mut findings = vec![Finding::new(
+            "blocking-in-async",
+            Span::new(1, 3, 1, 24),
+            "m",
+        )];
+        shift_past_bom(text, &mut findings);
+        let source = SourceText::new(text.to_string());
+        let range = range_of(&source, &findings[0].span, Encoding::Utf16);
+        assert_eq!(range.start, lsp_types::Position::new(0, 3));
+        let edit = allow_edit(&source, &findings[0], Encoding::Utf16);
+        assert_eq!(edit.range.start, lsp_types::Position::new(0, 1));
+        assert_eq!(
+            edit.new_text,
+            "  // ctxlint: allow(blocking-in-async) reason\n"
+        );
     }
 }
