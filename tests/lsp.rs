@@ -438,3 +438,29 @@ fn config_is_found_reloaded_and_errors_are_shown() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn excluded_documents_get_no_diagnostics_and_only_quick_fixes_are_offered() {
+    let dir = temp_dir("exclude");
+    std::fs::write(dir.join("ctxlint.toml"), "exclude = [\"generated\"]\n").unwrap();
+    let (mut client, _) = Client::start(json!({}));
+    let excluded = uri(&dir.join("generated/pause.rs"));
+    client.open(&excluded, "rust", &rust_document());
+    assert_eq!(client.diagnostics(&excluded, 1), Vec::<Value>::new());
+
+    let checked = uri(&dir.join("src/pause.rs"));
+    client.open(&checked, "rust", &rust_document());
+    assert_eq!(client.diagnostics(&checked, 1).len(), 1);
+    let ask = |only: Value| {
+        json!({
+            "textDocument": { "uri": checked },
+            "range": range(4, 20, 20),
+            "context": { "diagnostics": [], "only": only },
+        })
+    };
+    let refactors = client.request("textDocument/codeAction", ask(json!(["refactor"])));
+    assert_eq!(refactors, json!([]));
+    let fixes = client.request("textDocument/codeAction", ask(json!(["quickfix"])));
+    assert_eq!(fixes.as_array().unwrap().len(), 2);
+    assert_eq!(client.shutdown(), 0);
+}

@@ -555,10 +555,11 @@ impl Server {
     fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
         let uri = &params.text_document.uri;
         let mut actions = Vec::new();
+        // Only quick fixes here: skip requests for other kinds (`""` asks for every kind).
         if let Some(only) = &params.context.only
             && !only
                 .iter()
-                .any(|kind| CodeActionKind::QUICKFIX.as_str().starts_with(kind.as_str()))
+                .any(|kind| kind.as_str().is_empty() || *kind == CodeActionKind::QUICKFIX)
         {
             return actions;
         }
