@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config};
 use crate::diagnostic::Level;
 use crate::engine::{self, RunReport, Settings};
-use crate::knowledge::Knowledge;
 use crate::registry;
 use crate::report::{self, Format, Output};
 use crate::walk::{self, Excludes, Language};
@@ -41,6 +40,8 @@ enum Command {
         /// A rule name, as `ctxlint rules` lists them
         rule: String,
     },
+    /// Run a language server (LSP) on standard input/output, for editors
+    Lsp,
 }
 
 #[derive(clap::Args)]
@@ -126,6 +127,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let result = match cli.command {
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Lsp) => Ok(crate::lsp::run()),
         None => check(cli.check),
     };
     match result {
@@ -176,7 +178,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
     }
     let config = load_config(&args, reads_stdin)?;
-    let settings = settings(&args, &config)?;
+    let settings = Settings::from_config(&config, &args.select, &args.ignore)?;
     let excludes = Excludes::new(&config.exclude)?;
 
     let (run, sources) = if reads_stdin {
@@ -258,30 +260,6 @@ fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
             ..Config::default()
         }),
     }
-}
-
-/// Levels: defaults, then the config, then `--select` (only these) and `--ignore`.
-fn settings(args: &CheckArgs, config: &Config) -> Result<Settings, String> {
-    let mut levels = std::collections::BTreeMap::new();
-    for rule in registry::RULES {
-        let mut level = config
-            .levels
-            .get(rule.name)
-            .copied()
-            .unwrap_or(rule.default_level);
-        if !args.select.is_empty() && !args.select.iter().any(|s| s == rule.name) {
-            level = Level::Off;
-        }
-        if args.ignore.iter().any(|s| s == rule.name) {
-            level = Level::Off;
-        }
-        levels.insert(rule.name, level);
-    }
-    let knowledge = Knowledge::load(config.api.as_ref()).map_err(|e| match &config.path {
-        Some(path) => format!("{}: {e}", path.display()),
-        None => e,
-    })?;
-    Ok(Settings::new(levels, knowledge))
 }
 
 fn check_stdin(

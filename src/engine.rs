@@ -49,6 +49,35 @@ impl Settings {
         )
     }
 
+    /// Levels: defaults, then the config, then `select` (only these) and `ignore`; knowledge:
+    /// the embedded tables extended by the config's `[api]`.
+    pub fn from_config(
+        config: &crate::config::Config,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<Settings, String> {
+        let mut levels = BTreeMap::new();
+        for rule in registry::RULES {
+            let mut level = config
+                .levels
+                .get(rule.name)
+                .copied()
+                .unwrap_or(rule.default_level);
+            if !select.is_empty() && !select.iter().any(|s| s == rule.name) {
+                level = Level::Off;
+            }
+            if ignore.iter().any(|s| s == rule.name) {
+                level = Level::Off;
+            }
+            levels.insert(rule.name, level);
+        }
+        let knowledge = Knowledge::load(config.api.as_ref()).map_err(|e| match &config.path {
+            Some(path) => format!("{}: {e}", path.display()),
+            None => e,
+        })?;
+        Ok(Settings::new(levels, knowledge))
+    }
+
     pub fn enabled(&self, rule: &str) -> bool {
         self.levels
             .get(rule)

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod go;
 pub mod guard;
 pub mod knowledge;
+pub mod lsp;
 pub mod registry;
 pub mod report;
 pub mod rust;

@@ -1,0 +1,466 @@
+//! `ctxlint lsp` as an editor meets it: the real binary spoken to over stdio with LSP framing.
+//! Every wait has a deadline, so a broken server fails a test instead of hanging it.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for another one.
+    backlog: VecDeque<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(initialize_capabilities: Value) -> (Client, Value) {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("ctxlint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ctxlint starts");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            stdin: child.stdin.take(),
+            child,
+            incoming,
+            backlog: VecDeque::new(),
+            next_id: 1,
+        };
+        let result = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": initialize_capabilities }),
+        );
+        client.notify("initialized", json!({}));
+        (client, result)
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = serde_json::to_string(&message).unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let response = self.wait_for(&format!("the response to {method}"), |message| {
+            message["id"] == json!(id) && message.get("method").is_none()
+        });
+        assert!(response.get("error").is_none(), "{response}");
+        response["result"].clone()
+    }
+
+    /// The first message (the backlog first) that `wanted` accepts; others are kept.
+    fn wait_for(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(index) = self.backlog.iter().position(&wanted) {
+            return self.backlog.remove(index).unwrap();
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.backlog.push_back(message),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("timed out waiting for {what}; got {:?}", self.backlog)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "the server closed its output before {what}; got {:?}",
+                        self.backlog
+                    )
+                }
+            }
+        }
+    }
+
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let message = self.wait_for(&format!("diagnostics for {uri} v{version}"), |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == json!(version)
+        });
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn open(&mut self, uri: &str, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": {
+                "uri": uri, "languageId": language, "version": 1, "text": text
+            }}),
+        );
+    }
+
+    fn change(&mut self, uri: &str, version: i64, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": changes,
+            }),
+        );
+    }
+
+    /// `shutdown` then `exit`; the exit code.
+    fn shutdown(mut self) -> i32 {
+        let result = self.request("shutdown", Value::Null);
+        assert_eq!(result, Value::Null);
+        self.exit()
+    }
+
+    fn exit(mut self) -> i32 {
+        self.notify("exit", Value::Null);
+        drop(self.stdin.take());
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not exit");
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // A failed test must not leave a server behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some(value) = header.strip_prefix("Content-Length:") {
+            length = value.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ctxlint-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The LSP column of `needle` in `line`, in UTF-16 code units.
+fn utf16(line: &str, needle: &str) -> u64 {
+    let at = line.find(needle).unwrap();
+    line[..at].encode_utf16().count() as u64
+}
+
+fn range(line: u64, start: u64, end: u64) -> Value {
+    json!({
+        "start": { "line": line, "character": start },
+        "end": { "line": line, "character": end },
+    })
+}
+
+const RUST_LINE: &str = "    let s = \"😀\"; std::thread::sleep(Duration::from_secs(1));";
+
+fn rust_document() -> String {
+    format!(
+        "use std::time::Duration;\n\n// grüße, 世界 😀\nasync fn pause() {{\n{RUST_LINE}\n    drop(s);\n}}\n"
+    )
+}
+
+#[test]
+fn initialize_negotiates_the_position_encoding() {
+    let (client, result) = Client::start(json!({}));
+    let capabilities = &result["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
+    assert_eq!(capabilities["textDocumentSync"]["change"], 2, "incremental");
+    assert_eq!(
+        capabilities["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(result["serverInfo"]["name"], "ctxlint");
+    assert_eq!(client.shutdown(), 0);
+
+    let offer = json!({ "general": { "positionEncodings": ["utf-32", "utf-8", "utf-16"] } });
+    let (client, result) = Client::start(offer);
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn exit_without_shutdown_is_code_1() {
+    let (client, _) = Client::start(json!({}));
+    assert_eq!(client.exit(), 1);
+}
+
+#[test]
+fn rust_diagnostics_quick_fixes_and_incremental_changes() {
+    let dir = temp_dir("rust");
+    let uri = uri(&dir.join("src/pause.rs"));
+    let (mut client, _) = Client::start(json!({}));
+    client.open(&uri, "rust", &rust_document());
+
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["code"], "blocking-in-async");
+    assert_eq!(diagnostic["source"], "ctxlint");
+    assert_eq!(diagnostic["severity"], 2);
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .contains("\nhelp: use `tokio::time::sleep(..).await`"),
+        "{diagnostic}"
+    );
+    // `😀` is one column for ctxlint and two UTF-16 code units for the client.
+    let start = utf16(RUST_LINE, "std::thread");
+    assert_eq!(start, 18);
+    let callee_end = start + "std::thread::sleep".len() as u64;
+    let call_end = RUST_LINE.encode_utf16().count() as u64 - 1;
+    assert_eq!(diagnostic["range"], range(4, start, call_end));
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": range(4, start + 3, start + 3),
+            "context": { "diagnostics": [diagnostic] },
+        }),
+    );
+    let actions = actions.as_array().unwrap();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    let fix = &actions[0];
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["diagnostics"][0]["code"], "blocking-in-async");
+    assert_eq!(
+        fix["edit"]["changes"][&uri],
+        json!([
+            { "range": range(4, start, callee_end), "newText": "tokio::time::sleep" },
+            { "range": range(4, call_end, call_end), "newText": ".await" },
+        ])
+    );
+    let allow = &actions[1];
+    assert_eq!(allow["title"], "ctxlint: allow blocking-in-async here");
+    assert_eq!(
+        allow["edit"]["changes"][&uri],
+        json!([{
+            "range": range(4, 0, 0),
+            "newText": "    // ctxlint: allow(blocking-in-async) reason\n",
+        }])
+    );
+
+    // Apply the fix as an editor would: its edits, last first, as incremental changes.
+    client.change(
+        &uri,
+        2,
+        json!([
+            { "range": range(4, call_end, call_end), "text": ".await" },
+            { "range": range(4, start, callee_end), "text": "tokio::time::sleep" },
+        ]),
+    );
+    assert_eq!(client.diagnostics(&uri, 2), Vec::<Value>::new());
+
+    // A new blocking call after the edited line: found where the edited text has it, which
+    // only holds if the changes above were applied at the right places.
+    client.change(
+        &uri,
+        3,
+        json!([{ "range": range(5, 0, 0), "text": "    std::thread::sleep(Duration::ZERO);\n" }]),
+    );
+    let diagnostics = client.diagnostics(&uri, 3);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["range"], range(5, 4, 38));
+
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let cleared = client.wait_for("diagnostics cleared on close", |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"].is_null()
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn go_diagnostics_in_utf8_with_crlf_line_endings() {
+    let dir = temp_dir("go");
+    let uri = uri(&dir.join("main.go"));
+    let offer = json!({ "general": { "positionEncodings": ["utf-8"] } });
+    let (mut client, _) = Client::start(offer);
+    let line = "\tnote := \"ünï😀\"; ctx, _ := context.WithTimeout(ctx, time.Second)";
+    let text = format!(
+        "package main\r\n\r\nimport (\r\n\t\"context\"\r\n\t\"time\"\r\n)\r\n\r\n\
+         func run(ctx context.Context) {{\r\n{line}\r\n\t_, _ = ctx, note\r\n}}\r\n"
+    );
+    client.open(&uri, "go", &text);
+
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "lost-cancel");
+    // UTF-8 columns are byte offsets within the line.
+    let blank = line.find("_ :=").unwrap() as u64;
+    assert_eq!(diagnostics[0]["range"], range(8, blank, blank + 1));
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": range(8, blank, blank + 1),
+            "context": { "diagnostics": diagnostics },
+        }),
+    );
+    let edits = &actions[0]["edit"]["changes"][&uri];
+    let end = line.len() as u64;
+    assert_eq!(
+        edits,
+        &json!([
+            { "range": range(8, blank, blank + 1), "newText": "cancel" },
+            { "range": range(8, end, end), "newText": "\n\tdefer cancel()" },
+        ])
+    );
+    assert_eq!(
+        actions[1]["edit"]["changes"][&uri][0]["newText"],
+        "\t// ctxlint: allow(lost-cancel) reason\r\n"
+    );
+
+    client.change(
+        &uri,
+        2,
+        json!([
+            { "range": range(8, end, end), "text": "\r\n\tdefer cancel()" },
+            { "range": range(8, blank, blank + 1), "text": "cancel" },
+        ]),
+    );
+    assert_eq!(client.diagnostics(&uri, 2), Vec::<Value>::new());
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn config_is_found_reloaded_and_errors_are_shown() {
+    let dir = temp_dir("config");
+    let config = dir.join("ctxlint.toml");
+    std::fs::write(&config, "[rules]\nblocking-in-async = \"error\"\n").unwrap();
+    let uri = uri(&dir.join("pause.rs"));
+    let watching =
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let (mut client, _) = Client::start(watching);
+    let register = client.wait_for("the watcher registration", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/ctxlint.toml"
+    );
+    client.send(json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
+
+    client.open(&uri, "rust", &rust_document());
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics[0]["severity"], 1, "the config's level");
+
+    std::fs::write(&config, "[rules]\nno-such-rule = \"off\"\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": format!("file://{}", config.display()), "type": 2 }] }),
+    );
+    let shown = client.wait_for("the config error", |m| m["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1);
+    let message = shown["params"]["message"].as_str().unwrap();
+    assert!(message.contains("unknown rule `no-such-rule`"), "{message}");
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics[0]["severity"], 2, "back to the default level");
+
+    // Without a notification, a changed config counts from the next check on.
+    std::fs::write(&config, "[rules]\nblocking-in-async = \"info\"\n").unwrap();
+    let later = SystemTime::now() + Duration::from_secs(10);
+    std::fs::File::options()
+        .write(true)
+        .open(&config)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    client.change(&uri, 2, json!([{ "range": range(0, 0, 0), "text": "\n" }]));
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert_eq!(diagnostics[0]["severity"], 3, "the edited config's level");
+
+    // Other documents are not checked at all.
+    client.open(
+        &format!("file://{}", dir.join("notes.txt").display()),
+        "plaintext",
+        "x",
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn excluded_documents_get_no_diagnostics_and_only_quick_fixes_are_offered() {
+    let dir = temp_dir("exclude");
+    std::fs::write(dir.join("ctxlint.toml"), "exclude = [\"generated\"]\n").unwrap();
+    let (mut client, _) = Client::start(json!({}));
+    let excluded = uri(&dir.join("generated/pause.rs"));
+    client.open(&excluded, "rust", &rust_document());
+    assert_eq!(client.diagnostics(&excluded, 1), Vec::<Value>::new());
+
+    let checked = uri(&dir.join("src/pause.rs"));
+    client.open(&checked, "rust", &rust_document());
+    assert_eq!(client.diagnostics(&checked, 1).len(), 1);
+    let ask = |only: Value| {
+        json!({
+            "textDocument": { "uri": checked },
+            "range": range(4, 20, 20),
+            "context": { "diagnostics": [], "only": only },
+        })
+    };
+    let refactors = client.request("textDocument/codeAction", ask(json!(["refactor"])));
+    assert_eq!(refactors, json!([]));
+    let fixes = client.request("textDocument/codeAction", ask(json!(["quickfix"])));
+    assert_eq!(fixes.as_array().unwrap().len(), 2);
+    assert_eq!(client.shutdown(), 0);
+}
