@@ -144,7 +144,11 @@ fn is_test_path(path: &str) -> bool {
         })
     });
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    in_test_dir || stem == "tests" || stem.ends_with("_test") || stem.ends_with("_tests")
+    in_test_dir
+        || stem == "tests"
+        || stem == "test"
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
 }
 
 #[cfg(test)]

@@ -46,6 +46,11 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         if !scope.is_async || scope.offload.is_some() || call.awaited || scope.in_test {
             continue;
         }
+        // `main`'s own body is start-up code: reading a certificate before serving stalls
+        // nothing. Tasks it spawns are checked.
+        if !scope.nested && model.function(scope).is_some_and(|f| f.is_main) {
+            continue;
+        }
         if let Some(finding) = judge(model, knowledge, call) {
             findings.push(finding);
         }
