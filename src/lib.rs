@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod fix;
 pub mod go;
 pub mod guard;
 pub mod knowledge;
