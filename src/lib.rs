@@ -3,6 +3,7 @@
 //! Data flows one way: paths -> [`walk`] -> [`engine`] (read, parse, one model per file,
 //! rules, [`suppress`]) -> sorted [`diagnostic::Finding`]s -> [`report`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
