@@ -7,7 +7,7 @@
 //! text of its line with whitespace collapsed. A fingerprint recorded `count` times hides at
 //! most `count` findings, so a new bug on a line that reads like an old one still shows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -151,14 +151,14 @@ pub fn record(findings: &[Finding], sources: &BTreeMap<String, String>) -> Basel
     }
 }
 
-/// Removes the findings the baseline has. Entries of files in `checked` (normalised paths)
-/// that matched fewer findings than recorded are stale; entries of files not checked in
-/// this run are neither used up nor stale.
+/// Removes the findings the baseline has. Entries that matched fewer findings than recorded
+/// are stale when `in_scope(path)` (normalised) says their file was covered by this run (it
+/// was checked, or it no longer exists); entries of other files are left alone.
 pub fn filter(
     baseline: &Baseline,
     findings: &mut Vec<Finding>,
     sources: &BTreeMap<String, String>,
-    checked: &BTreeSet<String>,
+    in_scope: impl Fn(&str) -> bool,
 ) -> Applied {
     let indexed = indexed(sources);
     let empty = SourceText::new(String::new());
@@ -179,7 +179,7 @@ pub fn filter(
     });
     let stale = left
         .into_iter()
-        .filter(|((_, path, _, _), count)| *count > 0 && checked.contains(path))
+        .filter(|((_, path, _, _), count)| *count > 0 && in_scope(path))
         .map(|((rule, path, item, line), count)| Entry {
             rule,
             path,
@@ -263,8 +263,7 @@ mod tests {
             "use x;\n// one\n// two\n\nasync fn f() {\n  sleep(d);\n\tsleep(d);\n  sleep(d);\n}\n";
         let sources = BTreeMap::from([("a.rs".to_string(), new.to_string())]);
         let mut findings = vec![finding("a.rs", 6), finding("a.rs", 7), finding("a.rs", 8)];
-        let checked = BTreeSet::from(["a.rs".to_string()]);
-        let applied = filter(&baseline, &mut findings, &sources, &checked);
+        let applied = filter(&baseline, &mut findings, &sources, |p| p == "a.rs");
         assert_eq!(applied.hidden, 2);
         assert_eq!(findings.len(), 1, "the extra occurrence is new");
         assert_eq!(applied.stale_count(), 0);
@@ -278,15 +277,10 @@ mod tests {
         let baseline = record(&[finding("m.go", 2)], &sources);
         assert_eq!(baseline.findings[0].item, "func f() {");
         let mut none = Vec::new();
-        let applied = filter(
-            &baseline,
-            &mut none,
-            &BTreeMap::new(),
-            &BTreeSet::from(["m.go".to_string()]),
-        );
+        let applied = filter(&baseline, &mut none, &BTreeMap::new(), |p| p == "m.go");
         assert_eq!(applied.stale_count(), 1);
         assert!(prune(&baseline, &applied.stale).findings.is_empty());
-        let unchecked = filter(&baseline, &mut none, &BTreeMap::new(), &BTreeSet::new());
+        let unchecked = filter(&baseline, &mut none, &BTreeMap::new(), |_| false);
         assert_eq!(
             unchecked.stale_count(),
             0,

@@ -234,7 +234,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if args.fix || args.diff {
         let mut visible = run.findings.clone();
         if let Some(baseline) = &baseline {
-            baseline::filter(baseline, &mut visible, &sources, &checked);
+            baseline::filter(baseline, &mut visible, &sources, |_| false);
         }
         let allowed = fix::Allowed {
             unsafe_fixes: args.unsafe_fixes,
@@ -280,7 +280,26 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
     let mut baseline_summary = None;
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        let applied = baseline::filter(baseline, &mut run.findings, &sources, &checked);
+        // A recorded file that is gone, below a path given to this run, is covered too: its
+        // findings are stale.
+        let roots: Vec<String> = args
+            .paths
+            .iter()
+            .map(|path| baseline::normalize_path(&path.display().to_string()))
+            .collect();
+        let below_a_root = |path: &str| {
+            roots.iter().any(|root| {
+                root == "."
+                    || path == root
+                    || path
+                        .strip_prefix(root.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        let in_scope = |path: &str| {
+            checked.contains(path) || (below_a_root(path) && !Path::new(path).exists())
+        };
+        let applied = baseline::filter(baseline, &mut run.findings, &sources, in_scope);
         let mut stale = applied.stale_count();
         if args.prune_baseline && stale > 0 {
             let pruned = baseline::prune(baseline, &applied.stale);

@@ -157,3 +157,22 @@ fn a_bad_baseline_is_a_usage_error() {
     assert_eq!(code, 2, "--prune-baseline needs --baseline");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn findings_of_a_deleted_file_are_stale() {
+    let dir = temp_dir("deleted");
+    std::fs::write(dir.join("src/api.rs"), ORIGINAL).unwrap();
+    std::fs::write(dir.join("src/keep.rs"), ORIGINAL).unwrap();
+    let (code, _, _) = run(&dir, &["--write-baseline", "b.json", "."]);
+    assert_eq!(code, 0);
+    std::fs::remove_file(dir.join("src/api.rs")).unwrap();
+    let (code, doc) = json(&dir, &["--baseline", "b.json", "."]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["summary"]["baseline_stale"], 2);
+    assert_eq!(doc["summary"]["baseline_hidden"], 2);
+    // Checking only another directory does not make them stale.
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    let (_, doc) = json(&dir, &["--baseline", "b.json", "other"]);
+    assert_eq!(doc["summary"]["baseline_stale"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
