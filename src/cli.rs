@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
 use crate::config::{self, Config};
-use crate::diagnostic::{FileError, Finding, Level};
+use crate::diagnostic::{Applicability, FileError, Finding, Level};
 use crate::engine::{self, RunReport, Settings};
 use crate::fix;
 use crate::knowledge::Knowledge;
@@ -244,8 +244,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             print_stdout(&fixed.diff);
             eprint!("{}", fix_notes(&fixed.summary));
             eprintln!(
-                "Would fix {}",
-                plural(fixed.summary.fixed, "finding", "findings")
+                "Would fix {}{}",
+                plural(fixed.summary.fixed, "finding", "findings"),
+                fixed.summary.unsafe_hint()
             );
             return Ok(if fixed.diff.is_empty() {
                 EXIT_CLEAN
@@ -514,6 +515,14 @@ fn fix_files(
         write_failed: false,
     };
     for (path, findings) in by_path {
+        run.summary.unsafe_not_applied += findings
+            .iter()
+            .filter(|finding| {
+                finding.fix.as_ref().is_some_and(|fix| {
+                    fix.applicability == Applicability::Unsafe && !allowed.allows(fix.applicability)
+                })
+            })
+            .count();
         let fixable = findings.iter().any(|finding| {
             finding
                 .fix

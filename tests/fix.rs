@@ -205,6 +205,11 @@ fn diff_prints_without_writing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("Would fix 0 findings (6 more with --unsafe-fixes)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -55,7 +55,12 @@ pub fn render(output: &Output) -> String {
         }
     }
     if let Some(fixes) = output.fixes {
-        let _ = writeln!(text, "Fixed {}", plural(fixes.fixed, "finding"));
+        let _ = writeln!(
+            text,
+            "Fixed {}{}",
+            plural(fixes.fixed, "finding"),
+            fixes.unsafe_hint()
+        );
     }
     if output.statistics {
         for (rule, count) in output.counts_by_rule() {

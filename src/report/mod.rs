@@ -39,6 +39,19 @@ pub struct FixSummary {
     pub fixed: usize,
     /// Findings with an applicable fix that was not applied.
     pub skipped: Vec<SkippedFix>,
+    /// Findings with an unsafe fix, left alone without `--unsafe-fixes`.
+    #[serde(skip)]
+    pub unsafe_not_applied: usize,
+}
+
+impl FixSummary {
+    /// ` (N more with --unsafe-fixes)`, or nothing.
+    pub fn unsafe_hint(&self) -> String {
+        match self.unsafe_not_applied {
+            0 => String::new(),
+            n => format!(" ({n} more with --unsafe-fixes)"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
