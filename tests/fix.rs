@@ -258,3 +258,46 @@ fn of_overlapping_fixes_the_first_is_applied_and_the_rest_reported() {
     assert_eq!(safe.text, text);
     assert!(safe.applied.is_empty() && safe.skipped.is_empty());
 }
+
+#[test]
+fn fix_keeps_byte_order_mark_line_endings_and_permissions_and_follows_symlinks() {
+    let dir = temp_dir("bytes");
+    let text = "\u{feff}package p\r\n\r\nimport \"context\"\r\n\r\nfunc f(parent context.Context) error {\r\n\tctx, _ := context.WithCancel(parent)\r\n\treturn work(ctx)\r\n}\r\n";
+    let real = dir.join("real.go");
+    std::fs::write(&real, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink("real.go", dir.join("link.go")).unwrap();
+    }
+    let target = if cfg!(unix) { "link.go" } else { "real.go" };
+    let output = Command::cargo_bin("ctxlint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["--no-config", "--fix", "--unsafe-fixes", "--quiet", target])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("Fixed 1 finding"), "{stdout}");
+    let fixed = std::fs::read_to_string(&real).unwrap();
+    assert!(fixed.starts_with('\u{feff}'));
+    assert!(
+        fixed.contains("\tctx, cancel := context.WithCancel(parent)\r\n\tdefer cancel()\r\n"),
+        "{fixed:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(&real).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        let link = std::fs::symlink_metadata(dir.join("link.go")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link is still a link");
+    }
+    let names: Vec<_> = all_files(&dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".ctxlint-")), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
