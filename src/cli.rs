@@ -239,7 +239,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let allowed = fix::Allowed {
             unsafe_fixes: args.unsafe_fixes,
         };
-        let fixed = fix_files(&visible, allowed, args.diff, &mut run.errors);
+        let fixed = fix_files(&visible, allowed, args.diff);
         if args.diff {
             print_stdout(&fixed.diff);
             eprint!("{}", fix_notes(&fixed.summary));
@@ -254,18 +254,13 @@ fn check(args: CheckArgs) -> Result<i32, String> {
                 EXIT_FINDINGS
             });
         }
-        write_failed = fixed.write_failed;
         if fixed.summary.fixed > 0 {
             // Report what is left in the files as they are now.
-            let errors = std::mem::take(&mut run.errors);
             run = run_files(&walked, &settings, args.threads);
-            for error in errors {
-                if error.message.starts_with("cannot write") {
-                    run.errors.push(error);
-                }
-            }
             sources = read_sources(&run);
         }
+        write_failed = !fixed.write_errors.is_empty();
+        run.errors.extend(fixed.write_errors);
         fixes = Some(fixed.summary);
     }
 
@@ -491,17 +486,13 @@ struct FixRun {
     summary: FixSummary,
     /// The unified diff of every changed file (with `--diff`).
     diff: String,
-    write_failed: bool,
+    /// Files that could not be written (they keep their old content).
+    write_errors: Vec<FileError>,
 }
 
 /// Applies the allowed fixes of `findings`, file by file: writes each changed file
 /// atomically, or, with `diff_only`, collects a diff instead.
-fn fix_files(
-    findings: &[Finding],
-    allowed: fix::Allowed,
-    diff_only: bool,
-    errors: &mut Vec<FileError>,
-) -> FixRun {
+fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> FixRun {
     let mut by_path: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
     for finding in findings {
         by_path
@@ -512,7 +503,7 @@ fn fix_files(
     let mut run = FixRun {
         summary: FixSummary::default(),
         diff: String::new(),
-        write_failed: false,
+        write_errors: Vec::new(),
     };
     for (path, findings) in by_path {
         run.summary.unsafe_not_applied += findings
@@ -560,11 +551,10 @@ fn fix_files(
         } else {
             let fixed = format!("{bom}{}", outcome.text);
             if let Err(message) = write_atomically(Path::new(path), fixed.as_bytes()) {
-                errors.push(FileError {
+                run.write_errors.push(FileError {
                     path: path.to_string(),
                     message,
                 });
-                run.write_failed = true;
                 continue;
             }
         }
