@@ -1,16 +1,19 @@
 //! Command-line interface: arguments and config become a run; the run's result becomes an
 //! exit code.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline;
 use crate::config::{self, Config};
-use crate::diagnostic::Level;
+use crate::diagnostic::{Applicability, FileError, Finding, Level};
 use crate::engine::{self, RunReport, Settings};
+use crate::fix;
 use crate::registry;
-use crate::report::{self, Format, Output};
+use crate::report::{self, BaselineSummary, FixSummary, Format, Output, SkippedFix};
 use crate::walk::{self, Excludes, Language};
 
 pub const EXIT_CLEAN: i32 = 0;
@@ -85,6 +88,24 @@ struct CheckArgs {
     /// The file name to report (and pick the language by) when reading standard input
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the safe fixes (with --unsafe-fixes, the unsafe ones too), then report what is left
+    #[arg(long)]
+    fix: bool,
+    /// Let --fix and --diff apply unsafe fixes: they change behaviour as intended, read them
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change instead of writing (exit 1 if any)
+    #[arg(long)]
+    diff: bool,
+    /// Hide the findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Rewrite the --baseline file without the findings that no longer occur
+    #[arg(long, requires = "baseline")]
+    prune_baseline: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,20 +202,118 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let settings = Settings::from_config(&config, &args.select, &args.ignore)?;
     let excludes = Excludes::new(&config.exclude)?;
 
-    let (run, sources) = if reads_stdin {
-        check_stdin(&args, &settings, &excludes, &config)?
+    if reads_stdin
+        && (args.fix || args.diff || args.baseline.is_some() || args.write_baseline.is_some())
+    {
+        return Err("--fix, --diff and baselines work on files, not on standard input".to_string());
+    }
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
+            Some(baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+
+    let (mut run, mut sources, walked) = if reads_stdin {
+        let (run, sources) = check_stdin(&args, &settings, &excludes, &config)?;
+        (run, sources, walk::WalkResult::default())
     } else {
         let walked = walk::collect(&args.paths, &excludes, &config.root)?;
-        let mut run = engine::run(&walked.files, &settings, args.threads);
-        for (path, message) in walked.errors {
-            run.errors
-                .push(crate::diagnostic::FileError { path, message });
-        }
-        run.errors
-            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        let run = run_files(&walked, &settings, args.threads);
         let sources = read_sources(&run);
-        (run, sources)
+        (run, sources, walked)
     };
+    let checked: BTreeSet<String> = walked
+        .files
+        .iter()
+        .map(|(path, _)| baseline::normalize_path(&path.display().to_string()))
+        .collect();
+
+    let mut fixes = None;
+    let mut write_failed = false;
+    if args.fix || args.diff {
+        let mut visible = run.findings.clone();
+        if let Some(baseline) = &baseline {
+            baseline::filter(baseline, &mut visible, &sources, |_| false);
+        }
+        let allowed = fix::Allowed {
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        let fixed = fix_files(&visible, allowed, args.diff);
+        if args.diff {
+            print_stdout(&fixed.diff);
+            eprint!("{}", fix_notes(&fixed.summary));
+            eprintln!(
+                "Would fix {}{}",
+                plural(fixed.summary.fixed, "finding", "findings"),
+                fixed.summary.unsafe_hint()
+            );
+            return Ok(if fixed.diff.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            });
+        }
+        if fixed.summary.fixed > 0 {
+            // Report what is left in the files as they are now.
+            run = run_files(&walked, &settings, args.threads);
+            sources = read_sources(&run);
+        }
+        write_failed = !fixed.write_errors.is_empty();
+        run.errors.extend(fixed.write_errors);
+        fixes = Some(fixed.summary);
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let recorded = baseline::record(&run.findings, &sources);
+        write_atomically(path, baseline::to_json(&recorded).as_bytes())?;
+        eprintln!(
+            "Recorded {} in the baseline `{}`",
+            plural(run.findings.len(), "finding", "findings"),
+            path.display()
+        );
+        return Ok(EXIT_CLEAN);
+    }
+    let mut baseline_summary = None;
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        // A recorded file that is gone, below a path given to this run, is covered too: its
+        // findings are stale.
+        let roots: Vec<String> = args
+            .paths
+            .iter()
+            .map(|path| baseline::normalize_path(&path.display().to_string()))
+            .collect();
+        let below_a_root = |path: &str| {
+            roots.iter().any(|root| {
+                root == "."
+                    || path == root
+                    || path
+                        .strip_prefix(root.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        let in_scope = |path: &str| {
+            checked.contains(path) || (below_a_root(path) && !Path::new(path).exists())
+        };
+        let applied = baseline::filter(baseline, &mut run.findings, &sources, in_scope);
+        let mut stale = applied.stale_count();
+        if args.prune_baseline && stale > 0 {
+            let pruned = baseline::prune(baseline, &applied.stale);
+            write_atomically(path, baseline::to_json(&pruned).as_bytes())?;
+            eprintln!(
+                "Removed {} from the baseline `{}`",
+                plural(stale, "stale entry", "stale entries"),
+                path.display()
+            );
+            stale = 0;
+        }
+        baseline_summary = Some(BaselineSummary {
+            hidden: applied.hidden,
+            stale,
+        });
+    }
 
     let color = match args.color {
         Color::Always => true,
@@ -210,11 +329,13 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         color,
         quiet: args.quiet,
         statistics: args.statistics,
+        fixes: fixes.as_ref(),
+        baseline: baseline_summary,
     };
     print_stdout(&report::render(args.format, &output));
 
     let nothing_checked = run.files_checked == 0 && !run.errors.is_empty();
-    if nothing_checked {
+    if nothing_checked || write_failed {
         return Ok(EXIT_ERROR);
     }
     let fail_level = args
@@ -323,4 +444,155 @@ fn print_stdout(text: &str) {
     // A closed pipe (`ctxlint | head`) is not an error worth a panic.
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+}
+
+/// Checks the walked files; problems met while walking become errors of the run.
+fn run_files(walked: &walk::WalkResult, settings: &Settings, threads: usize) -> RunReport {
+    let mut run = engine::run(&walked.files, settings, threads);
+    for (path, message) in &walked.errors {
+        run.errors.push(FileError {
+            path: path.clone(),
+            message: message.clone(),
+        });
+    }
+    run.errors
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    run
+}
+
+struct FixRun {
+    summary: FixSummary,
+    /// The unified diff of every changed file (with `--diff`).
+    diff: String,
+    /// Files that could not be written (they keep their old content).
+    write_errors: Vec<FileError>,
+}
+
+/// Applies the allowed fixes of `findings`, file by file: writes each changed file
+/// atomically, or, with `diff_only`, collects a diff instead.
+fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> FixRun {
+    let mut by_path: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_path
+            .entry(finding.path.as_str())
+            .or_default()
+            .push(finding.clone());
+    }
+    let mut run = FixRun {
+        summary: FixSummary::default(),
+        diff: String::new(),
+        write_errors: Vec::new(),
+    };
+    for (path, findings) in by_path {
+        run.summary.unsafe_not_applied += findings
+            .iter()
+            .filter(|finding| {
+                finding.fix.as_ref().is_some_and(|fix| {
+                    fix.applicability == Applicability::Unsafe && !allowed.allows(fix.applicability)
+                })
+            })
+            .count();
+        let fixable = findings.iter().any(|finding| {
+            finding
+                .fix
+                .as_ref()
+                .is_some_and(|fix| allowed.allows(fix.applicability))
+        });
+        if !fixable {
+            continue;
+        }
+        let Ok(raw) = std::fs::read_to_string(path) else {
+            continue; // reported when it was checked
+        };
+        let (bom, text) = match raw.strip_prefix('\u{feff}') {
+            Some(text) => ("\u{feff}", text),
+            None => ("", raw.as_str()),
+        };
+        let outcome = fix::apply(text, &findings, allowed);
+        for (index, why) in &outcome.skipped {
+            let finding = &findings[*index];
+            run.summary.skipped.push(SkippedFix {
+                rule: finding.rule,
+                path: finding.path.clone(),
+                line: finding.span.line,
+                column: finding.span.column,
+                reason: why.as_str(),
+            });
+        }
+        if !outcome.changed() {
+            continue;
+        }
+        if diff_only {
+            let shown = baseline::normalize_path(path);
+            run.diff
+                .push_str(&fix::unified_diff(&shown, text, &outcome.text));
+        } else {
+            let fixed = format!("{bom}{}", outcome.text);
+            if let Err(message) = write_atomically(Path::new(path), fixed.as_bytes()) {
+                run.write_errors.push(FileError {
+                    path: path.to_string(),
+                    message,
+                });
+                continue;
+            }
+        }
+        run.summary.fixed += outcome.applied.len();
+    }
+    run
+}
+
+fn fix_notes(summary: &FixSummary) -> String {
+    let mut notes = String::new();
+    for skipped in &summary.skipped {
+        notes.push_str(&format!(
+            "note: {}:{}:{}: the fix for `{}` was not applied: {}\n",
+            skipped.path, skipped.line, skipped.column, skipped.rule, skipped.reason
+        ));
+    }
+    notes
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Replaces the file's content so that a reader, or an interrupted run, sees either the old
+/// or the new content: the new one is written to a temporary file in the same directory and
+/// renamed over the old one. A symbolic link is followed, and the file keeps its permissions.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(fail)?,
+        _ => path.to_path_buf(),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| format!("cannot write `{}`: not a file name", path.display()))?;
+    let dir = target
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temp = dir.join(format!(
+        ".{}.ctxlint-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let _ = std::fs::remove_file(&temp);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        if let Ok(meta) = std::fs::metadata(&target) {
+            file.set_permissions(meta.permissions())?;
+        }
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, &target)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        fail(e)
+    })
 }

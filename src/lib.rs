@@ -3,10 +3,12 @@
 //! Data flows one way: paths -> [`walk`] -> [`engine`] (read, parse, one model per file,
 //! rules, [`suppress`]) -> sorted [`diagnostic::Finding`]s -> [`report`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod fix;
 pub mod go;
 pub mod guard;
 pub mod knowledge;

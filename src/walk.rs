@@ -81,6 +81,7 @@ fn strip_dot(path: &Path) -> &Path {
     path.strip_prefix("./").unwrap_or(path)
 }
 
+#[derive(Default)]
 pub struct WalkResult {
     pub files: Vec<(PathBuf, Language)>,
     /// Problems met while walking (unreadable directories, symlink loops).

@@ -46,6 +46,21 @@ pub fn render(output: &Output) -> String {
         for error in &output.run.errors {
             let _ = writeln!(text, "error: {}: {}", error.path, error.message);
         }
+        for skipped in output.fixes.iter().flat_map(|fixes| &fixes.skipped) {
+            let _ = writeln!(
+                text,
+                "note: {}:{}:{}: the fix for `{}` was not applied: {}",
+                skipped.path, skipped.line, skipped.column, skipped.rule, skipped.reason
+            );
+        }
+    }
+    if let Some(fixes) = output.fixes {
+        let _ = writeln!(
+            text,
+            "Fixed {}{}",
+            plural(fixes.fixed, "finding"),
+            fixes.unsafe_hint()
+        );
     }
     if output.statistics {
         for (rule, count) in output.counts_by_rule() {
@@ -86,6 +101,17 @@ fn summary(output: &Output) -> String {
     };
     if run.files_skipped > 0 {
         let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
+    }
+    if let Some(baseline) = output.baseline {
+        let _ = write!(line, "; {} hidden by the baseline", baseline.hidden);
+        if baseline.stale > 0 {
+            let _ = write!(
+                line,
+                ", {} stale (no longer found; --prune-baseline removes {})",
+                baseline.stale,
+                if baseline.stale == 1 { "it" } else { "them" }
+            );
+        }
     }
     line.push('\n');
     line
@@ -131,7 +157,14 @@ impl FindingReport {
             && let [edit] = fix.edits.as_slice()
             && !edit.replacement.contains('\n')
         {
-            let _ = write!(help, "\n  suggested fix: `{}`", edit.replacement);
+            let insert = if edit.span.line == edit.span.end_line
+                && edit.span.column == edit.span.end_column
+            {
+                "insert "
+            } else {
+                ""
+            };
+            let _ = write!(help, "\n  suggested fix: {insert}`{}`", edit.replacement);
         }
         FindingReport {
             message: finding.message.clone(),

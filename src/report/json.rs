@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Output;
+use super::{Output, SkippedFix};
 use crate::diagnostic::{FileError, Finding};
 
 #[derive(Serialize)]
@@ -13,7 +13,7 @@ struct Document<'a> {
     tool: Tool,
     findings: &'a [Finding],
     errors: &'a [FileError],
-    summary: Summary,
+    summary: Summary<'a>,
 }
 
 #[derive(Serialize)]
@@ -23,12 +23,20 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files_checked: usize,
     files_skipped: usize,
     findings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     by_rule: Option<BTreeMap<&'static str, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes_skipped: Option<&'a [SkippedFix]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_hidden: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_stale: Option<usize>,
 }
 
 pub fn render(output: &Output) -> String {
@@ -46,6 +54,10 @@ pub fn render(output: &Output) -> String {
             files_skipped: run.files_skipped,
             findings: run.findings.len(),
             by_rule: output.statistics.then(|| output.counts_by_rule()),
+            fixed: output.fixes.map(|fixes| fixes.fixed),
+            fixes_skipped: output.fixes.map(|fixes| fixes.skipped.as_slice()),
+            baseline_hidden: output.baseline.map(|baseline| baseline.hidden),
+            baseline_stale: output.baseline.map(|baseline| baseline.stale),
         },
     };
     let mut text = serde_json::to_string_pretty(&document).expect("findings serialize");

@@ -26,6 +26,50 @@ pub struct Output<'a> {
     /// Only the summary (human format).
     pub quiet: bool,
     pub statistics: bool,
+    /// What `--fix` did, when it ran.
+    pub fixes: Option<&'a FixSummary>,
+    /// What `--baseline` hid, when one was given.
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// What `--fix` did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct FixSummary {
+    /// Findings whose fix was applied.
+    pub fixed: usize,
+    /// Findings with an applicable fix that was not applied.
+    pub skipped: Vec<SkippedFix>,
+    /// Findings with an unsafe fix, left alone without `--unsafe-fixes`.
+    #[serde(skip)]
+    pub unsafe_not_applied: usize,
+}
+
+impl FixSummary {
+    /// ` (N more with --unsafe-fixes)`, or nothing.
+    pub fn unsafe_hint(&self) -> String {
+        match self.unsafe_not_applied {
+            0 => String::new(),
+            n => format!(" ({n} more with --unsafe-fixes)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedFix {
+    pub rule: &'static str,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub reason: &'static str,
+}
+
+/// What `--baseline` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BaselineSummary {
+    /// Findings hidden because the baseline records them.
+    pub hidden: usize,
+    /// Recorded findings that no longer occur.
+    pub stale: usize,
 }
 
 impl Output<'_> {

@@ -60,16 +60,23 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 .chars()
                 .take_while(|c| c.is_whitespace())
                 .collect();
+            // `WithCancelCause` returns a `CancelCauseFunc`, which takes the cause.
+            let call_cancel = if name == "WithCancelCause" {
+                "cancel(nil)"
+            } else {
+                "cancel()"
+            };
             let mut finding = Finding::new(
                 "lost-cancel",
                 model.span(cancel.start, cancel.end),
                 format!("the cancel function of `{short}.{name}` is discarded, so the context is never released"),
             )
             .help(format!(
-                "keep it and release the context when done:\n{}\ndefer cancel()",
+                "keep it and release the context when done:\n{}\ndefer {call_cancel}",
                 model.text(assign.start, assign.end).replacen(", _", ", cancel", 1)
             ));
-            if !model.mentions("cancel", top_start, top_end) {
+            // Only for `:=`: with `=`, `cancel` would be an undeclared name.
+            if assign.define && !model.mentions("cancel", top_start, top_end) {
                 // After the whole line, so that a trailing comment stays with the assignment.
                 let end_line = model.source.position(assign.end).0;
                 let column = model.source.line(end_line).chars().count() + 1;
@@ -83,7 +90,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                         },
                         Edit {
                             span: end,
-                            replacement: format!("\n{indent}defer cancel()"),
+                            replacement: format!("\n{indent}defer {call_cancel}"),
                         },
                     ],
                 });

@@ -29,7 +29,7 @@
 use std::collections::BTreeSet;
 
 use super::RustRule;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::rust::knowledge::{RustKnowledge, any_matches, path_matches};
 use crate::rust::model::{Call, Callee, Model};
 
@@ -102,6 +102,7 @@ fn client_without_timeout(
     call: &Call,
 ) -> Option<Finding> {
     let clients = &knowledge.timeouts.client;
+    let mut fix = None;
     let client = match &call.callee {
         Callee::Path(path) => clients
             .iter()
@@ -114,6 +115,21 @@ fn client_without_timeout(
             if call.chain.methods.iter().any(|m| client.needs.contains(m)) {
                 return None;
             }
+            // `.build()` becomes `.timeout(..).build()`: the insertion goes right before the
+            // method name, after its dot, so the chain's layout and comments stay as they are.
+            let at = Span::new(
+                call.span.line,
+                call.span.column,
+                call.span.line,
+                call.span.column,
+            );
+            fix = Some(Fix {
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    span: at,
+                    replacement: "timeout(std::time::Duration::from_secs(30)).".to_string(),
+                }],
+            });
             client
         }
     };
@@ -121,17 +137,19 @@ fn client_without_timeout(
     if client.needs.iter().any(|m| model.method_names.contains(m)) {
         return None;
     }
-    Some(
-        Finding::new(
-            "missing-timeout",
-            call.span,
-            "this HTTP client has no request timeout: a stalled server hangs every request made with it",
-        )
-        .help(format!(
-            "build it with `{}::builder().timeout(Duration::from_secs(30)).build()`",
-            client.path.trim_end_matches("::new").trim_end_matches("::builder")
-        )),
+    let finding = Finding::new(
+        "missing-timeout",
+        call.span,
+        "this HTTP client has no request timeout: a stalled server hangs every request made with it",
     )
+    .help(format!(
+        "build it with `{}::builder().timeout(Duration::from_secs(30)).build()`",
+        client.path.trim_end_matches("::new").trim_end_matches("::builder")
+    ));
+    Some(match fix {
+        Some(fix) => finding.fix(fix),
+        None => finding,
+    })
 }
 
 fn first_read(

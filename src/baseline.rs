@@ -1,0 +1,314 @@
+//! Baselines: the findings a code base already had when it adopted ctxlint, recorded so that
+//! only new ones are reported. Pure: the caller reads and writes the file.
+//!
+//! A finding is matched by a fingerprint that survives unrelated edits (lines moving up or
+//! down, reformatting): its rule, its path, the enclosing item (the trimmed text of the
+//! nearest line above it that starts a `fn`, `impl`, `trait`, `mod` or Go `func`) and the
+//! text of its line with whitespace collapsed. A fingerprint recorded `count` times hides at
+//! most `count` findings, so a new bug on a line that reads like an old one still shows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Finding;
+use crate::source::SourceText;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub rule: String,
+    pub path: String,
+    /// The line that starts the enclosing item, trimmed; empty at the top level.
+    pub item: String,
+    /// The flagged line, trimmed, with each run of whitespace collapsed to one space.
+    pub line: String,
+    pub count: usize,
+}
+
+impl Entry {
+    fn key(&self) -> Key {
+        (
+            self.rule.clone(),
+            self.path.clone(),
+            self.item.clone(),
+            self.line.clone(),
+        )
+    }
+}
+
+type Key = (String, String, String, String);
+
+/// What filtering with a baseline did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Findings hidden because the baseline has them.
+    pub hidden: usize,
+    /// Baseline entries (with the number of occurrences) that no longer occur.
+    pub stale: Vec<Entry>,
+}
+
+impl Applied {
+    pub fn stale_count(&self) -> usize {
+        self.stale.iter().map(|entry| entry.count).sum()
+    }
+}
+
+/// The path as recorded: `/` separators, no leading `./`.
+pub fn normalize_path(path: &str) -> String {
+    let mut path = path.replace('\\', "/");
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.to_string();
+    }
+    path
+}
+
+/// The fingerprint of a finding in a file with this text.
+fn key(finding: &Finding, source: &SourceText) -> Key {
+    let line = finding.span.line;
+    let item = (1..line)
+        .rev()
+        .map(|l| source.line(l).trim())
+        .find(|text| starts_item(text))
+        .unwrap_or("")
+        .to_string();
+    (
+        finding.rule.to_string(),
+        normalize_path(&finding.path),
+        item,
+        collapse(source.line(line)),
+    )
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a trimmed line starts a Rust `fn`/`impl`/`trait`/`mod` or a Go `func`.
+fn starts_item(line: &str) -> bool {
+    let mut rest = line;
+    loop {
+        let before = rest;
+        if let Some(after) = rest.strip_prefix("pub(") {
+            rest = after.split_once(')').map_or("", |(_, r)| r).trim_start();
+        }
+        for qualifier in ["pub ", "async ", "unsafe ", "const ", "default ", "extern "] {
+            if let Some(after) = rest.strip_prefix(qualifier) {
+                rest = after.trim_start();
+            }
+        }
+        if rest.starts_with('"')
+            && let Some((_, after)) = rest[1..].split_once('"')
+        {
+            rest = after.trim_start(); // the ABI of `extern "C" fn`
+        }
+        if rest == before {
+            break;
+        }
+    }
+    ["fn ", "impl ", "impl<", "trait ", "mod ", "func "]
+        .iter()
+        .any(|keyword| rest.starts_with(keyword))
+}
+
+fn indexed(sources: &BTreeMap<String, String>) -> BTreeMap<&str, SourceText> {
+    sources
+        .iter()
+        .map(|(path, text)| (path.as_str(), SourceText::new(text.clone())))
+        .collect()
+}
+
+/// A baseline holding these findings; `sources` has the text of every file with a finding.
+pub fn record(findings: &[Finding], sources: &BTreeMap<String, String>) -> Baseline {
+    let indexed = indexed(sources);
+    let empty = SourceText::new(String::new());
+    let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+    for finding in findings {
+        let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
+        *counts.entry(key(finding, source)).or_default() += 1;
+    }
+    Baseline {
+        version: VERSION,
+        findings: counts
+            .into_iter()
+            .map(|((rule, path, item, line), count)| Entry {
+                rule,
+                path,
+                item,
+                line,
+                count,
+            })
+            .collect(),
+    }
+}
+
+/// Removes the findings the baseline has. Entries that matched fewer findings than recorded
+/// are stale when `in_scope(path)` (normalised) says their file was covered by this run (it
+/// was checked, or it no longer exists); entries of other files are left alone.
+pub fn filter(
+    baseline: &Baseline,
+    findings: &mut Vec<Finding>,
+    sources: &BTreeMap<String, String>,
+    in_scope: impl Fn(&str) -> bool,
+) -> Applied {
+    let indexed = indexed(sources);
+    let empty = SourceText::new(String::new());
+    let mut left: BTreeMap<Key, usize> = BTreeMap::new();
+    for entry in &baseline.findings {
+        *left.entry(entry.key()).or_default() += entry.count;
+    }
+    let before = findings.len();
+    findings.retain(|finding| {
+        let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
+        match left.get_mut(&key(finding, source)) {
+            Some(count) if *count > 0 => {
+                *count -= 1;
+                false
+            }
+            _ => true,
+        }
+    });
+    let stale = left
+        .into_iter()
+        .filter(|((_, path, _, _), count)| *count > 0 && in_scope(path))
+        .map(|((rule, path, item, line), count)| Entry {
+            rule,
+            path,
+            item,
+            line,
+            count,
+        })
+        .collect();
+    Applied {
+        hidden: before - findings.len(),
+        stale,
+    }
+}
+
+/// The baseline without its stale occurrences.
+pub fn prune(baseline: &Baseline, stale: &[Entry]) -> Baseline {
+    let mut remove: BTreeMap<Key, usize> = BTreeMap::new();
+    for entry in stale {
+        *remove.entry(entry.key()).or_default() += entry.count;
+    }
+    let mut findings = Vec::new();
+    for entry in &baseline.findings {
+        let mut entry = entry.clone();
+        if let Some(n) = remove.get_mut(&entry.key()) {
+            let taken = (*n).min(entry.count);
+            entry.count -= taken;
+            *n -= taken;
+        }
+        if entry.count > 0 {
+            findings.push(entry);
+        }
+    }
+    Baseline {
+        version: VERSION,
+        findings,
+    }
+}
+
+pub fn to_json(baseline: &Baseline) -> String {
+    let mut text = serde_json::to_string_pretty(baseline).expect("a baseline serializes");
+    text.push('\n');
+    text
+}
+
+pub fn from_json(text: &str) -> Result<Baseline, String> {
+    let baseline: Baseline =
+        serde_json::from_str(text).map_err(|e| format!("not a ctxlint baseline: {e}"))?;
+    if baseline.version != VERSION {
+        return Err(format!(
+            "baseline version {} is not supported (this ctxlint reads version {VERSION})",
+            baseline.version
+        ));
+    }
+    Ok(baseline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Span;
+
+    fn finding(path: &str, line: usize) -> Finding {
+        let mut finding = Finding::new("blocking-in-async", Span::new(line, 5, line, 9), "m");
+        finding.path = path.to_string();
+        finding
+    }
+
+    #[test]
+    fn fingerprints_survive_moves_and_count_repeats() {
+        let old = "use x;\n\nasync fn f() {\n    sleep(d);\n    sleep(d);\n}\n";
+        let sources = BTreeMap::from([("./a.rs".to_string(), old.to_string())]);
+        let baseline = record(&[finding("./a.rs", 4), finding("./a.rs", 5)], &sources);
+        assert_eq!(baseline.findings.len(), 1);
+        assert_eq!(baseline.findings[0].count, 2);
+        assert_eq!(baseline.findings[0].path, "a.rs");
+        assert_eq!(baseline.findings[0].item, "async fn f() {");
+        assert_eq!(baseline.findings[0].line, "sleep(d);");
+
+        // Two lines added above, indentation changed, a third identical call added.
+        let new =
+            "use x;\n// one\n// two\n\nasync fn f() {\n  sleep(d);\n\tsleep(d);\n  sleep(d);\n}\n";
+        let sources = BTreeMap::from([("a.rs".to_string(), new.to_string())]);
+        let mut findings = vec![finding("a.rs", 6), finding("a.rs", 7), finding("a.rs", 8)];
+        let applied = filter(&baseline, &mut findings, &sources, |p| p == "a.rs");
+        assert_eq!(applied.hidden, 2);
+        assert_eq!(findings.len(), 1, "the extra occurrence is new");
+        assert_eq!(applied.stale_count(), 0);
+        assert_eq!(findings[0].span.line, 8);
+    }
+
+    #[test]
+    fn stale_entries_and_pruning() {
+        let text = "func f() {\n\tctx, _ := context.WithCancel(ctx)\n}\n";
+        let sources = BTreeMap::from([("m.go".to_string(), text.to_string())]);
+        let baseline = record(&[finding("m.go", 2)], &sources);
+        assert_eq!(baseline.findings[0].item, "func f() {");
+        let mut none = Vec::new();
+        let applied = filter(&baseline, &mut none, &BTreeMap::new(), |p| p == "m.go");
+        assert_eq!(applied.stale_count(), 1);
+        assert!(prune(&baseline, &applied.stale).findings.is_empty());
+        let unchecked = filter(&baseline, &mut none, &BTreeMap::new(), |_| false);
+        assert_eq!(
+            unchecked.stale_count(),
+            0,
+            "a file not checked is not stale"
+        );
+        assert_eq!(from_json(&to_json(&baseline)).unwrap(), baseline);
+        assert!(from_json("{\"version\": 9, \"findings\": []}").is_err());
+    }
+
+    #[test]
+    fn item_lines() {
+        for line in [
+            "fn a() {",
+            "pub(crate) async fn a() {",
+            "pub unsafe extern \"C\" fn a() {",
+            "impl<T> X for T {",
+            "mod m {",
+            "func (s *S) Run(ctx context.Context) {",
+        ] {
+            assert!(starts_item(line), "{line}");
+        }
+        for line in [
+            "let f = fn_ptr;",
+            "go func() {",
+            "defer func() {",
+            "fnord();",
+        ] {
+            assert!(!starts_item(line), "{line}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Fixes: every fix the fixtures offer, applied alone and all together, leaves code that
+//! parses and no longer has the finding; `--diff` shows without writing; overlapping fixes
+//! are skipped; files are replaced without leftovers.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use ctxlint::diagnostic::{Applicability, Edit, Finding, Fix, Span};
+use ctxlint::engine::{Settings, check_bytes_isolated};
+use ctxlint::fix::{self, Allowed, Skipped};
+use ctxlint::walk::Language;
+
+const ALL: Allowed = Allowed { unsafe_fixes: true };
+
+fn ctxlint() -> Command {
+    let mut command = Command::cargo_bin("ctxlint").unwrap();
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn fixture_files() -> Vec<(PathBuf, Language)> {
+    let mut files = Vec::new();
+    for language in ["rust", "go"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(language);
+        for rule in std::fs::read_dir(&root).unwrap().flatten() {
+            for file in std::fs::read_dir(rule.path()).unwrap().flatten() {
+                let path = file.path();
+                if let Some(language) = Language::from_path(&path) {
+                    files.push((path, language));
+                }
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A problem with the fixed text, if any: Rust must parse, Go must have no syntax error.
+fn parse_problem(text: &str, language: Language, settings: &Settings) -> Option<String> {
+    match language {
+        Language::Rust => syn::parse_file(text).err().map(|e| e.to_string()),
+        Language::Go => check_bytes_isolated("fixed.go", language, text.as_bytes(), settings)
+            .errors
+            .into_iter()
+            .map(|e| e.message)
+            .find(|m| m.contains("syntax error")),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ctxlint-fix-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            files.extend(all_files(&entry.path()));
+        } else {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn each_fixture_fix_alone_parses_and_removes_its_finding() {
+    let settings = Settings::defaults();
+    let mut fixes = 0;
+    let mut failures = Vec::new();
+    for (path, language) in fixture_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let report = check_bytes_isolated("f", language, text.as_bytes(), &settings);
+        for finding in report.findings.iter().filter(|f| f.fix.is_some()) {
+            fixes += 1;
+            let what = format!("{}:{} {}", path.display(), finding.span.line, finding.rule);
+            let outcome = fix::apply(&text, std::slice::from_ref(finding), ALL);
+            if outcome.applied != [0] {
+                failures.push(format!("{what}: not applied ({:?})", outcome.skipped));
+                continue;
+            }
+            if let Some(problem) = parse_problem(&outcome.text, language, &settings) {
+                failures.push(format!("{what}: the fixed file does not parse: {problem}"));
+                continue;
+            }
+            let count =
+                |findings: &[Finding]| findings.iter().filter(|f| f.rule == finding.rule).count();
+            let after = check_bytes_isolated("f", language, outcome.text.as_bytes(), &settings);
+            if count(&after.findings) >= count(&report.findings) {
+                failures.push(format!("{what}: the finding is still there after the fix"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        fixes >= 8,
+        "expected the fixtures to offer fixes, found {fixes}"
+    );
+}
+
+#[test]
+fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_files() {
+    let dir = temp_dir("all");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &dir.join("fixtures"),
+    );
+    let before = all_files(&dir);
+    let json = |args: &[&str]| -> (i32, serde_json::Value) {
+        let output = Command::cargo_bin("ctxlint")
+            .unwrap()
+            .current_dir(&dir)
+            .args(["--no-config", "--format", "json", "fixtures"])
+            .args(args)
+            .output()
+            .unwrap();
+        let value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code().unwrap(), value)
+    };
+    let (_, original) = json(&[]);
+    let fixable = original["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["fix"].is_null())
+        .count();
+
+    // Safe fixes only: today every fix changes behaviour, so nothing is written.
+    let (_, safe) = json(&["--fix"]);
+    assert_eq!(safe["summary"]["fixed"], 0);
+
+    let (code, fixed) = json(&["--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 1, "other findings remain");
+    assert_eq!(fixed["summary"]["fixed"], fixable);
+    assert_eq!(
+        fixed["summary"]["fixes_skipped"].as_array().unwrap().len(),
+        0
+    );
+    assert!(
+        fixed["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["fix"].is_null()),
+        "the re-check finds no fixable finding left"
+    );
+    assert_eq!(all_files(&dir), before, "no temporary file is left behind");
+
+    let settings = Settings::defaults();
+    for path in &before {
+        let language = Language::from_path(path).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        if let Some(problem) = parse_problem(&text, language, &settings) {
+            panic!("{}: {problem}", path.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn diff_prints_without_writing() {
+    let paths = ["fixtures/rust/blocking-in-async", "fixtures/go/lost-cancel"];
+    let read = || {
+        paths
+            .iter()
+            .flat_map(|p| all_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(p)))
+            .map(|p| std::fs::read(p).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let before = read();
+    let output = ctxlint()
+        .args(["--no-config", "--diff", "--unsafe-fixes"])
+        .args(paths)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "a diff means exit 1");
+    assert_eq!(read(), before, "--diff writes nothing");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("Would fix 12 findings"), "{stderr}");
+    insta::assert_snapshot!("diff", String::from_utf8(output.stdout).unwrap());
+
+    // Without --unsafe-fixes there is nothing to change: no diff, exit 0.
+    let output = ctxlint()
+        .args(["--no-config", "--diff"])
+        .args(paths)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("Would fix 0 findings (12 more with --unsafe-fixes)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn of_overlapping_fixes_the_first_is_applied_and_the_rest_reported() {
+    let text = "async fn f(p: &str) {\n    std::fs::remove_file(p).unwrap();\n}\n";
+    let fix = |edits: Vec<(Span, &str)>| Fix {
+        applicability: Applicability::Unsafe,
+        edits: edits
+            .into_iter()
+            .map(|(span, replacement)| Edit {
+                span,
+                replacement: replacement.to_string(),
+            })
+            .collect(),
+    };
+    let call = Span::new(2, 5, 2, 25);
+    let findings = [
+        Finding::new("blocking-in-async", call, "a").fix(fix(vec![
+            (call, "tokio::fs::remove_file"),
+            (Span::new(2, 28, 2, 28), ".await"),
+        ])),
+        // Overlaps the first fix's path.
+        Finding::new("blocking-in-async", call, "b")
+            .fix(fix(vec![(Span::new(2, 15, 2, 25), "remove_dir")])),
+        // Inserts at the point the first fix inserts at.
+        Finding::new("missing-timeout", call, "c").fix(fix(vec![(Span::new(2, 28, 2, 28), "?")])),
+    ];
+    let outcome = fix::apply(text, &findings, ALL);
+    assert_eq!(
+        outcome.text,
+        "async fn f(p: &str) {\n    tokio::fs::remove_file(p).await.unwrap();\n}\n"
+    );
+    assert_eq!(outcome.applied, vec![0]);
+    assert_eq!(
+        outcome.skipped,
+        vec![(1, Skipped::Overlaps), (2, Skipped::Overlaps)]
+    );
+    // Unsafe fixes are left alone unless allowed.
+    let safe = fix::apply(
+        text,
+        &findings,
+        Allowed {
+            unsafe_fixes: false,
+        },
+    );
+    assert_eq!(safe.text, text);
+    assert!(safe.applied.is_empty() && safe.skipped.is_empty());
+}
+
+#[test]
+fn fix_keeps_byte_order_mark_line_endings_and_permissions_and_follows_symlinks() {
+    let dir = temp_dir("bytes");
+    let text = "\u{feff}package p\r\n\r\nimport \"context\"\r\n\r\nfunc f(parent context.Context) error {\r\n\tctx, _ := context.WithCancel(parent)\r\n\treturn work(ctx)\r\n}\r\n";
+    let real = dir.join("real.go");
+    std::fs::write(&real, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink("real.go", dir.join("link.go")).unwrap();
+    }
+    let target = if cfg!(unix) { "link.go" } else { "real.go" };
+    let output = Command::cargo_bin("ctxlint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["--no-config", "--fix", "--unsafe-fixes", "--quiet", target])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("Fixed 1 finding"), "{stdout}");
+    let fixed = std::fs::read_to_string(&real).unwrap();
+    assert!(fixed.starts_with('\u{feff}'));
+    assert!(
+        fixed.contains("\tctx, cancel := context.WithCancel(parent)\r\n\tdefer cancel()\r\n"),
+        "{fixed:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(&real).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        let link = std::fs::symlink_metadata(dir.join("link.go")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link is still a link");
+    }
+    let names: Vec<_> = all_files(&dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains(".ctxlint-")), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
