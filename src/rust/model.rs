@@ -1294,9 +1294,12 @@ impl Builder<'_> {
                     };
                     self.visit_closure_in(closure, scope);
                 }
-                (None, Expr::Closure(closure)) if path.is_some() && closure.asyncness.is_none() => {
-                    // A closure handed to a function may run anywhere, later, on another
-                    // thread (`asyncify(|| ..)`): do not judge it as async code.
+                (None, Expr::Closure(closure))
+                    if (path.is_some() || awaited) && closure.asyncness.is_none() =>
+                {
+                    // A closure handed to a function, or to a method whose future is awaited
+                    // (`pool.run(|| ..).await`), may run anywhere, later, on another thread
+                    // (`asyncify(|| ..)`): do not judge it as async code.
                     let scope = self.body_scope(false);
                     self.visit_closure_in(closure, scope);
                 }
