@@ -42,7 +42,7 @@ pub static RULES: &[RuleInfo] = &[
     ),
     rule!(
         "context-in-struct",
-        Warning,
+        Info,
         "a struct field stores a context.Context"
     ),
     rule!(
