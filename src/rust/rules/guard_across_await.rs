@@ -41,7 +41,7 @@ use crate::rust::model::Model;
 
 pub const RULE: RustRule = RustRule {
     name: "guard-across-await",
-    triggers: &["await"],
+    triggers: &[".await"],
     context: &["Mutex", "RwLock", "RefCell"],
     check,
 };

@@ -46,7 +46,7 @@ use crate::rust::model::Model;
 
 pub const RULE: RustRule = RustRule {
     name: "handler-partial-effects",
-    triggers: &["async"],
+    triggers: &[".await"],
     context: &[],
     check,
 };

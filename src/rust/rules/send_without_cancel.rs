@@ -50,8 +50,8 @@ use crate::rust::model::{BranchPart, Model};
 
 pub const RULE: RustRule = RustRule {
     name: "send-without-cancel",
-    triggers: &["send"],
-    context: &["Sender", "channel"],
+    triggers: &[".await"],
+    context: &["send", "Sender", "channel"],
     check,
 };
 

@@ -35,8 +35,8 @@ use crate::rust::model::{Callee, Model};
 
 pub const RULE: RustRule = RustRule {
     name: "serve-without-shutdown",
-    triggers: &["serve", "serve_with_incoming"],
-    context: &["fn main", "graceful", "shutdown"],
+    triggers: &[".await"],
+    context: &["serve", "fn main", "graceful", "shutdown"],
     check,
 };
 
