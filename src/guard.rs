@@ -20,27 +20,11 @@ pub fn too_deep(text: &str) -> Option<String> {
     while i < bytes.len() {
         let byte = bytes[i];
         let next = bytes.get(i + 1).copied();
+        if let Some(after) = skip_comment_or_literal(bytes, i) {
+            i = after;
+            continue;
+        }
         match byte {
-            b'/' if next == Some(b'/') => {
-                i = skip_line(bytes, i);
-                continue;
-            }
-            b'/' if next == Some(b'*') => {
-                i = skip_block_comment(bytes, i);
-                continue;
-            }
-            b'"' | b'`' => {
-                i = skip_string(bytes, i, byte);
-                continue;
-            }
-            b'r' if matches!(next, Some(b'#' | b'"')) && !ident_before(bytes, i) => {
-                i = skip_raw_string(bytes, i);
-                continue;
-            }
-            b'\'' => {
-                i = skip_char(bytes, i);
-                continue;
-            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 deepest = deepest.max(depth);
@@ -80,7 +64,23 @@ pub fn too_deep(text: &str) -> Option<String> {
     None
 }
 
-pub(crate) fn skip_line(bytes: &[u8], mut i: usize) -> usize {
+/// If a comment or a string, raw string or character literal starts at `i`, the offset just
+/// after it. Shared by the lexical scans that must not see brackets inside them.
+pub(crate) fn skip_comment_or_literal(bytes: &[u8], i: usize) -> Option<usize> {
+    let next = bytes.get(i + 1).copied();
+    match bytes[i] {
+        b'/' if next == Some(b'/') => Some(skip_line(bytes, i)),
+        b'/' if next == Some(b'*') => Some(skip_block_comment(bytes, i)),
+        quote @ (b'"' | b'`') => Some(skip_string(bytes, i, quote)),
+        b'r' if matches!(next, Some(b'#' | b'"')) && !ident_before(bytes, i) => {
+            Some(skip_raw_string(bytes, i))
+        }
+        b'\'' => Some(skip_char(bytes, i)),
+        _ => None,
+    }
+}
+
+fn skip_line(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() && bytes[i] != b'\n' {
         i += 1;
     }

@@ -4,9 +4,7 @@
 //! and the parser skips the blanks almost for free. `use` declarations are always kept: rules
 //! resolve paths through them.
 
-use crate::guard::{
-    ident_before, skip_block_comment, skip_char, skip_line, skip_raw_string, skip_string,
-};
+use crate::guard::skip_comment_or_literal;
 
 /// The text with unwanted items blanked, or `None` when every item is wanted.
 /// `wanted(start, end)` says whether the item at those byte offsets must be kept.
@@ -49,29 +47,11 @@ fn top_level_items(text: &str) -> Vec<(usize, usize)> {
     let mut depth: usize = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let byte = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        match byte {
-            b'/' if next == Some(b'/') => {
-                i = skip_line(bytes, i);
-                continue;
-            }
-            b'/' if next == Some(b'*') => {
-                i = skip_block_comment(bytes, i);
-                continue;
-            }
-            b'"' => {
-                i = skip_string(bytes, i, byte);
-                continue;
-            }
-            b'r' if matches!(next, Some(b'#' | b'"')) && !ident_before(bytes, i) => {
-                i = skip_raw_string(bytes, i);
-                continue;
-            }
-            b'\'' => {
-                i = skip_char(bytes, i);
-                continue;
-            }
+        if let Some(after) = skip_comment_or_literal(bytes, i) {
+            i = after;
+            continue;
+        }
+        match bytes[i] {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
             b'}' => {
