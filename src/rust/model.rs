@@ -157,6 +157,11 @@ impl Call {
         }
     }
 
+    /// The declared type of the receiver variable, when its declaration is visible.
+    pub fn receiver_type(&self) -> Option<&str> {
+        self.receiver_binding.as_ref()?.ty.as_deref()
+    }
+
     pub fn method(&self) -> Option<&str> {
         match &self.callee {
             Callee::Method(name) => Some(name),
@@ -443,11 +448,7 @@ impl Model {
     /// when it is dropped before completing.
     pub fn cancel_unsafe_op(&self, knowledge: &RustKnowledge, call: &Call) -> Option<usize> {
         let origin = call.chain.root_path().unwrap_or("");
-        let ty = call
-            .receiver_binding
-            .as_ref()
-            .and_then(|binding| binding.ty.as_deref())
-            .unwrap_or("");
+        let ty = call.receiver_type().unwrap_or("");
         knowledge
             .cancel_safety
             .unsafe_ops

@@ -73,11 +73,7 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
             continue;
         }
         let origin = call.chain.root_path().unwrap_or("");
-        let ty = call
-            .receiver_binding
-            .as_ref()
-            .and_then(|binding| binding.ty.as_deref())
-            .unwrap_or("");
+        let ty = call.receiver_type().unwrap_or("");
         let bounded = (call.chain.methods.is_empty() || call.chain.methods == ["clone"])
             && (any_matches(&channels.bounded_origins, origin)
                 || any_matches(&channels.bounded_types, ty));
