@@ -1748,6 +1748,11 @@ impl GoModel<'_> {
         self.source.span_of_bytes(start, end)
     }
 
+    /// The assignment whose right-hand side is exactly the call `call` (`x, err := f()`).
+    pub fn assignment_of(&self, call: usize) -> Option<&Assign> {
+        self.assigns.iter().find(|a| a.rhs_call == Some(call))
+    }
+
     /// The declared function that holds `func`, following literals outward.
     pub fn top_func(&self, func: usize) -> usize {
         let mut f = func;

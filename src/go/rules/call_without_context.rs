@@ -134,12 +134,7 @@ fn served_not_sent(model: &GoModel, call_index: usize) -> bool {
         return true;
     };
     let top = model.top_func(func);
-    let Some(var) = model
-        .assigns
-        .iter()
-        .find(|a| a.rhs_call == Some(call_index))
-        .and_then(|a| a.lhs.first())
-    else {
+    let Some(var) = model.assignment_of(call_index).and_then(|a| a.lhs.first()) else {
         return false;
     };
     // `Do(req)` or `Do(req.WithContext(ctx))`.
@@ -173,12 +168,7 @@ fn built_for_caller(model: &GoModel, call_index: usize) -> bool {
     if in_return(call.start) {
         return true;
     }
-    let Some(var) = model
-        .assigns
-        .iter()
-        .find(|a| a.rhs_call == Some(call_index))
-        .and_then(|a| a.lhs.first())
-    else {
+    let Some(var) = model.assignment_of(call_index).and_then(|a| a.lhs.first()) else {
         return false;
     };
     model.idents.iter().any(|i| {
@@ -192,11 +182,7 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
     let Some(func) = call.func else {
         return false;
     };
-    let Some(assign) = model
-        .assigns
-        .iter()
-        .find(|a| a.rhs_call == Some(call_index))
-    else {
+    let Some(assign) = model.assignment_of(call_index) else {
         return false;
     };
     let Some(var) = assign.lhs.first() else {
