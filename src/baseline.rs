@@ -36,6 +36,17 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry from a fingerprint and how often it occurs.
+    fn from_counted(((rule, path, item, line), count): (Key, usize)) -> Entry {
+        Entry {
+            rule,
+            path,
+            item,
+            line,
+            count,
+        }
+    }
+
     fn key(&self) -> Key {
         (
             self.rule.clone(),
@@ -138,16 +149,7 @@ pub fn record(findings: &[Finding], sources: &BTreeMap<String, String>) -> Basel
     }
     Baseline {
         version: VERSION,
-        findings: counts
-            .into_iter()
-            .map(|((rule, path, item, line), count)| Entry {
-                rule,
-                path,
-                item,
-                line,
-                count,
-            })
-            .collect(),
+        findings: counts.into_iter().map(Entry::from_counted).collect(),
     }
 }
 
@@ -180,13 +182,7 @@ pub fn filter(
     let stale = left
         .into_iter()
         .filter(|((_, path, _, _), count)| *count > 0 && in_scope(path))
-        .map(|((rule, path, item, line), count)| Entry {
-            rule,
-            path,
-            item,
-            line,
-            count,
-        })
+        .map(Entry::from_counted)
         .collect();
     Applied {
         hidden: before - findings.len(),
