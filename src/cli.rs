@@ -221,8 +221,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         (run, sources, walk::WalkResult::default())
     } else {
         let walked = walk::collect(&args.paths, &excludes, &config.root)?;
-        let run = run_files(&walked, &settings, args.threads);
-        let sources = read_sources(&run);
+        let mut run = run_files(&walked, &settings, args.threads);
+        let sources = std::mem::take(&mut run.sources);
         (run, sources, walked)
     };
     let checked: BTreeSet<String> = walked
@@ -259,7 +259,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         if fixed.summary.fixed > 0 {
             // Report what is left in the files as they are now.
             run = run_files(&walked, &settings, args.threads);
-            sources = read_sources(&run);
+            sources = std::mem::take(&mut run.sources);
         }
         write_failed = !fixed.write_errors.is_empty();
         run.errors.extend(fixed.write_errors);
@@ -421,22 +421,6 @@ fn check_stdin(
     run.findings = report.findings;
     run.errors = report.errors;
     Ok((run, sources))
-}
-
-/// The renderers show snippets; read the text of each file that has a finding.
-fn read_sources(run: &RunReport) -> std::collections::BTreeMap<String, String> {
-    let mut sources = std::collections::BTreeMap::new();
-    for finding in &run.findings {
-        if !sources.contains_key(&finding.path) {
-            let text = std::fs::read_to_string(&finding.path).unwrap_or_default();
-            let text = text
-                .strip_prefix('\u{feff}')
-                .map(str::to_string)
-                .unwrap_or(text);
-            sources.insert(finding.path.clone(), text);
-        }
-    }
-    sources
 }
 
 fn print_stdout(text: &str) {

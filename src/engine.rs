@@ -106,6 +106,9 @@ pub struct FileReport {
     pub errors: Vec<FileError>,
     /// False when the file was skipped (binary, not UTF-8, unreadable, unparsable).
     pub checked: bool,
+    /// The text that was checked (without a byte-order mark), kept when there are findings:
+    /// renderers show snippets of it and baselines fingerprint its lines.
+    pub source: Option<String>,
 }
 
 #[derive(Default)]
@@ -114,6 +117,8 @@ pub struct RunReport {
     pub errors: Vec<FileError>,
     pub files_checked: usize,
     pub files_skipped: usize,
+    /// The text of every file with a finding, by path.
+    pub sources: BTreeMap<String, String>,
 }
 
 /// Checks files on `threads` threads (0: one per core). The result does not depend on the
@@ -152,6 +157,9 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
             run.files_checked += 1;
         } else {
             run.files_skipped += 1;
+        }
+        if let (Some(source), Some(finding)) = (report.source, report.findings.first()) {
+            run.sources.insert(finding.path.clone(), source);
         }
         run.findings.extend(report.findings);
         run.errors.extend(report.errors);
@@ -278,6 +286,7 @@ fn check_source(
         level != Level::Off
     });
     FileReport {
+        source: (!findings.is_empty()).then(|| source.text.clone()),
         findings,
         errors: output
             .problems
