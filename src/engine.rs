@@ -220,7 +220,7 @@ pub fn check_bytes(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
     let wanted = match language {
-        Language::Rust => crate::rust::wants(text, settings),
+        Language::Rust => crate::rust::wants(path, text, settings),
         Language::Go => crate::go::wants(text, settings),
     };
     if !wanted && !suppress::may_contain_directives(text) {

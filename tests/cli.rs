@@ -353,3 +353,26 @@ fn statistics_count_per_rule() {
     let document: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(document["summary"]["by_rule"]["missing-timeout"], 7);
 }
+
+#[test]
+fn test_code_is_not_checked() {
+    let dir = temp_dir("tests-dir");
+    let bug = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n";
+    for file in ["src/lib.rs", "tests/api.rs", "benches/load.rs", "src/server_test.rs"] {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bug).unwrap();
+    }
+    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json", "--no-config"]));
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].ends_with("src/lib.rs"), "{paths:?}");
+    assert_eq!(json["summary"]["files_checked"], 4);
+}

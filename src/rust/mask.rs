@@ -2,7 +2,8 @@
 //! are blanked out before the file is parsed. Blanking keeps every line break and, on the
 //! item's last line, one space per character, so lines and columns of the rest stay exact
 //! and the parser skips the blanks almost for free. `use` declarations are always kept: rules
-//! resolve paths through them.
+//! resolve paths through them. Modules compiled only for tests (`#[cfg(test)] mod ..`) are
+//! always blanked: no rule checks test code.
 
 use crate::guard::skip_comment_or_literal;
 
@@ -12,7 +13,10 @@ pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String>
     let segments = top_level_items(text);
     let blank: Vec<(usize, usize)> = segments
         .into_iter()
-        .filter(|&(start, end)| !wanted(start, end) && !is_use(&text[start..end]))
+        .filter(|&(start, end)| {
+            let item = ItemHead::of(&text[start..end]);
+            item.is_test_module() || (!wanted(start, end) && !item.is_use())
+        })
         .collect();
     if blank.is_empty() {
         return None;
@@ -79,31 +83,55 @@ fn top_level_items(text: &str) -> Vec<(usize, usize)> {
     items
 }
 
-/// Whether an item is a `use` or `extern crate` declaration.
-fn is_use(item: &str) -> bool {
-    let mut rest = item;
-    loop {
-        rest = rest.trim_start();
-        if let Some(comment) = rest.strip_prefix("//") {
-            rest = comment.split_once('\n').map(|(_, r)| r).unwrap_or("");
-        } else if rest.starts_with("/*") {
-            rest = rest.split_once("*/").map(|(_, r)| r).unwrap_or("");
-        } else if rest.starts_with("#") {
-            // An attribute: skip to its closing bracket.
-            let Some(close) = rest.find(']') else {
-                return false;
-            };
-            rest = &rest[close + 1..];
-        } else if let Some(after) = rest.strip_prefix("pub") {
-            rest = after.trim_start();
-            if rest.starts_with('(') {
-                rest = rest.split_once(')').map(|(_, r)| r).unwrap_or("");
+/// The start of an item: its attributes, and the text after them and its visibility.
+struct ItemHead<'a> {
+    attributes: Vec<&'a str>,
+    rest: &'a str,
+}
+
+impl<'a> ItemHead<'a> {
+    fn of(item: &'a str) -> ItemHead<'a> {
+        let mut attributes = Vec::new();
+        let mut rest = item;
+        loop {
+            rest = rest.trim_start();
+            if let Some(comment) = rest.strip_prefix("//") {
+                rest = comment.split_once('\n').map(|(_, r)| r).unwrap_or("");
+            } else if rest.starts_with("/*") {
+                rest = rest.split_once("*/").map(|(_, r)| r).unwrap_or("");
+            } else if rest.starts_with('#') {
+                // An attribute: skip to its closing bracket.
+                let Some(close) = rest.find(']') else {
+                    break;
+                };
+                attributes.push(&rest[..=close]);
+                rest = &rest[close + 1..];
+            } else if let Some(after) = rest.strip_prefix("pub") {
+                rest = after.trim_start();
+                if rest.starts_with('(') {
+                    rest = rest.split_once(')').map(|(_, r)| r).unwrap_or("");
+                }
+            } else {
+                break;
             }
-        } else {
-            break;
         }
+        ItemHead { attributes, rest }
     }
-    rest.starts_with("use ") || rest.starts_with("use\n") || rest.starts_with("extern crate")
+
+    /// A `use` or `extern crate` declaration.
+    fn is_use(&self) -> bool {
+        let rest = self.rest;
+        rest.starts_with("use ") || rest.starts_with("use\n") || rest.starts_with("extern crate")
+    }
+
+    /// `#[cfg(test)] mod name { .. }`.
+    fn is_test_module(&self) -> bool {
+        let cfg_test = self.attributes.iter().any(|attribute| {
+            let compact: String = attribute.split_whitespace().collect();
+            compact == "#[cfg(test)]"
+        });
+        cfg_test && self.rest.starts_with("mod ") && self.rest.ends_with('}')
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +140,7 @@ mod tests {
 
     #[test]
     fn blanks_unwanted_items_and_keeps_positions() {
-        let text = "use std::fs;\n#[derive(Debug)]\nstruct A { x: u8 }\nfn sync() { let s = \"}\"; }\nasync fn f() {\n    g().await;\n}\nconst X: B = B { c: 1 };\npub(crate) use x::y;\n";
+        let text = "use std::fs;\n#[derive(Debug)]\nstruct A { x: u8 }\nfn sync() { let s = \"}\"; }\nasync fn f() {\n    g().await;\n}\nconst X: B = B { c: 1 };\npub(crate) use x::y;\n#[cfg(test)]\nmod tests {\n    async fn t() { g().await; }\n}\n";
         let wanted = |start: usize, end: usize| text[start..end].contains("async");
         let masked = mask(text, wanted).unwrap();
         assert_eq!(masked.lines().count(), text.lines().count());
@@ -127,6 +155,7 @@ mod tests {
         assert!(masked.contains("async fn f() {\n    g().await;\n}"));
         assert!(!masked.contains("const"));
         assert!(masked.contains("pub(crate) use x::y;"));
+        assert!(!masked.contains("mod tests"), "a test module is blanked even with a trigger");
         assert!(syn::parse_file(&masked).is_ok());
         assert_eq!(mask("async fn f() {}", |_, _| true), None);
     }

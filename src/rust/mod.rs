@@ -80,9 +80,10 @@ impl Prefilter {
     }
 }
 
-/// Whether any enabled rule could find something in this text.
-pub fn wants(text: &str, settings: &Settings) -> bool {
-    settings.rust_prefilter.any_trigger(text)
+/// Whether any enabled rule could find something in this file. Test code is never checked
+/// (a bug there does not reach production), so files of tests are not even searched.
+pub fn wants(path: &str, text: &str, settings: &Settings) -> bool {
+    !is_test_path(path) && settings.rust_prefilter.any_trigger(text)
 }
 
 /// Where a word starts or ends with an identifier character, it must not continue a longer
@@ -97,6 +98,9 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
 }
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+    if is_test_path(&source.path) {
+        return Ok(FrontEndOutput::default());
+    }
     let hits = settings.rust_prefilter.hits(&source.text);
     if !hits.iter().any(|(_, trigger)| *trigger) {
         return Ok(FrontEndOutput::default());
@@ -117,8 +121,7 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     };
     let result = match parsed {
         Ok(file) => {
-            let test_file = is_test_path(&source.path);
-            let model = model::Model::build(&file, &settings.knowledge.rust, test_file);
+            let model = model::Model::build(&file, &settings.knowledge.rust);
             drop(file);
             let mut findings = Vec::new();
             for rule in enabled {
@@ -170,10 +173,20 @@ mod tests {
     #[test]
     fn triggers_match_whole_words() {
         let settings = Settings::defaults();
-        assert!(wants("async fn f()", &settings));
-        assert!(wants("x.await", &settings));
-        assert!(wants("tokio::spawn(f)", &settings));
-        assert!(!wants("WSAAsyncSelect asynchronous", &settings));
-        assert!(!wants("spawner", &settings));
+        let wants = |text: &str| wants("src/lib.rs", text, &settings);
+        assert!(wants("async fn f()"));
+        assert!(wants("x.await"));
+        assert!(wants("tokio::spawn(f)"));
+        assert!(!wants("WSAAsyncSelect asynchronous"));
+        assert!(!wants("spawner"));
+    }
+
+    #[test]
+    fn files_of_tests_are_not_searched() {
+        let settings = Settings::defaults();
+        assert!(!wants("tests/api.rs", "async fn f()", &settings));
+        assert!(!wants("crate/benches/load.rs", "async fn f()", &settings));
+        assert!(!wants("src/server_test.rs", "async fn f()", &settings));
+        assert!(wants("src/tests_support.rs", "async fn f()", &settings));
     }
 }

@@ -39,7 +39,7 @@ pub struct Scope {
     pub loops: Vec<usize>,
     /// Inside a deadline: the argument of `timeout(..)`, or a `select!` with a sleep branch.
     pub in_timeout: bool,
-    /// Inside a test function, a `#[cfg(test)]` module, or a file of tests.
+    /// Inside a test function or a module compiled only for tests.
     pub in_test: bool,
     /// Whoever runs this code can visibly stop it: it is a `select!` branch future, the
     /// argument of `run_until_cancelled`/`abortable`, or spawned with its handle kept.
@@ -394,8 +394,7 @@ pub struct UnsafeAwait {
 }
 
 impl Model {
-    /// `test_file`: the whole file is test code (it sits under `tests/` or `benches/`).
-    pub fn build(file: &syn::File, knowledge: &RustKnowledge, test_file: bool) -> Model {
+    pub fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
         let uses = Uses::collect(file);
         let mut builder = Builder {
             knowledge,
@@ -418,10 +417,7 @@ impl Model {
                 lets: Vec::new(),
                 binding_uses: HashMap::new(),
             },
-            scope: Scope {
-                in_test: test_file,
-                ..Scope::default()
-            },
+            scope: Scope::default(),
             open_loops: Vec::new(),
             open_spawns: Vec::new(),
             bindings: vec![HashMap::new()],
@@ -612,18 +608,35 @@ fn is_test_attr(attr: &syn::Attribute) -> bool {
     path == "test" || path.ends_with("::test") || path == "bench"
 }
 
+/// `#[cfg(..)]` whose predicate holds only when compiling tests: `test`, or `all(.., test, ..)`
+/// (not `not(test)`, nor `any(test, feature = "x")`).
 fn is_cfg_test(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("cfg") && attr.meta.to_token_stream_string().contains("test")
-}
-
-trait MetaText {
-    fn to_token_stream_string(&self) -> String;
-}
-
-impl MetaText for syn::Meta {
-    fn to_token_stream_string(&self) -> String {
-        quote::ToTokens::to_token_stream(self).to_string()
+    fn only_in_tests(predicate: &syn::Meta) -> bool {
+        let nested = |meta: &syn::Meta| {
+            meta.require_list()
+                .and_then(|list| {
+                    list.parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                    )
+                })
+                .map(|items| items.into_iter().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        if predicate.path().is_ident("test") {
+            matches!(predicate, syn::Meta::Path(_))
+        } else if predicate.path().is_ident("all") {
+            nested(predicate).iter().any(only_in_tests)
+        } else if predicate.path().is_ident("any") {
+            let options = nested(predicate);
+            !options.is_empty() && options.iter().all(only_in_tests)
+        } else {
+            false
+        }
     }
+    attr.path().is_ident("cfg")
+        && attr
+            .parse_args::<syn::Meta>()
+            .is_ok_and(|predicate| only_in_tests(&predicate))
 }
 
 /// Strips parentheses, references, `?` and `.await` around an expression.

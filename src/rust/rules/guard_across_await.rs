@@ -49,7 +49,7 @@ pub const RULE: RustRule = RustRule {
 fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.guards {
-        if guard.is_future {
+        if guard.is_future || guard.scope.in_test {
             continue;
         }
         let Some(&first_await) = guard.awaits.first() else {

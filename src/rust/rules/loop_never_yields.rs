@@ -48,6 +48,7 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         let scope = &info.scope;
         if !scope.is_async
             || scope.offload.is_some()
+            || scope.in_test
             || info.has_await
             || !matches!(info.kind, LoopKind::Loop | LoopKind::While)
         {

@@ -56,6 +56,9 @@ pub const RULE: RustRule = RustRule {
 fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (select_index, select) in model.selects.iter().enumerate() {
+        if select.scope.in_test {
+            continue;
+        }
         let Some(&loop_index) = select.scope.loops.last() else {
             continue;
         };
