@@ -358,12 +358,21 @@ fn statistics_count_per_rule() {
 fn test_code_is_not_checked() {
     let dir = temp_dir("tests-dir");
     let bug = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n";
-    for file in ["src/lib.rs", "tests/api.rs", "benches/load.rs", "src/server_test.rs"] {
+    for file in [
+        "src/lib.rs",
+        "tests/api.rs",
+        "benches/load.rs",
+        "src/server_test.rs",
+    ] {
         let path = dir.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bug).unwrap();
     }
-    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json", "--no-config"]));
+    let (code, out) = stdout(
+        ctxlint()
+            .arg(&dir)
+            .args(["--format", "json", "--no-config"]),
+    );
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let paths: Vec<&str> = json["findings"]

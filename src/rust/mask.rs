@@ -42,15 +42,40 @@ pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String>
     Some(masked)
 }
 
-/// Byte ranges of the top-level items, each with its leading attributes and comments.
-/// An item ends at a `;` or a closing `}` (and a `;` right after it) at depth zero.
+/// Byte ranges of the items to keep or blank, each with its leading attributes and comments:
+/// the top-level items, except that the body of an `impl`, `trait` or inline `mod` is split
+/// into its own items (its header and braces are never blanked), so that one async method
+/// does not keep a whole `impl` block.
 fn top_level_items(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
     let mut items = Vec::new();
-    let mut start = 0;
+    items_between(text, 0, text.len(), 0, &mut items);
+    items
+}
+
+/// How deep item bodies are split; deeper ones are kept or blanked whole.
+const MAX_NESTING: usize = 8;
+
+/// Appends the items between `from` and `to` (the inside of a body, or the whole file). An
+/// item ends at a `;` or a closing `}` (and a `;` right after it) at depth zero.
+fn items_between(
+    text: &str,
+    from: usize,
+    to: usize,
+    nesting: usize,
+    items: &mut Vec<(usize, usize)>,
+) {
+    let bytes = text.as_bytes();
+    let push =
+        |items: &mut Vec<(usize, usize)>, start: usize, end: usize| match body_of(text, start, end)
+            .filter(|_| nesting < MAX_NESTING)
+        {
+            Some((open, close)) => items_between(text, open + 1, close, nesting + 1, items),
+            None => items.push((start, end)),
+        };
+    let mut start = from;
     let mut depth: usize = 0;
-    let mut i = 0;
-    while i < bytes.len() {
+    let mut i = from;
+    while i < to {
         if let Some(after) = skip_comment_or_literal(bytes, i) {
             i = after;
             continue;
@@ -62,25 +87,60 @@ fn top_level_items(text: &str) -> Vec<(usize, usize)> {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     let mut end = i + 1;
-                    let after = text[end..].trim_start();
+                    let after = text[end..to].trim_start();
                     if after.starts_with(';') {
-                        end = text.len() - after.len() + 1;
+                        end = to - after.len() + 1;
                     }
-                    items.push((start, end));
+                    push(items, start, end);
                     start = end;
                     i = end;
                     continue;
                 }
             }
             b';' if depth == 0 => {
-                items.push((start, i + 1));
+                push(items, start, i + 1);
                 start = i + 1;
             }
             _ => {}
         }
         i += 1;
     }
-    items
+}
+
+/// The byte offsets of the braces around the body of an `impl`, `trait` or inline `mod` item.
+fn body_of(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let item = &text[start..end];
+    let head = ItemHead::of(item);
+    let rest = head
+        .rest
+        .strip_prefix("unsafe ")
+        .unwrap_or(head.rest)
+        .trim_start();
+    let container = ["impl", "trait", "mod"].iter().any(|keyword| {
+        rest.strip_prefix(keyword)
+            .is_some_and(|after| after.starts_with([' ', '<', '\n', '\t']))
+    });
+    if !container || !item.ends_with('}') || head.is_test_module() {
+        return None;
+    }
+    // The first `{` outside parentheses and brackets opens the body (`where F: Fn() -> T {`).
+    let bytes = text.as_bytes();
+    let mut depth: usize = 0;
+    let mut i = start + (item.len() - head.rest.len());
+    while i < end {
+        if let Some(after) = skip_comment_or_literal(bytes, i) {
+            i = after;
+            continue;
+        }
+        match bytes[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'{' if depth == 0 => return Some((i, end - 1)),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The start of an item: its attributes, and the text after them and its visibility.
@@ -155,8 +215,30 @@ mod tests {
         assert!(masked.contains("async fn f() {\n    g().await;\n}"));
         assert!(!masked.contains("const"));
         assert!(masked.contains("pub(crate) use x::y;"));
-        assert!(!masked.contains("mod tests"), "a test module is blanked even with a trigger");
+        assert!(
+            !masked.contains("mod tests"),
+            "a test module is blanked even with a trigger"
+        );
         assert!(syn::parse_file(&masked).is_ok());
         assert_eq!(mask("async fn f() {}", |_, _| true), None);
+    }
+
+    #[test]
+    fn splits_impl_trait_and_mod_bodies_into_items() {
+        let text = "impl<F> Server<F> where F: Fn() -> u8 {\n    fn sync(&self) -> u8 { 1 }\n    async fn run(&self) { g().await }\n    const N: u8 = 1;\n}\nmod inner {\n    use a::b;\n    pub trait T { fn x(&self) {} }\n}\nunsafe impl Send for Server<u8> {}\n";
+        let wanted = |start: usize, end: usize| text[start..end].contains("async");
+        let masked = mask(text, wanted).unwrap();
+        assert!(masked.contains("impl<F> Server<F> where F: Fn() -> u8 {\n"));
+        assert!(!masked.contains("sync(&self)"), "{masked}");
+        assert!(masked.contains("    async fn run(&self) { g().await }\n"));
+        assert!(!masked.contains("const"));
+        assert!(masked.contains("mod inner {\n    use a::b;\n"));
+        assert!(
+            masked.contains("pub trait T {"),
+            "an empty trait's braces stay"
+        );
+        assert!(!masked.contains("fn x"));
+        assert!(masked.contains("unsafe impl Send for Server<u8> {}"));
+        assert!(syn::parse_file(&masked).is_ok(), "{masked}");
     }
 }
