@@ -45,6 +45,10 @@ use crate::go::model::{GoModel, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A test's goroutines end with the test binary, which is short-lived by design.
+    if model.is_test_code() {
+        return findings;
+    }
     for go in &model.gos {
         if go.in_done_case || model.go_is_joined(go, &knowledge.cancellation.join_methods) {
             continue;
