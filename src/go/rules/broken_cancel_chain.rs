@@ -35,7 +35,7 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{Call, Callee, CtxKind, GoModel};
+use crate::go::model::{Call, Callee, CtxKind, CtxVar, GoModel};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -70,7 +70,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let scope: Vec<_> = model
             .contexts_in_scope(func, call.start, false)
             .into_iter()
-            .filter(|v| matches!(v.kind, CtxKind::Param | CtxKind::Request(_)))
+            .filter(|v| match &v.kind {
+                CtxKind::Param => true,
+                CtxKind::Request(kind) if kind == "request" => served(model, knowledge, func, v),
+                CtxKind::Request(_) => true,
+                _ => false,
+            })
             .collect();
         let Some(parent) = scope.first() else {
             continue;
@@ -102,6 +107,19 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Whether the `*http.Request` is being served: the function that has it also has the
+/// response writer. A request passed to a helper or a `RoundTrip` may be an outgoing one,
+/// whose context belongs to whoever built it.
+fn served(model: &GoModel, knowledge: &GoKnowledge, func: usize, request: &CtxVar) -> bool {
+    let writers = &knowledge.frameworks.response_writer_types;
+    model.declaring_func(func, request).is_some_and(|f| {
+        model.funcs[f]
+            .params
+            .iter()
+            .any(|p| writers.contains(&p.ty))
+    })
 }
 
 /// Whether the root context is made for a shutdown call: it is an argument of one, or
