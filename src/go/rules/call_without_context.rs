@@ -198,6 +198,29 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
         // `Do(ctx, client, req)`: handed on together with a context, which the callee attaches.
         let arg_is = |name: &str| c.args.iter().any(|a| model.text(a.start, a.end) == name);
         let handed_on = arg_is(&var.text) && contexts.iter().any(|ctx| arg_is(ctx));
-        with_context || handed_on
+        with_context || handed_on || (arg_is(&var.text) && attaches_context(model, &c.callee))
     })
+}
+
+/// Whether the callee is a function of this file that attaches a context to a request it
+/// is given (`func (s *src) do(req *http.Request) { s.client.Do(req.WithContext(s.ctx)) }`).
+fn attaches_context(model: &GoModel, callee: &Callee) -> bool {
+    let name = match callee {
+        Callee::Func(name) => name.as_str(),
+        Callee::Method { name, .. } => name.as_str(),
+        _ => return false,
+    };
+    model
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name.as_deref() == Some(name))
+        .any(|(index, f)| {
+            f.params.iter().any(|p| {
+                model.calls.iter().any(|c| {
+                    c.func.is_some_and(|cf| model.top_func(cf) == index)
+                        && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == p.name && name == "WithContext")
+                })
+            })
+        })
 }
