@@ -32,6 +32,14 @@
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
 //! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
 //! which must not derive from the cancelled parent. Scope is per function, not per block.
+//!
+//! An `*http.Request` counts as the caller's context only in a function that also takes the
+//! response writer (`response_writer_types` in `rules/go/frameworks.toml`): a request being
+//! served. In a `RoundTrip` or a helper handed a request, it may be an outgoing one whose
+//! context belongs to whoever built it, so a root made there is not flagged. Test code
+//! includes `_test.go` files and files under `testdata/`. A hand-written detached context
+//! (a struct that embeds `context.Background()` and forwards only the values of the context
+//! in scope) is reported.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;

@@ -34,6 +34,17 @@
 //! (`make(chan T, len(items))`, or the bound of the loop around the send). Buffered channels
 //! of other sizes, and channels whose receiver is known to drain them, are still flagged
 //! only when a context is in scope to select on.
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
+//! `testing`) is not checked: a test's sends synchronise with fakes it drives itself, and a
+//! send that blocks fails the test rather than leaking.
+//!
+//! Silent for reply channels named anew in each iteration (`for req := range reqs {
+//! req.reply <- v }`, `ch, ok := pending[id]; ch <- msg`): each gets one send, and whoever
+//! made the channel sized it. A receiver in another function that drains the channel until
+//! it is closed (a decoder that drains its output on close, a report collector, a
+//! coordinator that keeps receiving until its workers stop) is not seen: such sends are
+//! reported although they cannot block forever.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
