@@ -134,6 +134,7 @@ pub struct RequestType {
 pub struct Frameworks {
     pub request_types: Vec<RequestType>,
     pub test_types: Vec<String>,
+    pub response_writer_types: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -130,7 +130,11 @@ mod tests {
             for path in paths {
                 files += 1;
                 let text = std::fs::read_to_string(&path).expect("fixture is readable");
-                let source = SourceText::new(text);
+                let mut source = SourceText::new(text);
+                source.path = format!(
+                    "fixtures/go/{}",
+                    path.strip_prefix(&root).unwrap_or(&path).display()
+                );
                 let want = expected(&source);
                 let output = match check(&source, &settings) {
                     Ok(output) => output,

@@ -188,6 +188,8 @@ pub struct Loop {
     /// The condition of a conditional loop.
     pub condition: Option<(usize, usize)>,
     pub label: Option<String>,
+    /// The names a range clause declares (`for k, v := range ..`): new in each iteration.
+    pub vars: Vec<String>,
     /// Left by `return`, a `break` that targets it, `goto`, `panic`, `os.Exit`, `log.Fatal`...
     pub exits: bool,
     /// Receives from a stop channel (`<-ctx.Done()`, `<-stopCh`) in its body.
@@ -1475,12 +1477,22 @@ impl<'s> Builder<'s, '_> {
         let label = self.frame().pending_label.take();
         let mut kind = LoopKind::Infinite;
         let mut condition = None;
+        let mut vars = Vec::new();
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         for child in &children {
             match child.kind() {
                 "range_clause" => {
                     kind = LoopKind::Range;
+                    let declares = self.text_of(*child).contains(":=");
+                    if let Some(left) = child.child_by_field_name("left").filter(|_| declares) {
+                        let mut names = left.walk();
+                        vars.extend(
+                            left.named_children(&mut names)
+                                .filter(|n| n.kind() == "identifier")
+                                .map(|n| self.text_of(n).to_string()),
+                        );
+                    }
                     if let Some(right) = child.child_by_field_name("right") {
                         self.model.recvs.push(Recv {
                             func: self.current_func(),
@@ -1511,6 +1523,7 @@ impl<'s> Builder<'s, '_> {
             kind,
             condition,
             label,
+            vars,
             exits: false,
             observes_stop: false,
             span: self.model.source.span_of_bytes(start, start + 3),
@@ -1762,9 +1775,14 @@ impl GoModel<'_> {
         f
     }
 
-    /// Whether this is test code: the file imports `testing`.
+    /// Whether this is test code: a `_test.go` file, a file under `testdata/` (which the go
+    /// tool never builds: inputs of tests), or a file that imports `testing`.
     pub fn is_test_code(&self) -> bool {
-        self.imports.values().any(|p| p == "testing")
+        let path = self.source.path.replace('\\', "/");
+        path.ends_with("_test.go")
+            || path.starts_with("testdata/")
+            || path.contains("/testdata/")
+            || self.imports.values().any(|p| p == "testing")
     }
 
     /// The contexts visible in `func` at byte `at`: its own, then those of the functions it is
@@ -1786,6 +1804,18 @@ impl GoModel<'_> {
             f = function.parent;
         }
         found
+    }
+
+    /// The function, `func` or one it is written in, whose context `var` is.
+    pub fn declaring_func(&self, func: usize, var: &CtxVar) -> Option<usize> {
+        let mut f = Some(func);
+        while let Some(i) = f {
+            if self.funcs[i].ctx_vars.iter().any(|v| std::ptr::eq(v, var)) {
+                return Some(i);
+            }
+            f = self.funcs[i].parent;
+        }
+        None
     }
 
     /// Identifiers named `name` in `[start, end)`.

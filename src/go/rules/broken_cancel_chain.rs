@@ -32,10 +32,18 @@
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
 //! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
 //! which must not derive from the cancelled parent. Scope is per function, not per block.
+//!
+//! An `*http.Request` counts as the caller's context only in a function that also takes the
+//! response writer (`response_writer_types` in `rules/go/frameworks.toml`): a request being
+//! served. In a `RoundTrip` or a helper handed a request, it may be an outgoing one whose
+//! context belongs to whoever built it, so a root made there is not flagged. Test code
+//! includes `_test.go` files and files under `testdata/`. A hand-written detached context
+//! (a struct that embeds `context.Background()` and forwards only the values of the context
+//! in scope) is reported.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{Call, Callee, CtxKind, GoModel};
+use crate::go::model::{Call, Callee, CtxKind, CtxVar, GoModel};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -70,7 +78,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let scope: Vec<_> = model
             .contexts_in_scope(func, call.start, false)
             .into_iter()
-            .filter(|v| matches!(v.kind, CtxKind::Param | CtxKind::Request(_)))
+            .filter(|v| match &v.kind {
+                CtxKind::Param => true,
+                CtxKind::Request(kind) if kind == "request" => served(model, knowledge, func, v),
+                CtxKind::Request(_) => true,
+                _ => false,
+            })
             .collect();
         let Some(parent) = scope.first() else {
             continue;
@@ -102,6 +115,19 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// Whether the `*http.Request` is being served: the function that has it also has the
+/// response writer. A request passed to a helper or a `RoundTrip` may be an outgoing one,
+/// whose context belongs to whoever built it.
+fn served(model: &GoModel, knowledge: &GoKnowledge, func: usize, request: &CtxVar) -> bool {
+    let writers = &knowledge.frameworks.response_writer_types;
+    model.declaring_func(func, request).is_some_and(|f| {
+        model.funcs[f]
+            .params
+            .iter()
+            .any(|p| writers.contains(&p.ty))
+    })
 }
 
 /// Whether the root context is made for a shutdown call: it is an argument of one, or

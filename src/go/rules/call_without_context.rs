@@ -35,6 +35,10 @@
 //! trusted to attach it, or that a handler test serves to a handler instead of sending (the
 //! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
 //! request builder: the caller attaches one).
+//!
+//! Silent for a request passed to a function of the same file that attaches a context to it
+//! (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`). A request built only
+//! to be signed or serialized, never sent, is reported.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -198,6 +202,29 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
         // `Do(ctx, client, req)`: handed on together with a context, which the callee attaches.
         let arg_is = |name: &str| c.args.iter().any(|a| model.text(a.start, a.end) == name);
         let handed_on = arg_is(&var.text) && contexts.iter().any(|ctx| arg_is(ctx));
-        with_context || handed_on
+        with_context || handed_on || (arg_is(&var.text) && attaches_context(model, &c.callee))
     })
+}
+
+/// Whether the callee is a function of this file that attaches a context to a request it
+/// is given (`func (s *src) do(req *http.Request) { s.client.Do(req.WithContext(s.ctx)) }`).
+fn attaches_context(model: &GoModel, callee: &Callee) -> bool {
+    let name = match callee {
+        Callee::Func(name) => name.as_str(),
+        Callee::Method { name, .. } => name.as_str(),
+        _ => return false,
+    };
+    model
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name.as_deref() == Some(name))
+        .any(|(index, f)| {
+            f.params.iter().any(|p| {
+                model.calls.iter().any(|c| {
+                    c.func.is_some_and(|cf| model.top_func(cf) == index)
+                        && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == p.name && name == "WithContext")
+                })
+            })
+        })
 }

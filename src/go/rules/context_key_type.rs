@@ -23,6 +23,9 @@
 //! ## Known problems
 //! Keys declared in another file or package are not judged. A name declared twice in the
 //! file with different kinds is treated as unknown.
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
+//! `testing`) is not checked: a test's keys never meet another package's values.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -31,6 +34,10 @@ use crate::go::model::{Callee, ExprKind, GoModel, ValueKind, is_builtin_type};
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
     let mut findings = Vec::new();
+    // A test's keys never meet another package's values.
+    if model.is_test_code() {
+        return findings;
+    }
     for call in &model.calls {
         if !call.callee.pkg_fn(&apis.package, &apis.with_value) {
             continue;

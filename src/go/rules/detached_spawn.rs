@@ -38,6 +38,11 @@
 //! Silent for goroutines joined in the same function (a `Wait()` call, a receive from a
 //! channel the goroutine signals), `io.Pipe` producers, and goroutines started inside a
 //! `case <-ctx.Done():`. A goroutine running a function from another file is not judged.
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
+//! `testing`) is not checked: a test's goroutines end with the test binary. The runtime's
+//! own daemons (the finalizer and GC workers, the signal thread) are reported: they live as
+//! long as the process by design.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -45,6 +50,10 @@ use crate::go::model::{GoModel, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A test's goroutines end with the test binary, which is short-lived by design.
+    if model.is_test_code() {
+        return findings;
+    }
     for go in &model.gos {
         if go.in_done_case || model.go_is_joined(go, &knowledge.cancellation.join_methods) {
             continue;

@@ -35,6 +35,10 @@
 //! `main` are not. Any mention of the context counts as observing it, including passing it
 //! to a call that ignores it. A loop stopped by closing a channel it ranges over is a `range`
 //! loop and is not checked.
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
+//! `testing`) is not checked: a test may hang a handler on purpose until its process is
+//! killed.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -42,6 +46,10 @@ use crate::go::model::GoModel;
 
 pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A test's endless loops (a handler that hangs on purpose) end with the test binary.
+    if model.is_test_code() {
+        return findings;
+    }
     for (index, l) in model.loops.iter().enumerate() {
         let Some(func) = l.func else {
             continue;

@@ -24,11 +24,15 @@
 //! ```
 //!
 //! ## Known problems
-//! Dials to a local peer (`ln.Addr()`, loopback addresses, unix sockets: `local_hints` in the
-//! table) are not flagged, since such a connect cannot hang. A client with a custom
+//! Dials to a local peer (`ln.Addr()`, loopback addresses, unix sockets) and UDP dials
+//! (`local_hints` in the table) are not flagged, since such a dial cannot hang. A client with a custom
 //! `Transport` is trusted, since its timeouts live in the transport.
 //! Requests bounded by a context deadline through `http.DefaultClient` are not flagged when
 //! the function has a context. Fields set by a helper function are not seen.
+//!
+//! A UDP dial whose network is a variable (set to `"udp"` in another function) is reported,
+//! though a UDP dial exchanges nothing and cannot hang on a handshake; a literal `"udp"` is
+//! recognised.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;

@@ -34,6 +34,17 @@
 //! (`make(chan T, len(items))`, or the bound of the loop around the send). Buffered channels
 //! of other sizes, and channels whose receiver is known to drain them, are still flagged
 //! only when a context is in scope to select on.
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
+//! `testing`) is not checked: a test's sends synchronise with fakes it drives itself, and a
+//! send that blocks fails the test rather than leaking.
+//!
+//! Silent for reply channels named anew in each iteration (`for req := range reqs {
+//! req.reply <- v }`, `ch, ok := pending[id]; ch <- msg`): each gets one send, and whoever
+//! made the channel sized it. A receiver in another function that drains the channel until
+//! it is closed (a decoder that drains its output on close, a report collector, a
+//! coordinator that keeps receiving until its workers stop) is not seen: such sends are
+//! reported although they cannot block forever.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -41,6 +52,10 @@ use crate::go::model::{GoModel, Send};
 
 pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // A test's sends synchronise with fakes it drives itself; a block fails the test.
+    if model.is_test_code() {
+        return findings;
+    }
     for send in &model.sends {
         let (Some(func), Some(loop_index)) = (send.func, send.enclosing_loop) else {
             continue;
@@ -55,6 +70,7 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         if sized_to_work(model, func, &send.channel, loop_index)
             || semaphore(model, func, &send.channel)
             || one_shot(model, func, send)
+            || reply_channel(model, send, loop_index)
         {
             continue;
         }
@@ -93,6 +109,27 @@ fn one_shot(model: &GoModel, func: usize, send: &Send) -> bool {
         f = model.funcs[i].parent;
     }
     false
+}
+
+/// A channel named anew in each iteration (`for req := range reqs { req.reply <- v }`,
+/// `ch, ok := pending[id]; ch <- msg`): every channel gets one send, a reply to a request
+/// whose sender made it, and sized it, elsewhere.
+fn reply_channel(model: &GoModel, send: &Send, loop_index: usize) -> bool {
+    let l = &model.loops[loop_index];
+    let root = send
+        .channel
+        .split(['.', '[', '('])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    l.vars.iter().any(|v| v == root)
+        || model.assigns.iter().any(|a| {
+            a.define
+                && a.func == send.func
+                && l.start < a.start
+                && a.end <= send.start
+                && a.lhs.iter().any(|lhs| lhs.text == root)
+        })
 }
 
 /// A channel the same function also receives from is a semaphore or a queue it drains
