@@ -4,8 +4,10 @@
 #
 #   bash benches/run.sh [--go]
 #
-#   --go       also install Debian's golang-github-gin-gonic-gin-dev (with apt) and time
-#              ctxlint and ripgrep on the Go sources under /usr/share/gocode/src.
+#   --go       also install the Go corpus of benches/go-corpus.sh (Debian's golang-*-dev
+#              packages and the Go standard library, with apt) and time ctxlint and
+#              ripgrep on it; without it, Go sources already under /usr/share/gocode/src
+#              are timed if present.
 #
 # Environment:
 #   RUNS=5        timed runs per command (after WARMUP untimed ones)
@@ -223,18 +225,20 @@ bench ctxlint-quarter "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero
 
 # --- Go ---------------------------------------------------------------------------------
 
-gocode=/usr/share/gocode/src
-if [ "$GO" = 1 ] && [ ! -d "$gocode" ]; then
-    apt_install golang-github-gin-gonic-gin-dev || say "could not install golang-github-gin-gonic-gin-dev"
+go_dirs=()
+if [ "$GO" = 1 ]; then
+    mapfile -t go_dirs < <(bash "$root/benches/go-corpus.sh") || say "could not install the Go corpus"
+elif [ -d /usr/share/gocode/src ]; then
+    go_dirs=(/usr/share/gocode/src)
 fi
 go_done=0
-if [ -d "$gocode" ]; then
-    read -r go_files go_bytes go_lines < <(size go "$gocode")
-    bench go-ctxlint "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero $(quote "$gocode")"
-    bench go-rg "$RUNS" "$WARMUP" "rg -c -t go 'go func' $(quote "$gocode")"
+if [ ${#go_dirs[@]} -gt 0 ]; then
+    read -r go_files go_bytes go_lines < <(size go "${go_dirs[@]}")
+    bench go-ctxlint "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero $(quote "${go_dirs[@]}")"
+    bench go-rg "$RUNS" "$WARMUP" "rg -c -t go 'go func' $(quote "${go_dirs[@]}")"
     go_done=1
 else
-    say "no Go sources at $gocode: Go part skipped (run with --go to install some)"
+    say "no Go sources: Go part skipped (run with --go to install some)"
 fi
 
 # --- report -----------------------------------------------------------------------------
@@ -314,7 +318,7 @@ if $go_done:
     go_files, go_size = ${go_files:-0}, ${go_bytes:-0}
     t_go, t_go_rg = med("go-ctxlint"), med("go-rg")
     print()
-    print("Go (the Debian packages' sources under /usr/share/gocode/src: %d .go files, %.1f MB):" % (go_files, mb(go_size)))
+    print("Go (%s: %d .go files, %.1f MB):" % ("${go_dirs[*]:-}", go_files, mb(go_size)))
     print()
     print("| command | median (s) | ctxlint / this |")
     print("| --- | ---: | ---: |")
