@@ -221,7 +221,7 @@ pub fn check_bytes(
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
     let wanted = match language {
         Language::Rust => crate::rust::wants(path, text, settings),
-        Language::Go => crate::go::wants(text, settings),
+        Language::Go => crate::go::wants(path, text, settings),
     };
     if !wanted && !suppress::may_contain_directives(text) {
         return FileReport {

@@ -358,15 +358,20 @@ fn statistics_count_per_rule() {
 fn test_code_is_not_checked() {
     let dir = temp_dir("tests-dir");
     let bug = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n";
-    for file in [
-        "src/lib.rs",
-        "tests/api.rs",
-        "benches/load.rs",
-        "src/server_test.rs",
-    ] {
+    let go_bug = "package p\n\nimport \"context\"\n\nfunc f(parent context.Context) {\n\tctx, _ := context.WithCancel(parent)\n\t_ = ctx\n}\n";
+    let files = [
+        ("src/lib.rs", bug),
+        ("tests/api.rs", bug),
+        ("benches/load.rs", bug),
+        ("src/server_test.rs", bug),
+        ("pkg/p.go", go_bug),
+        ("pkg/p_test.go", go_bug),
+        ("pkg/testdata/q.go", go_bug),
+    ];
+    for (file, text) in files {
         let path = dir.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, bug).unwrap();
+        std::fs::write(&path, text).unwrap();
     }
     let (code, out) = stdout(
         ctxlint()
@@ -381,7 +386,8 @@ fn test_code_is_not_checked() {
         .iter()
         .map(|finding| finding["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths.len(), 1, "{paths:?}");
-    assert!(paths[0].ends_with("src/lib.rs"), "{paths:?}");
-    assert_eq!(json["summary"]["files_checked"], 4);
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths[0].ends_with("pkg/p.go"), "{paths:?}");
+    assert!(paths[1].ends_with("src/lib.rs"), "{paths:?}");
+    assert_eq!(json["summary"]["files_checked"], 7);
 }

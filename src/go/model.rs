@@ -1775,14 +1775,10 @@ impl GoModel<'_> {
         f
     }
 
-    /// Whether this is test code: a `_test.go` file, a file under `testdata/` (which the go
-    /// tool never builds: inputs of tests), or a file that imports `testing`.
+    /// Whether this is test code: a file of tests by its path (see [`is_test_path`]), or a
+    /// file that imports `testing`.
     pub fn is_test_code(&self) -> bool {
-        let path = self.source.path.replace('\\', "/");
-        path.ends_with("_test.go")
-            || path.starts_with("testdata/")
-            || path.contains("/testdata/")
-            || self.imports.values().any(|p| p == "testing")
+        is_test_path(&self.source.path) || self.imports.values().any(|p| p == "testing")
     }
 
     /// The contexts visible in `func` at byte `at`: its own, then those of the functions it is
@@ -1970,4 +1966,11 @@ impl GoModel<'_> {
                 && !text[..at].ends_with("func ")
         })
     }
+}
+
+/// A `_test.go` file, or a file under `testdata/` (which the go tool never builds: inputs of
+/// tests).
+pub fn is_test_path(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    path.ends_with("_test.go") || path.starts_with("testdata/") || path.contains("/testdata/")
 }
