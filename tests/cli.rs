@@ -391,3 +391,18 @@ fn test_code_is_not_checked() {
     assert!(paths[1].ends_with("src/lib.rs"), "{paths:?}");
     assert_eq!(json["summary"]["files_checked"], 7);
 }
+
+#[test]
+fn concise_output_snapshot() {
+    let (code, out) = stdout(ctxlint().args([FIXTURE, "--format", "concise", "--no-config"]));
+    assert_eq!(code, 1);
+    let findings: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains(": warning["))
+        .collect();
+    assert!(!findings.is_empty());
+    for line in &findings {
+        assert!(line.starts_with(&format!("{FIXTURE}:")), "{line}");
+    }
+    insta::assert_snapshot!("concise", out);
+}

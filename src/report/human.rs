@@ -43,6 +43,16 @@ pub fn render(output: &Output) -> String {
             let _ = handler.render_report(&mut text, &report);
             text.push('\n');
         }
+    }
+    text.push_str(&trailer(output));
+    text
+}
+
+/// What follows the findings in the text formats: files that could not be checked, fixes
+/// not applied, what `--fix` did, `--statistics`, and the summary line.
+pub(super) fn trailer(output: &Output) -> String {
+    let mut text = String::new();
+    if !output.quiet {
         for error in &output.run.errors {
             let _ = writeln!(text, "error: {}: {}", error.path, error.message);
         }

@@ -1,5 +1,6 @@
 //! Renderers: one file per output format, all fed the same filtered, sorted findings.
 
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -12,6 +13,7 @@ use crate::engine::RunReport;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,
@@ -86,6 +88,7 @@ impl Output<'_> {
 pub fn render(format: Format, output: &Output) -> String {
     match format {
         Format::Human => human::render(output),
+        Format::Concise => concise::render(output),
         Format::Json => json::render(output),
         Format::Sarif => sarif::render(output),
         Format::Github => github::render(output),
