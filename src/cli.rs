@@ -277,6 +277,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         return Ok(EXIT_CLEAN);
     }
     let mut baseline_summary = None;
+    let mut baseline_hidden = Vec::new();
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
         // A recorded file that is gone, below a path given to this run, is covered too: its
         // findings are stale.
@@ -310,9 +311,10 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             stale = 0;
         }
         baseline_summary = Some(BaselineSummary {
-            hidden: applied.hidden,
+            hidden: applied.hidden.len(),
             stale,
         });
+        baseline_hidden = applied.hidden;
     }
 
     let color = match args.color {
@@ -331,6 +333,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         statistics: args.statistics,
         fixes: fixes.as_ref(),
         baseline: baseline_summary,
+        baseline_hidden: &baseline_hidden,
     };
     print_stdout(&report::render(args.format, &output));
 
@@ -415,10 +418,11 @@ fn check_stdin(
     } else {
         run.files_skipped = 1;
     }
-    if !report.findings.is_empty() {
-        sources.insert(display, String::from_utf8_lossy(&bytes).into_owned());
+    if let Some(source) = report.source {
+        sources.insert(display, source);
     }
     run.findings = report.findings;
+    run.suppressed = report.suppressed;
     run.errors = report.errors;
     Ok((run, sources))
 }

@@ -151,20 +151,31 @@ fn next_code_line(source: &SourceText, after: usize) -> Option<usize> {
     })
 }
 
-/// Drops suppressed findings and adds `unknown-rule` / `unused-suppression` findings.
+/// What applying a file's directives leaves.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Findings no directive covers, with the `unknown-rule` / `unused-suppression` findings.
+    pub kept: Vec<Finding>,
+    /// Findings a directive covers: not reported, but kept for SARIF, which lists them as
+    /// suppressed.
+    pub suppressed: Vec<Finding>,
+}
+
+/// Sets suppressed findings apart and adds `unknown-rule` / `unused-suppression` findings.
 /// `ran(rule)` says whether a rule was enabled and implemented for this file's language.
 pub fn apply(
     directives: &[Directive],
     findings: Vec<Finding>,
     ran: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
+) -> Applied {
     let mut used: Vec<Vec<bool>> = directives
         .iter()
         .map(|d| vec![false; d.rules.len()])
         .collect();
     let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
     for finding in findings {
-        let mut suppressed = false;
+        let mut silenced = false;
         for (index, directive) in directives.iter().enumerate() {
             let line = finding.span.line;
             let covered =
@@ -173,16 +184,18 @@ pub fn apply(
                 continue;
             }
             if directive.all_rules {
-                suppressed = true;
+                silenced = true;
             }
             for (rule_index, (name, _)) in directive.rules.iter().enumerate() {
                 if name == finding.rule {
                     used[index][rule_index] = true;
-                    suppressed = true;
+                    silenced = true;
                 }
             }
         }
-        if !suppressed {
+        if silenced {
+            suppressed.push(finding);
+        } else {
             kept.push(finding);
         }
     }
@@ -212,7 +225,7 @@ pub fn apply(
             }
         }
     }
-    kept
+    Applied { kept, suppressed }
 }
 
 #[cfg(test)]
