@@ -204,21 +204,28 @@ fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_file
         let value = serde_json::from_slice(&output.stdout).unwrap();
         (output.status.code().unwrap(), value)
     };
+    let count_fixes = |document: &serde_json::Value, applicability: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["fix"]["applicability"] == applicability)
+            .count()
+    };
     let (_, original) = json(&[]);
-    let fixable = original["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| !f["fix"].is_null())
-        .count();
+    let safe_fixes = count_fixes(&original, "safe");
+    let unsafe_fixes = count_fixes(&original, "unsafe");
+    assert!(safe_fixes > 0 && unsafe_fixes > 0);
 
-    // Safe fixes only: today every fix changes behaviour, so nothing is written.
+    // Safe fixes only (removing unused suppressions): the unsafe ones are left.
     let (_, safe) = json(&["--fix"]);
-    assert_eq!(safe["summary"]["fixed"], 0);
+    assert_eq!(safe["summary"]["fixed"], safe_fixes);
+    assert_eq!(count_fixes(&safe, "safe"), 0);
+    assert_eq!(count_fixes(&safe, "unsafe"), unsafe_fixes);
 
     let (code, fixed) = json(&["--fix", "--unsafe-fixes"]);
     assert_eq!(code, 1, "other findings remain");
-    assert_eq!(fixed["summary"]["fixed"], fixable);
+    assert_eq!(fixed["summary"]["fixed"], unsafe_fixes);
     assert_eq!(
         fixed["summary"]["fixes_skipped"].as_array().unwrap().len(),
         0
@@ -373,4 +380,57 @@ fn fix_keeps_byte_order_mark_line_endings_and_permissions_and_follows_symlinks()
         .collect();
     assert!(names.iter().all(|n| !n.contains(".ctxlint-")), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_safe_fix_removes_unused_suppressions_whole_and_leaves_shared_ones() {
+    let text = "use std::time::Duration;\n\
+                \n\
+                async fn cleaned_up() {\n\
+                \x20   // ctxlint: allow(blocking-in-async) this used to sleep\n\
+                \x20   tokio::time::sleep(Duration::from_millis(10)).await;\n\
+                }\n\
+                \n\
+                fn sync_code() {\n\
+                \x20   std::thread::sleep(Duration::from_millis(10)); // ctxlint: allow(blocking-in-async)\n\
+                }\n\
+                \n\
+                // ctxlint: allow(missing-timeout, blocking-in-async) names two rules\n\
+                fn two() {}\n";
+    let settings = Settings::defaults();
+    let report = check_bytes_isolated("a.rs", Language::Rust, text.as_bytes(), &settings);
+    let outcome = fix::apply(
+        text,
+        &report.findings,
+        Allowed {
+            unsafe_fixes: false,
+        },
+    );
+    assert_eq!(
+        outcome.text,
+        "use std::time::Duration;\n\
+         \n\
+         async fn cleaned_up() {\n\
+         \x20   tokio::time::sleep(Duration::from_millis(10)).await;\n\
+         }\n\
+         \n\
+         fn sync_code() {\n\
+         \x20   std::thread::sleep(Duration::from_millis(10));\n\
+         }\n\
+         \n\
+         // ctxlint: allow(missing-timeout, blocking-in-async) names two rules\n\
+         fn two() {}\n"
+    );
+    let after = check_bytes_isolated("a.rs", Language::Rust, outcome.text.as_bytes(), &settings);
+    let unused: Vec<_> = after
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unused-suppression")
+        .collect();
+    assert_eq!(
+        unused.len(),
+        2,
+        "the shared comment's two names are still reported"
+    );
+    assert!(unused.iter().all(|f| f.fix.is_none()));
 }
