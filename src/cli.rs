@@ -109,6 +109,10 @@ struct CheckArgs {
     /// Rewrite the --baseline file without the findings that no longer occur
     #[arg(long, requires = "baseline")]
     prune_baseline: bool,
+    /// SARIF: leave out the findings silenced by comments or the baseline instead of listing
+    /// them as suppressed
+    #[arg(long)]
+    omit_suppressed: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -321,6 +325,10 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         baseline_hidden = applied.hidden;
     }
 
+    if args.omit_suppressed {
+        run.suppressed.clear();
+        baseline_hidden.clear();
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

@@ -224,6 +224,20 @@ fn sarif_is_valid_and_keeps_suppressed_findings_marked() {
             ),
         ]
     );
+    let omitted = sarif(
+        &project,
+        &[
+            "--no-config",
+            "--baseline",
+            "baseline.json",
+            "--omit-suppressed",
+            ".",
+        ],
+    );
+    assert_eq!(
+        suppression_kinds(&omitted),
+        [("new.rs".to_string(), "none".to_string())]
+    );
     let notifications = &baselined["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert_eq!(notifications.as_array().unwrap().len(), 1, "broken.rs");
     let clean = sarif(
