@@ -264,6 +264,7 @@ fn sarif_is_valid_and_keeps_suppressed_findings_marked() {
 fn code_scanning_gets_relative_paths_and_stable_fingerprints() {
     let project = project_with_suppressions("fingerprints");
     let first = sarif(&project, &["--no-config", "."]);
+    assert_eq!(results(&first).len(), 3, "one finding in each file");
     for result in results(&first) {
         let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{artifact}");
