@@ -418,10 +418,7 @@ fn check_stdin(
     config: &Config,
     bytes: &[u8],
 ) -> Result<(RunReport, BTreeMap<String, String>), String> {
-    let name = args
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(STDIN_NAME));
+    let name = stdin_name(args);
     let language = Language::from_path(&name).ok_or_else(|| {
         format!(
             "cannot tell the language of `{}`: --stdin-filename must end in .rs or .go",
@@ -482,7 +479,7 @@ fn fix_stdin(
         let diff = fixed
             .as_ref()
             .map(|(text, outcome)| {
-                let shown = baseline::normalize_path(&run_path(args));
+                let shown = baseline::normalize_path(&stdin_name(args).display().to_string());
                 fix::unified_diff(&shown, text, &outcome.text)
             })
             .unwrap_or_default();
@@ -529,16 +526,17 @@ fn fix_stdin(
         baseline_hidden: &[],
     };
     eprint!("{}", report::render(args.format, &output));
+    if left.files_checked == 0 && !left.errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
     Ok(exit_code(args, config, &left))
 }
 
 /// The name standard input is reported under.
-fn run_path(args: &CheckArgs) -> String {
+fn stdin_name(args: &CheckArgs) -> PathBuf {
     args.stdin_filename
         .clone()
         .unwrap_or_else(|| PathBuf::from(STDIN_NAME))
-        .display()
-        .to_string()
 }
 
 fn print_stdout(text: &str) {

@@ -244,6 +244,12 @@ fn fix_on_standard_input_prints_the_fixed_source() {
     assert_eq!((code, out.as_str()), (0, clean));
     assert!(err.contains("No findings"), "{err}");
 
+    // A file that does not parse comes back unchanged, and the exit code says it was not
+    // checked.
+    let broken = "async fn f( {\n";
+    let (code, out, _) = run(&["--fix"], broken);
+    assert_eq!((code, out.as_str()), (2, broken));
+
     let (code, out, _) = run(&["--diff", "--unsafe-fixes"], source);
     assert_eq!(code, 1);
     assert!(out.starts_with("--- a/src/a.rs\n+++ b/src/a.rs\n"), "{out}");
