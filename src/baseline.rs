@@ -63,7 +63,7 @@ type Key = (String, String, String, String);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     /// Findings hidden because the baseline has them.
-    pub hidden: usize,
+    pub hidden: Vec<Finding>,
     /// Baseline entries (with the number of occurrences) that no longer occur.
     pub stale: Vec<Entry>,
 }
@@ -168,26 +168,57 @@ pub fn filter(
     for entry in &baseline.findings {
         *left.entry(entry.key()).or_default() += entry.count;
     }
-    let before = findings.len();
-    findings.retain(|finding| {
+    let (hidden, shown) = std::mem::take(findings).into_iter().partition(|finding| {
         let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
         match left.get_mut(&key(finding, source)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
-                false
+                true
             }
-            _ => true,
+            _ => false,
         }
     });
+    *findings = shown;
     let stale = left
         .into_iter()
         .filter(|((_, path, _, _), count)| *count > 0 && in_scope(path))
         .map(Entry::from_counted)
         .collect();
-    Applied {
-        hidden: before - findings.len(),
-        stale,
+    Applied { hidden, stale }
+}
+
+/// A stable identity for each finding, for tools that track findings across runs (SARIF's
+/// `partialFingerprints`): the hash of its baseline fingerprint and the number of findings
+/// with the same fingerprint before it, so that edits elsewhere in the file do not change it.
+pub fn identities(findings: &[&Finding], sources: &BTreeMap<String, String>) -> Vec<String> {
+    let indexed = indexed(sources);
+    let empty = SourceText::new(String::new());
+    let mut seen: BTreeMap<Key, usize> = BTreeMap::new();
+    findings
+        .iter()
+        .map(|finding| {
+            let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
+            let key = key(finding, source);
+            let (rule, path, item, line) = &key;
+            let hash = fnv1a([rule, path, item, line].map(String::as_str));
+            let occurrence = seen.entry(key).or_default();
+            *occurrence += 1;
+            format!("{hash:016x}:{occurrence}")
+        })
+        .collect()
+}
+
+/// The 64-bit FNV-1a hash of the parts, each followed by a NUL byte: fixed by its
+/// definition, unlike std's hashers, so identities stay the same across ctxlint builds.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
+    hash
 }
 
 /// The baseline without its stale occurrences.
@@ -260,7 +291,7 @@ mod tests {
         let sources = BTreeMap::from([("a.rs".to_string(), new.to_string())]);
         let mut findings = vec![finding("a.rs", 6), finding("a.rs", 7), finding("a.rs", 8)];
         let applied = filter(&baseline, &mut findings, &sources, |p| p == "a.rs");
-        assert_eq!(applied.hidden, 2);
+        assert_eq!(applied.hidden.len(), 2);
         assert_eq!(findings.len(), 1, "the extra occurrence is new");
         assert_eq!(applied.stale_count(), 0);
         assert_eq!(findings[0].span.line, 8);
@@ -284,6 +315,26 @@ mod tests {
         );
         assert_eq!(from_json(&to_json(&baseline)).unwrap(), baseline);
         assert!(from_json("{\"version\": 9, \"findings\": []}").is_err());
+    }
+
+    #[test]
+    fn identities_count_repeats_and_survive_moves() {
+        let old = "async fn f() {\n    sleep(d);\n    sleep(d);\n}\n";
+        let new = "// moved\nasync fn f() {\n  sleep(d);\n  sleep(d);\n}\n";
+        let of = |text: &str, first: usize| {
+            let sources = BTreeMap::from([("a.rs".to_string(), text.to_string())]);
+            let findings = [finding("a.rs", first), finding("a.rs", first + 1)];
+            identities(&findings.iter().collect::<Vec<_>>(), &sources)
+        };
+        let before = of(old, 2);
+        assert_ne!(before[0], before[1], "a repeat gets its own identity");
+        assert!(before[0].ends_with(":1") && before[1].ends_with(":2"));
+        assert_eq!(of(new, 3), before);
+        assert_eq!(
+            fnv1a(["a"]),
+            0x089b_e207_b544_f1e4,
+            "FNV-1a of `a` and a NUL byte"
+        );
     }
 
     #[test]

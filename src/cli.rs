@@ -20,6 +20,9 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// The file name of standard input without `--stdin-filename`.
+const STDIN_NAME: &str = "stdin.rs";
+
 #[derive(Parser)]
 #[command(
     name = "ctxlint",
@@ -106,6 +109,10 @@ struct CheckArgs {
     /// Rewrite the --baseline file without the findings that no longer occur
     #[arg(long, requires = "baseline")]
     prune_baseline: bool,
+    /// SARIF: leave out the findings silenced by comments or the baseline instead of listing
+    /// them as suppressed
+    #[arg(long)]
+    omit_suppressed: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -202,10 +209,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let settings = Settings::from_config(&config, &args.select, &args.ignore)?;
     let excludes = Excludes::new(&config.exclude)?;
 
-    if reads_stdin
-        && (args.fix || args.diff || args.baseline.is_some() || args.write_baseline.is_some())
-    {
-        return Err("--fix, --diff and baselines work on files, not on standard input".to_string());
+    if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {
+        return Err("baselines work on files, not on standard input".to_string());
+    }
+    if reads_stdin && (args.fix || args.diff) {
+        return fix_stdin(&args, &settings, &excludes, &config);
     }
     let baseline = match &args.baseline {
         Some(path) => {
@@ -217,7 +225,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     };
 
     let (mut run, mut sources, walked) = if reads_stdin {
-        let (run, sources) = check_stdin(&args, &settings, &excludes, &config)?;
+        let (run, sources) = check_stdin(&args, &settings, &excludes, &config, &read_stdin()?)?;
         (run, sources, walk::WalkResult::default())
     } else {
         let walked = walk::collect(&args.paths, &excludes, &config.root)?;
@@ -277,6 +285,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         return Ok(EXIT_CLEAN);
     }
     let mut baseline_summary = None;
+    let mut baseline_hidden = Vec::new();
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
         // A recorded file that is gone, below a path given to this run, is covered too: its
         // findings are stale.
@@ -310,11 +319,16 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             stale = 0;
         }
         baseline_summary = Some(BaselineSummary {
-            hidden: applied.hidden,
+            hidden: applied.hidden.len(),
             stale,
         });
+        baseline_hidden = applied.hidden;
     }
 
+    if args.omit_suppressed {
+        run.suppressed.clear();
+        baseline_hidden.clear();
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -331,6 +345,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         statistics: args.statistics,
         fixes: fixes.as_ref(),
         baseline: baseline_summary,
+        baseline_hidden: &baseline_hidden,
     };
     print_stdout(&report::render(args.format, &output));
 
@@ -338,17 +353,22 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if nothing_checked || write_failed {
         return Ok(EXIT_ERROR);
     }
+    Ok(exit_code(&args, &config, &run))
+}
+
+/// 1 when a finding is at or above the failing level (and not `--exit-zero`), else 0.
+fn exit_code(args: &CheckArgs, config: &Config, run: &RunReport) -> i32 {
     let fail_level = args
         .fail_level
         .map(FailLevel::level)
         .or(config.fail_level)
         .unwrap_or(Level::Warning);
     let failing = run.findings.iter().any(|f| f.severity >= fail_level);
-    Ok(if failing && !args.exit_zero {
+    if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    }
 }
 
 fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
@@ -383,44 +403,140 @@ fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
     }
 }
 
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(bytes)
+}
+
 fn check_stdin(
     args: &CheckArgs,
     settings: &Settings,
     excludes: &Excludes,
     config: &Config,
-) -> Result<(RunReport, std::collections::BTreeMap<String, String>), String> {
-    let name = args
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("stdin.rs"));
+    bytes: &[u8],
+) -> Result<(RunReport, BTreeMap<String, String>), String> {
+    let name = stdin_name(args);
     let language = Language::from_path(&name).ok_or_else(|| {
         format!(
             "cannot tell the language of `{}`: --stdin-filename must end in .rs or .go",
             name.display()
         )
     })?;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
     let mut run = RunReport::default();
     let mut sources = std::collections::BTreeMap::new();
     if excludes.is_excluded(&name, &config.root) {
         return Ok((run, sources));
     }
     let display = name.display().to_string();
-    let report = engine::check_bytes_isolated(&display, language, &bytes, settings);
+    let report = engine::check_bytes_isolated(&display, language, bytes, settings);
     if report.checked {
         run.files_checked = 1;
     } else {
         run.files_skipped = 1;
     }
-    if !report.findings.is_empty() {
-        sources.insert(display, String::from_utf8_lossy(&bytes).into_owned());
+    if let Some(source) = report.source {
+        sources.insert(display, source);
     }
     run.findings = report.findings;
+    run.suppressed = report.suppressed;
     run.errors = report.errors;
     Ok((run, sources))
+}
+
+/// `--fix` or `--diff` on standard input, as editors and formatters pipe code: with `--fix`
+/// the fixed source goes to stdout (all of it, changed or not) and the report of what is
+/// left to stderr; with `--diff`, the diff goes to stdout.
+fn fix_stdin(
+    args: &CheckArgs,
+    settings: &Settings,
+    excludes: &Excludes,
+    config: &Config,
+) -> Result<i32, String> {
+    let bytes = read_stdin()?;
+    let (run, sources) = check_stdin(args, settings, excludes, config, &bytes)?;
+    let allowed = fix::Allowed {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    // The engine's copy of the text has no byte order mark; sources has it only when there
+    // is a finding, and without one nothing changes.
+    let fixed = sources.values().next().map(|text| {
+        let outcome = fix::apply(text, &run.findings, allowed);
+        (text, outcome)
+    });
+    let mut summary = FixSummary {
+        unsafe_not_applied: unsafe_not_applied(&run.findings, allowed),
+        ..FixSummary::default()
+    };
+    if let Some((_, outcome)) = &fixed {
+        summary.fixed = outcome.applied.len();
+        note_skipped(&mut summary, &run.findings, outcome);
+    }
+    eprint!("{}", fix_notes(&summary));
+    if args.diff {
+        let diff = fixed
+            .as_ref()
+            .map(|(text, outcome)| {
+                let shown = baseline::normalize_path(&stdin_name(args).display().to_string());
+                fix::unified_diff(&shown, text, &outcome.text)
+            })
+            .unwrap_or_default();
+        print_stdout(&diff);
+        eprintln!(
+            "Would fix {}{}",
+            plural(summary.fixed, "finding", "findings"),
+            summary.unsafe_hint()
+        );
+        return Ok(if diff.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_FINDINGS
+        });
+    }
+    let output_bytes = match &fixed {
+        Some((_, outcome)) if outcome.changed() => {
+            let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
+                "\u{feff}"
+            } else {
+                ""
+            };
+            format!("{bom}{}", outcome.text).into_bytes()
+        }
+        _ => bytes.clone(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(&output_bytes);
+    let _ = stdout.flush();
+    // Report what is left in the fixed text, on stderr: stdout holds the code.
+    let (left, sources) = if summary.fixed > 0 {
+        check_stdin(args, settings, excludes, config, &output_bytes)?
+    } else {
+        (run, sources)
+    };
+    let output = Output {
+        run: &left,
+        sources: &sources,
+        color: false,
+        quiet: args.quiet,
+        statistics: args.statistics,
+        fixes: Some(&summary),
+        baseline: None,
+        baseline_hidden: &[],
+    };
+    eprint!("{}", report::render(args.format, &output));
+    if left.files_checked == 0 && !left.errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    Ok(exit_code(args, config, &left))
+}
+
+/// The name standard input is reported under.
+fn stdin_name(args: &CheckArgs) -> PathBuf {
+    args.stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(STDIN_NAME))
 }
 
 fn print_stdout(text: &str) {
@@ -468,14 +584,7 @@ fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> Fi
         write_errors: Vec::new(),
     };
     for (path, findings) in by_path {
-        run.summary.unsafe_not_applied += findings
-            .iter()
-            .filter(|finding| {
-                finding.fix.as_ref().is_some_and(|fix| {
-                    fix.applicability == Applicability::Unsafe && !allowed.allows(fix.applicability)
-                })
-            })
-            .count();
+        run.summary.unsafe_not_applied += unsafe_not_applied(&findings, allowed);
         let fixable = findings.iter().any(|finding| {
             finding
                 .fix
@@ -493,16 +602,7 @@ fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> Fi
             None => ("", raw.as_str()),
         };
         let outcome = fix::apply(text, &findings, allowed);
-        for (index, why) in &outcome.skipped {
-            let finding = &findings[*index];
-            run.summary.skipped.push(SkippedFix {
-                rule: finding.rule,
-                path: finding.path.clone(),
-                line: finding.span.line,
-                column: finding.span.column,
-                reason: why.as_str(),
-            });
-        }
+        note_skipped(&mut run.summary, &findings, &outcome);
         if !outcome.changed() {
             continue;
         }
@@ -523,6 +623,32 @@ fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> Fi
         run.summary.fixed += outcome.applied.len();
     }
     run
+}
+
+/// How many of `findings` have an unsafe fix that `allowed` leaves alone.
+fn unsafe_not_applied(findings: &[Finding], allowed: fix::Allowed) -> usize {
+    findings
+        .iter()
+        .filter(|finding| {
+            finding.fix.as_ref().is_some_and(|fix| {
+                fix.applicability == Applicability::Unsafe && !allowed.allows(fix.applicability)
+            })
+        })
+        .count()
+}
+
+/// Adds the fixes `outcome` skipped (its indices point into `findings`) to the summary.
+fn note_skipped(summary: &mut FixSummary, findings: &[Finding], outcome: &fix::Outcome) {
+    for (index, why) in &outcome.skipped {
+        let finding = &findings[*index];
+        summary.skipped.push(SkippedFix {
+            rule: finding.rule,
+            path: finding.path.clone(),
+            line: finding.span.line,
+            column: finding.span.column,
+            reason: why.as_str(),
+        });
+    }
 }
 
 fn fix_notes(summary: &FixSummary) -> String {

@@ -103,21 +103,25 @@ pub struct FrontEndOutput {
 #[derive(Default)]
 pub struct FileReport {
     pub findings: Vec<Finding>,
+    /// Findings silenced by a suppression comment (SARIF lists them as suppressed).
+    pub suppressed: Vec<Finding>,
     pub errors: Vec<FileError>,
     /// False when the file was skipped (binary, not UTF-8, unreadable, unparsable).
     pub checked: bool,
-    /// The text that was checked (without a byte-order mark), kept when there are findings:
-    /// renderers show snippets of it and baselines fingerprint its lines.
+    /// The text that was checked (without a byte-order mark), kept when there are findings,
+    /// suppressed or not: renderers show snippets of it and baselines fingerprint its lines.
     pub source: Option<String>,
 }
 
 #[derive(Default)]
 pub struct RunReport {
     pub findings: Vec<Finding>,
+    /// Findings silenced by a suppression comment, in the same order as `findings`.
+    pub suppressed: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub files_checked: usize,
     pub files_skipped: usize,
-    /// The text of every file with a finding, by path.
+    /// The text of every file with a finding (suppressed or not), by path.
     pub sources: BTreeMap<String, String>,
 }
 
@@ -158,14 +162,18 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
         } else {
             run.files_skipped += 1;
         }
-        if let (Some(source), Some(finding)) = (report.source, report.findings.first()) {
+        let first = report.findings.first().or(report.suppressed.first());
+        if let (Some(source), Some(finding)) = (report.source, first) {
             run.sources.insert(finding.path.clone(), source);
         }
         run.findings.extend(report.findings);
+        run.suppressed.extend(report.suppressed);
         run.errors.extend(report.errors);
     }
-    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    run.findings.dedup();
+    for findings in [&mut run.findings, &mut run.suppressed] {
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup();
+    }
     run.errors
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     run
@@ -274,20 +282,26 @@ fn check_source(
     };
     let directives = suppress::scan(source, &output.item_ranges);
     let ran = |rule: &str| settings.enabled(rule) && registry::implemented_for(rule, language);
-    let mut findings = suppress::apply(&directives, output.findings, &ran);
-    findings.retain_mut(|finding| {
-        let level = settings
-            .levels
-            .get(finding.rule)
-            .copied()
-            .unwrap_or(Level::Off);
-        finding.severity = level;
-        finding.path = path.to_string();
-        level != Level::Off
-    });
+    let suppress::Applied {
+        mut kept,
+        mut suppressed,
+    } = suppress::apply(&directives, output.findings, &ran);
+    for findings in [&mut kept, &mut suppressed] {
+        findings.retain_mut(|finding| {
+            let level = settings
+                .levels
+                .get(finding.rule)
+                .copied()
+                .unwrap_or(Level::Off);
+            finding.severity = level;
+            finding.path = path.to_string();
+            level != Level::Off
+        });
+    }
     FileReport {
-        source: (!findings.is_empty()).then(|| source.text.clone()),
-        findings,
+        source: (!kept.is_empty() || !suppressed.is_empty()).then(|| source.text.clone()),
+        findings: kept,
+        suppressed,
         errors: output
             .problems
             .into_iter()

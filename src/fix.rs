@@ -2,8 +2,9 @@
 //! out. Pure: reading and writing files is the caller's business.
 //!
 //! A finding's fix is applied whole or not at all. It is not applied when its applicability
-//! is not allowed, when an edit falls inside a comment, or when an edit overlaps an edit of
-//! a fix already accepted (findings are taken in order, so the first one wins).
+//! is not allowed, when an edit changes part of a comment (removing a whole comment is
+//! fine), or when an edit overlaps an edit of a fix already accepted (findings are taken in
+//! order, so the first one wins).
 
 use crate::diagnostic::{Applicability, Finding};
 use crate::guard::{ident_before, skip_block_comment, skip_char, skip_raw_string, skip_string};
@@ -144,13 +145,14 @@ pub fn apply(text: &str, findings: &[Finding], allowed: Allowed) -> Outcome {
     outcome
 }
 
-/// Whether an edit changes text inside a comment: it replaces a part of it, or inserts
-/// strictly between its first and last character.
+/// Whether an edit changes text inside a comment: it replaces a part of it but not all of
+/// it, or inserts strictly between its first and last character.
 fn touches_inside(edit: Range, comment: Range) -> bool {
     if edit.start == edit.end {
         comment.start < edit.start && edit.start < comment.end
     } else {
-        edit.start < comment.end && comment.start < edit.end
+        let removes_whole = edit.start <= comment.start && comment.end <= edit.end;
+        edit.start < comment.end && comment.start < edit.end && !removes_whole
     }
 }
 
@@ -284,12 +286,30 @@ mod tests {
             finding(Applicability::Safe, &[(Span::new(2, 3, 2, 3), "!")]),
             finding(Applicability::Safe, &[(Span::new(1, 21, 1, 21), "\nz")]),
             finding(Applicability::Safe, &[(Span::new(3, 6, 3, 7), "w")]),
+            finding(Applicability::Safe, &[(Span::new(1, 9, 1, 13), "")]),
         ];
         let outcome = apply(text, &findings, UNSAFE);
         assert_eq!(outcome.text, "x := 1 // note: \"//\"\nz\n/* a\nb */ w\n");
         assert_eq!(
-            outcome.skipped,
-            vec![(0, Skipped::InComment), (1, Skipped::InComment)]
+            outcome.skipped.last(),
+            Some(&(4, Skipped::InComment)),
+            "a part of a comment"
+        );
+        let removed = apply(
+            text,
+            &[finding(
+                Applicability::Safe,
+                &[(Span::new(1, 7, 1, 21), "")],
+            )],
+            UNSAFE,
+        );
+        assert_eq!(
+            removed.text, "x := 1\n/* a\nb */ y\n",
+            "a whole comment may go"
+        );
+        assert_eq!(
+            outcome.skipped[..2],
+            [(0, Skipped::InComment), (1, Skipped::InComment)]
         );
         assert_eq!(
             comment_ranges("s := \"// no\" // yes").len(),

@@ -3,7 +3,7 @@
 //! `// ctxlint: allow-file(rule)` anywhere covers the file. Go's `//nolint:ctxlint` covers
 //! every rule in the same places. Parsers drop comments, so this scans the text itself.
 
-use crate::diagnostic::{Finding, Span};
+use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::registry;
 use crate::source::SourceText;
 
@@ -18,6 +18,9 @@ pub struct Directive {
     pub file_level: bool,
     /// `nolint` directives name no rule and are never reported as unused.
     pub all_rules: bool,
+    /// What removes the comment: its whole line when it stands alone, else the comment and
+    /// the blanks before it.
+    pub removal: Span,
 }
 
 /// Finds every directive in a file. `item_ranges` are the (first, last) lines of items
@@ -32,7 +35,14 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
         let Some((comment_start, body)) = directive_comment(line) else {
             continue;
         };
-        let alone = line[..comment_start].trim().is_empty();
+        let code = line[..comment_start].trim_end();
+        let alone = code.is_empty();
+        let removal = if alone {
+            Span::new(line_number, 1, line_number + 1, 1)
+        } else {
+            let end = line.chars().count() + 1;
+            Span::new(line_number, code.chars().count() + 1, line_number, end)
+        };
         let covers = if alone {
             next_code_line(source, line_number)
                 .map(|next| {
@@ -54,6 +64,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                 covers,
                 file_level: false,
                 all_rules: true,
+                removal,
             }),
             Body::Allow {
                 file_level,
@@ -82,6 +93,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                     covers,
                     file_level,
                     all_rules: false,
+                    removal,
                 });
             }
         }
@@ -151,20 +163,31 @@ fn next_code_line(source: &SourceText, after: usize) -> Option<usize> {
     })
 }
 
-/// Drops suppressed findings and adds `unknown-rule` / `unused-suppression` findings.
+/// What applying a file's directives leaves.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Findings no directive covers, with the `unknown-rule` / `unused-suppression` findings.
+    pub kept: Vec<Finding>,
+    /// Findings a directive covers: not reported, but kept for SARIF, which lists them as
+    /// suppressed.
+    pub suppressed: Vec<Finding>,
+}
+
+/// Sets suppressed findings apart and adds `unknown-rule` / `unused-suppression` findings.
 /// `ran(rule)` says whether a rule was enabled and implemented for this file's language.
 pub fn apply(
     directives: &[Directive],
     findings: Vec<Finding>,
     ran: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
+) -> Applied {
     let mut used: Vec<Vec<bool>> = directives
         .iter()
         .map(|d| vec![false; d.rules.len()])
         .collect();
     let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
     for finding in findings {
-        let mut suppressed = false;
+        let mut silenced = false;
         for (index, directive) in directives.iter().enumerate() {
             let line = finding.span.line;
             let covered =
@@ -173,16 +196,18 @@ pub fn apply(
                 continue;
             }
             if directive.all_rules {
-                suppressed = true;
+                silenced = true;
             }
             for (rule_index, (name, _)) in directive.rules.iter().enumerate() {
                 if name == finding.rule {
                     used[index][rule_index] = true;
-                    suppressed = true;
+                    silenced = true;
                 }
             }
         }
-        if !suppressed {
+        if silenced {
+            suppressed.push(finding);
+        } else {
             kept.push(finding);
         }
     }
@@ -201,18 +226,28 @@ pub fn apply(
                 && ran(name)
                 && !registry::SUPPRESSION_RULES.contains(&name.as_str())
             {
-                kept.push(
-                    Finding::new(
-                        "unused-suppression",
-                        *span,
-                        format!("this `allow({name})` suppresses nothing"),
-                    )
-                    .help("remove it, or move it to the line of the finding or the line above"),
-                );
+                let mut finding = Finding::new(
+                    "unused-suppression",
+                    *span,
+                    format!("this `allow({name})` suppresses nothing"),
+                )
+                .help("remove it, or move it to the line of the finding or the line above");
+                // Removing a comment cannot change what the code does. A comment that
+                // names other rules too stays: the fix would have to edit inside it.
+                if directive.rules.len() == 1 {
+                    finding = finding.fix(Fix {
+                        applicability: Applicability::Safe,
+                        edits: vec![Edit {
+                            span: directive.removal,
+                            replacement: String::new(),
+                        }],
+                    });
+                }
+                kept.push(finding);
             }
         }
     }
-    kept
+    Applied { kept, suppressed }
 }
 
 #[cfg(test)]
@@ -232,6 +267,12 @@ mod tests {
         let found = directives(text, &[(3, 4)]);
         assert_eq!(found.len(), 3);
         assert_eq!(found[0].covers, (1, 1));
+        assert_eq!(
+            found[0].removal,
+            Span::new(1, 11, 1, 55),
+            "the blank and the comment"
+        );
+        assert_eq!(found[1].removal, Span::new(2, 1, 3, 1), "the whole line");
         assert_eq!(found[0].rules[0].0, "blocking-in-async");
         assert_eq!(found[0].rules[0].1, Span::new(1, 30, 1, 47));
         assert_eq!(found[1].covers, (3, 4));

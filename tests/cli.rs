@@ -199,6 +199,71 @@ fn stdin_with_filename() {
 }
 
 #[test]
+fn fix_on_standard_input_prints_the_fixed_source() {
+    let source = "async fn f() {\n    // ctxlint: allow(missing-timeout) stale\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let run = |args: &[&str], input: &str| {
+        let output = ctxlint()
+            .args(["--no-config", "--stdin-filename", "src/a.rs"])
+            .args(args)
+            .arg("-")
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    // Safe fixes: the stale suppression goes; the blocking call is reported on stderr.
+    let (code, out, err) = run(&["--fix"], source);
+    assert_eq!(
+        out,
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n"
+    );
+    assert_eq!(code, 1, "a finding is left");
+    assert!(
+        err.contains("Fixed 1 finding (1 more with --unsafe-fixes)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("src/a.rs:2:5"),
+        "the fixed text is checked again: {err}"
+    );
+
+    let (code, out, _) = run(&["--fix", "--unsafe-fixes"], source);
+    assert_eq!(
+        out,
+        "async fn f() {\n    tokio::time::sleep(std::time::Duration::from_secs(1)).await;\n}\n"
+    );
+    assert_eq!(code, 0);
+
+    // Nothing to fix: the source comes back as it was, byte for byte.
+    let clean = "\u{feff}fn ok() {}\r\n";
+    let (code, out, err) = run(&["--fix"], clean);
+    assert_eq!((code, out.as_str()), (0, clean));
+    assert!(err.contains("No findings"), "{err}");
+
+    // A file that does not parse comes back unchanged, and the exit code says it was not
+    // checked.
+    let broken = "async fn f( {\n";
+    let (code, out, _) = run(&["--fix"], broken);
+    assert_eq!((code, out.as_str()), (2, broken));
+
+    let (code, out, _) = run(&["--diff", "--unsafe-fixes"], source);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("--- a/src/a.rs\n+++ b/src/a.rs\n"), "{out}");
+    assert!(
+        out.contains("-    // ctxlint: allow(missing-timeout) stale\n"),
+        "{out}"
+    );
+
+    let (code, _, err) = run(&["--baseline", "b.json"], source);
+    assert_eq!(code, 2);
+    assert!(err.contains("baselines work on files"), "{err}");
+}
+
+#[test]
 fn suppressions_silence_and_report() {
     let source = "async fn f() {\n    // ctxlint: allow(blocking-in-async) reviewed\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
     let (code, out) = stdout(

@@ -1,6 +1,7 @@
 //! Fixes: every fix the fixtures offer, applied alone and all together, leaves code that
-//! parses and no longer has the finding; `--diff` shows without writing; overlapping fixes
-//! are skipped; files are replaced without leftovers.
+//! parses and no longer has the finding; fixtures marked `// after-fix: compiles` also
+//! compile once fixed; `--diff` shows without writing; overlapping fixes are skipped; files
+//! are replaced without leftovers.
 
 use std::path::{Path, PathBuf};
 
@@ -116,6 +117,74 @@ fn each_fixture_fix_alone_parses_and_removes_its_finding() {
     );
 }
 
+/// The first line of a Rust fixture that needs nothing but std and tokio: with every fix
+/// applied it must compile, not only parse.
+const COMPILES_AFTER_FIX: &str = "// after-fix: compiles";
+
+/// The marked fixtures, with every fix applied, become the modules of a scratch crate that
+/// depends on tokio, and `cargo check` must accept it: a fix that parses but does not
+/// type-check (a missing `.await`, a wrong path, a borrow that no longer lives) fails here.
+#[test]
+fn marked_fixtures_compile_after_every_fix() {
+    let settings = Settings::defaults();
+    let crate_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixed-fixtures");
+    let src = crate_dir.join("src");
+    let _ = std::fs::remove_dir_all(&src);
+    std::fs::create_dir_all(&src).unwrap();
+    let mut lib = String::from("#![allow(dead_code, unused_imports)]\n");
+    for (path, language) in fixture_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if language != Language::Rust || !text.starts_with(COMPILES_AFTER_FIX) {
+            continue;
+        }
+        let report = check_bytes_isolated("f", language, text.as_bytes(), &settings);
+        let outcome = fix::apply(&text, &report.findings, ALL);
+        assert!(outcome.changed(), "{} offers no fix", path.display());
+        let rule = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let module = format!("{rule}_{stem}").replace('-', "_");
+        std::fs::write(src.join(format!("{module}.rs")), &outcome.text).unwrap();
+        lib.push_str(&format!("mod {module};\n"));
+    }
+    assert!(
+        lib.contains("mod "),
+        "no fixture is marked `{COMPILES_AFTER_FIX}`"
+    );
+    std::fs::write(src.join("lib.rs"), lib).unwrap();
+    // An empty `[workspace]`: the scratch crate is not a member of ctxlint's.
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        "[package]\nname = \"fixed-fixtures\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+         publish = false\n\n[dependencies]\n\
+         tokio = { version = \"1\", features = [\"fs\", \"io-util\", \"macros\", \"net\", \"rt\", \"sync\", \"time\"] }\n\n\
+         [workspace]\n",
+    )
+    .unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(&crate_dir)
+        .args([
+            "check",
+            "--quiet",
+            "--message-format",
+            "short",
+            "--target-dir",
+        ])
+        .arg(crate_dir.join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the fixed fixtures do not compile:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_files() {
     let dir = temp_dir("all");
@@ -135,21 +204,28 @@ fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_file
         let value = serde_json::from_slice(&output.stdout).unwrap();
         (output.status.code().unwrap(), value)
     };
+    let count_fixes = |document: &serde_json::Value, applicability: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["fix"]["applicability"] == applicability)
+            .count()
+    };
     let (_, original) = json(&[]);
-    let fixable = original["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| !f["fix"].is_null())
-        .count();
+    let safe_fixes = count_fixes(&original, "safe");
+    let unsafe_fixes = count_fixes(&original, "unsafe");
+    assert!(safe_fixes > 0 && unsafe_fixes > 0);
 
-    // Safe fixes only: today every fix changes behaviour, so nothing is written.
+    // Safe fixes only (removing unused suppressions): the unsafe ones are left.
     let (_, safe) = json(&["--fix"]);
-    assert_eq!(safe["summary"]["fixed"], 0);
+    assert_eq!(safe["summary"]["fixed"], safe_fixes);
+    assert_eq!(count_fixes(&safe, "safe"), 0);
+    assert_eq!(count_fixes(&safe, "unsafe"), unsafe_fixes);
 
     let (code, fixed) = json(&["--fix", "--unsafe-fixes"]);
     assert_eq!(code, 1, "other findings remain");
-    assert_eq!(fixed["summary"]["fixed"], fixable);
+    assert_eq!(fixed["summary"]["fixed"], unsafe_fixes);
     assert_eq!(
         fixed["summary"]["fixes_skipped"].as_array().unwrap().len(),
         0
@@ -177,11 +253,15 @@ fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_file
 
 #[test]
 fn diff_prints_without_writing() {
-    let paths = ["fixtures/rust/blocking-in-async", "fixtures/go/lost-cancel"];
+    let paths = [
+        "fixtures/rust/blocking-in-async/fires.rs",
+        "fixtures/go/lost-cancel",
+    ];
     let read = || {
         paths
             .iter()
-            .flat_map(|p| all_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(p)))
+            .map(|p| Path::new(env!("CARGO_MANIFEST_DIR")).join(p))
+            .flat_map(|p| if p.is_dir() { all_files(&p) } else { vec![p] })
             .map(|p| std::fs::read(p).unwrap())
             .collect::<Vec<_>>()
     };
@@ -300,4 +380,57 @@ fn fix_keeps_byte_order_mark_line_endings_and_permissions_and_follows_symlinks()
         .collect();
     assert!(names.iter().all(|n| !n.contains(".ctxlint-")), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_safe_fix_removes_unused_suppressions_whole_and_leaves_shared_ones() {
+    let text = "use std::time::Duration;\n\
+                \n\
+                async fn cleaned_up() {\n\
+                \x20   // ctxlint: allow(blocking-in-async) this used to sleep\n\
+                \x20   tokio::time::sleep(Duration::from_millis(10)).await;\n\
+                }\n\
+                \n\
+                fn sync_code() {\n\
+                \x20   std::thread::sleep(Duration::from_millis(10)); // ctxlint: allow(blocking-in-async)\n\
+                }\n\
+                \n\
+                // ctxlint: allow(missing-timeout, blocking-in-async) names two rules\n\
+                fn two() {}\n";
+    let settings = Settings::defaults();
+    let report = check_bytes_isolated("a.rs", Language::Rust, text.as_bytes(), &settings);
+    let outcome = fix::apply(
+        text,
+        &report.findings,
+        Allowed {
+            unsafe_fixes: false,
+        },
+    );
+    assert_eq!(
+        outcome.text,
+        "use std::time::Duration;\n\
+         \n\
+         async fn cleaned_up() {\n\
+         \x20   tokio::time::sleep(Duration::from_millis(10)).await;\n\
+         }\n\
+         \n\
+         fn sync_code() {\n\
+         \x20   std::thread::sleep(Duration::from_millis(10));\n\
+         }\n\
+         \n\
+         // ctxlint: allow(missing-timeout, blocking-in-async) names two rules\n\
+         fn two() {}\n"
+    );
+    let after = check_bytes_isolated("a.rs", Language::Rust, outcome.text.as_bytes(), &settings);
+    let unused: Vec<_> = after
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unused-suppression")
+        .collect();
+    assert_eq!(
+        unused.len(),
+        2,
+        "the shared comment's two names are still reported"
+    );
+    assert!(unused.iter().all(|f| f.fix.is_none()));
 }

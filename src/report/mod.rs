@@ -8,6 +8,7 @@ pub mod sarif;
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::Finding;
 use crate::engine::RunReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,6 +33,8 @@ pub struct Output<'a> {
     pub fixes: Option<&'a FixSummary>,
     /// What `--baseline` hid, when one was given.
     pub baseline: Option<BaselineSummary>,
+    /// The findings `--baseline` hid (SARIF lists them as suppressed).
+    pub baseline_hidden: &'a [Finding],
 }
 
 /// What `--fix` did.
