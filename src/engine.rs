@@ -151,24 +151,31 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
         Ok(pool) => pool.install(|| files.par_iter().map(check).collect()),
         Err(_) => files.iter().map(check).collect(),
     };
-    let mut run = RunReport::default();
-    for report in reports {
-        if report.checked {
-            run.files_checked += 1;
-        } else {
-            run.files_skipped += 1;
+    RunReport::from_reports(reports)
+}
+
+impl RunReport {
+    /// Gathers the outcomes of files, in a deterministic order whatever order they came in.
+    pub fn from_reports(reports: impl IntoIterator<Item = FileReport>) -> RunReport {
+        let mut run = RunReport::default();
+        for report in reports {
+            if report.checked {
+                run.files_checked += 1;
+            } else {
+                run.files_skipped += 1;
+            }
+            if let (Some(source), Some(finding)) = (report.source, report.findings.first()) {
+                run.sources.insert(finding.path.clone(), source);
+            }
+            run.findings.extend(report.findings);
+            run.errors.extend(report.errors);
         }
-        if let (Some(source), Some(finding)) = (report.source, report.findings.first()) {
-            run.sources.insert(finding.path.clone(), source);
-        }
-        run.findings.extend(report.findings);
-        run.errors.extend(report.errors);
+        run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        run.findings.dedup();
+        run.errors
+            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        run
     }
-    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    run.findings.dedup();
-    run.errors
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    run
 }
 
 /// Checks one file's bytes on a thread with a large stack (for callers outside [`run`]).
