@@ -141,6 +141,27 @@ fn columns_survive_bom_crlf_tabs_and_wide_characters() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A lone `\r` ends a line for snippets, suppressions and fixes; the Rust parser counts
+/// only `\n`, so its positions must be translated (found by fuzzing).
+#[test]
+fn lone_carriage_returns_end_lines_for_findings_and_suppressions() {
+    let dir = temp_dir("lone-cr");
+    std::fs::write(
+        dir.join("finding.rs"),
+        format!("// a\rb\nasync fn f() {{\n    {SLEEP}\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("allowed.rs"),
+        format!("// a\rb\nasync fn f() {{\n    // ctxlint: allow(blocking-in-async) why\n    {SLEEP}\n}}\n"),
+    )
+    .unwrap();
+    let (_, json) = run_json(&[&dir]);
+    assert_eq!(findings_in(&json, "finding.rs"), vec![(4, 5)], "{json}");
+    assert_eq!(findings_in(&json, "allowed.rs"), vec![], "{json}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn odd_files_and_paths() {
     let dir = temp_dir("odd");
