@@ -403,23 +403,13 @@ fn check_stdin(
     std::io::stdin()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let mut run = RunReport::default();
-    let mut sources = std::collections::BTreeMap::new();
     if excludes.is_excluded(&name, &config.root) {
-        return Ok((run, sources));
+        return Ok((RunReport::default(), std::collections::BTreeMap::new()));
     }
     let display = name.display().to_string();
     let report = engine::check_bytes_isolated(&display, language, &bytes, settings);
-    if report.checked {
-        run.files_checked = 1;
-    } else {
-        run.files_skipped = 1;
-    }
-    if !report.findings.is_empty() {
-        sources.insert(display, String::from_utf8_lossy(&bytes).into_owned());
-    }
-    run.findings = report.findings;
-    run.errors = report.errors;
+    let mut run = RunReport::from_reports([report]);
+    let sources = std::mem::take(&mut run.sources);
     Ok((run, sources))
 }
 
