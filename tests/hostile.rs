@@ -216,3 +216,32 @@ fn a_large_file_and_a_long_line() {
     assert_eq!(json["summary"]["files_checked"], 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The command line at a smaller scale than docs/robustness.md measures (100,000 files).
+#[test]
+fn many_tiny_files_in_one_directory() {
+    let dir = temp_dir("many");
+    let files = 10_000;
+    for i in 0..files {
+        let text = if i % 100 == 0 {
+            format!("async fn f() {{ {SLEEP} }}\n")
+        } else {
+            format!("fn f{i}() {{}}\n")
+        };
+        std::fs::write(dir.join(format!("f{i}.rs")), text).unwrap();
+    }
+    let (code, json) = run_json(&[&dir]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["summary"]["files_checked"], files,
+        "{}",
+        json["summary"]
+    );
+    assert_eq!(
+        json["summary"]["findings"],
+        files / 100,
+        "{}",
+        json["summary"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
