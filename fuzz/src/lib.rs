@@ -41,10 +41,10 @@ pub fn check_and_render(language: Language, data: &[u8]) {
         };
         for format in FORMATS {
             let rendered = report::render(format, &output);
-            if matches!(format, Format::Json | Format::Sarif) {
-                if let Err(error) = serde_json::from_str::<serde_json::Value>(&rendered) {
-                    panic!("{format:?} output is not JSON ({error}): {rendered}");
-                }
+            if matches!(format, Format::Json | Format::Sarif)
+                && let Err(error) = serde_json::from_str::<serde_json::Value>(&rendered)
+            {
+                panic!("{format:?} output is not JSON ({error}): {rendered}");
             }
         }
     }
