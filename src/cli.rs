@@ -425,24 +425,13 @@ fn check_stdin(
             name.display()
         )
     })?;
-    let mut run = RunReport::default();
-    let mut sources = std::collections::BTreeMap::new();
     if excludes.is_excluded(&name, &config.root) {
-        return Ok((run, sources));
+        return Ok((RunReport::default(), BTreeMap::new()));
     }
     let display = name.display().to_string();
     let report = engine::check_bytes_isolated(&display, language, bytes, settings);
-    if report.checked {
-        run.files_checked = 1;
-    } else {
-        run.files_skipped = 1;
-    }
-    if let Some(source) = report.source {
-        sources.insert(display, source);
-    }
-    run.findings = report.findings;
-    run.suppressed = report.suppressed;
-    run.errors = report.errors;
+    let mut run = RunReport::from_reports([report]);
+    let sources = std::mem::take(&mut run.sources);
     Ok((run, sources))
 }
 

@@ -155,28 +155,35 @@ pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -
         Ok(pool) => pool.install(|| files.par_iter().map(check).collect()),
         Err(_) => files.iter().map(check).collect(),
     };
-    let mut run = RunReport::default();
-    for report in reports {
-        if report.checked {
-            run.files_checked += 1;
-        } else {
-            run.files_skipped += 1;
+    RunReport::from_reports(reports)
+}
+
+impl RunReport {
+    /// Gathers the outcomes of files, in a deterministic order whatever order they came in.
+    pub fn from_reports(reports: impl IntoIterator<Item = FileReport>) -> RunReport {
+        let mut run = RunReport::default();
+        for report in reports {
+            if report.checked {
+                run.files_checked += 1;
+            } else {
+                run.files_skipped += 1;
+            }
+            let first = report.findings.first().or(report.suppressed.first());
+            if let (Some(source), Some(finding)) = (report.source, first) {
+                run.sources.insert(finding.path.clone(), source);
+            }
+            run.findings.extend(report.findings);
+            run.suppressed.extend(report.suppressed);
+            run.errors.extend(report.errors);
         }
-        let first = report.findings.first().or(report.suppressed.first());
-        if let (Some(source), Some(finding)) = (report.source, first) {
-            run.sources.insert(finding.path.clone(), source);
+        for findings in [&mut run.findings, &mut run.suppressed] {
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            findings.dedup();
         }
-        run.findings.extend(report.findings);
-        run.suppressed.extend(report.suppressed);
-        run.errors.extend(report.errors);
+        run.errors
+            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        run
     }
-    for findings in [&mut run.findings, &mut run.suppressed] {
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings.dedup();
-    }
-    run.errors
-        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    run
 }
 
 /// Checks one file's bytes on a thread with a large stack (for callers outside [`run`]).

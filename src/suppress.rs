@@ -30,6 +30,20 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
     if !may_contain_directives(&source.text) {
         return directives;
     }
+    let mut items = item_ranges.to_vec();
+    items.sort_unstable();
+    // The longest item starting on a line: the last of those sorted before the next line.
+    let item_end = |line: usize| {
+        let after = items.partition_point(|&(start, _)| start <= line);
+        after
+            .checked_sub(1)
+            .map(|last| items[last])
+            .filter(|&(start, _)| start == line)
+            .map_or(line, |(_, end)| end)
+    };
+    // Directive lines in a row share their next code line (or its absence): found once, not
+    // once each. `None` until searched.
+    let mut next_code: Option<Option<usize>> = None;
     for line_number in 1..=source.line_count() {
         let line = source.line(line_number);
         let Some((comment_start, body)) = directive_comment(line) else {
@@ -44,16 +58,13 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
             Span::new(line_number, code.chars().count() + 1, line_number, end)
         };
         let covers = if alone {
-            next_code_line(source, line_number)
-                .map(|next| {
-                    let end = item_ranges
-                        .iter()
-                        .filter(|(start, _)| *start == next)
-                        .map(|(_, end)| *end)
-                        .max()
-                        .unwrap_or(next);
-                    (next, end)
-                })
+            let next = match next_code {
+                Some(Some(next)) if next <= line_number => next_code_line(source, line_number),
+                Some(found) => found,
+                None => next_code_line(source, line_number),
+            };
+            next_code = Some(next);
+            next.map(|next| (next, item_end(next)))
                 .unwrap_or((line_number, line_number))
         } else {
             (line_number, line_number)
@@ -184,27 +195,42 @@ pub fn apply(
         .iter()
         .map(|d| vec![false; d.rules.len()])
         .collect();
-    let mut kept = Vec::new();
-    let mut suppressed = Vec::new();
-    for finding in findings {
-        let mut silenced = false;
-        for (index, directive) in directives.iter().enumerate() {
-            let line = finding.span.line;
-            let covered =
-                directive.file_level || (directive.covers.0 <= line && line <= directive.covers.1);
-            if !covered {
-                continue;
-            }
+    // Findings in line order meet the directives covering their line, kept in `active`:
+    // each directive joins once and leaves once, so work grows with findings plus directives.
+    let (file_level, mut by_start): (Vec<usize>, Vec<usize>) =
+        (0..directives.len()).partition(|&index| directives[index].file_level);
+    by_start.sort_by_key(|&index| directives[index].covers.0);
+    let mut joined = 0;
+    let mut active: Vec<usize> = Vec::new();
+    let mut in_line_order: Vec<usize> = (0..findings.len()).collect();
+    in_line_order.sort_by_key(|&index| findings[index].span.line);
+    let mut silenced = vec![false; findings.len()];
+    for finding_index in in_line_order {
+        let finding = &findings[finding_index];
+        let line = finding.span.line;
+        while let Some(&index) = by_start.get(joined)
+            && directives[index].covers.0 <= line
+        {
+            active.push(index);
+            joined += 1;
+        }
+        active.retain(|&index| directives[index].covers.1 >= line);
+        for &index in file_level.iter().chain(&active) {
+            let directive = &directives[index];
             if directive.all_rules {
-                silenced = true;
+                silenced[finding_index] = true;
             }
             for (rule_index, (name, _)) in directive.rules.iter().enumerate() {
                 if name == finding.rule {
                     used[index][rule_index] = true;
-                    silenced = true;
+                    silenced[finding_index] = true;
                 }
             }
         }
+    }
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    for (finding, silenced) in findings.into_iter().zip(silenced) {
         if silenced {
             suppressed.push(finding);
         } else {

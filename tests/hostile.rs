@@ -141,6 +141,27 @@ fn columns_survive_bom_crlf_tabs_and_wide_characters() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A lone `\r` ends a line for snippets, suppressions and fixes; the Rust parser counts
+/// only `\n`, so its positions must be translated (found by fuzzing).
+#[test]
+fn lone_carriage_returns_end_lines_for_findings_and_suppressions() {
+    let dir = temp_dir("lone-cr");
+    std::fs::write(
+        dir.join("finding.rs"),
+        format!("// a\rb\nasync fn f() {{\n    {SLEEP}\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("allowed.rs"),
+        format!("// a\rb\nasync fn f() {{\n    // ctxlint: allow(blocking-in-async) why\n    {SLEEP}\n}}\n"),
+    )
+    .unwrap();
+    let (_, json) = run_json(&[&dir]);
+    assert_eq!(findings_in(&json, "finding.rs"), vec![(4, 5)], "{json}");
+    assert_eq!(findings_in(&json, "allowed.rs"), vec![], "{json}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn odd_files_and_paths() {
     let dir = temp_dir("odd");
@@ -193,5 +214,34 @@ fn a_large_file_and_a_long_line() {
     assert_eq!(code, 1);
     assert_eq!(json["summary"]["findings"], 20_000, "{}", json["summary"]);
     assert_eq!(json["summary"]["files_checked"], 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The command line at a smaller scale than docs/robustness.md measures (100,000 files).
+#[test]
+fn many_tiny_files_in_one_directory() {
+    let dir = temp_dir("many");
+    let files = 10_000;
+    for i in 0..files {
+        let text = if i % 100 == 0 {
+            format!("async fn f() {{ {SLEEP} }}\n")
+        } else {
+            format!("fn f{i}() {{}}\n")
+        };
+        std::fs::write(dir.join(format!("f{i}.rs")), text).unwrap();
+    }
+    let (code, json) = run_json(&[&dir]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["summary"]["files_checked"], files,
+        "{}",
+        json["summary"]
+    );
+    assert_eq!(
+        json["summary"]["findings"],
+        files / 100,
+        "{}",
+        json["summary"]
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,6 +2,7 @@
 //! enabled rules on it.
 
 pub mod knowledge;
+mod lines;
 mod mask;
 pub mod model;
 pub mod rules;
@@ -119,6 +120,7 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
         Some(masked) => syn::parse_file(&masked).or_else(|_| syn::parse_file(&source.text)),
         None => syn::parse_file(&source.text),
     };
+    let parser_lines = lines::ParserLines::differing(source);
     let result = match parsed {
         Ok(file) => {
             let model = model::Model::build(&file, &settings.knowledge.rust);
@@ -127,19 +129,23 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
             for rule in enabled {
                 findings.extend((rule.check)(&model, &settings.knowledge.rust));
             }
-            Ok(FrontEndOutput {
+            let mut output = FrontEndOutput {
                 findings,
                 item_ranges: model.item_ranges,
                 problems: Vec::new(),
-            })
+            };
+            if let Some(parser_lines) = &parser_lines {
+                parser_lines.translate(&mut output);
+            }
+            Ok(output)
         }
         Err(error) => {
             let start = error.span().start();
-            Err(format!(
-                "syntax error at {}:{}: {error}",
-                start.line,
-                start.column + 1
-            ))
+            let (line, column) = match &parser_lines {
+                Some(parser_lines) => parser_lines.position(start.line, start.column + 1),
+                None => (start.line, start.column + 1),
+            };
+            Err(format!("syntax error at {line}:{column}: {error}"))
         }
     };
     // Spans are kept in a per-thread table that would otherwise grow with every file.

@@ -3,7 +3,7 @@
 //! loops, spawn sites, `select!` branches and await points. Rules read this model; none of
 //! them walks the syntax tree again.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
@@ -506,23 +506,22 @@ impl Model {
                     .push((name.to_string(), call.span));
             }
         }
+        // The functions of each name, found once: a scan of every function per name would
+        // grow with the square of the file.
+        let mut named: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, function) in self.fns.iter().enumerate() {
+            named.entry(&function.name).or_default().push(index);
+        }
         let mut by_name: HashMap<String, UnsafeAwait> = HashMap::new();
         loop {
             let mut changed = false;
-            let mut names: BTreeSet<&str> = BTreeSet::new();
-            for function in &self.fns {
-                names.insert(&function.name);
-            }
-            for name in names {
+            for (&name, indices) in &named {
                 if by_name.contains_key(name) {
                     continue;
                 }
                 let mut found = None;
                 let mut all = true;
-                for (index, function) in self.fns.iter().enumerate() {
-                    if function.name != name {
-                        continue;
-                    }
+                for &index in indices {
                     let summary = direct.get(&index).cloned().or_else(|| {
                         callees.get(&index).and_then(|calls| {
                             calls
