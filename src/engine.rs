@@ -130,6 +130,9 @@ pub struct RunReport {
 pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -> RunReport {
     let check = |(path, language): &(PathBuf, Language)| {
         let display = path.display().to_string();
+        if is_test_file(*language, &display) {
+            return FileReport::not_checked_test_file();
+        }
         // One reused buffer per thread: a fresh allocation per file costs page faults.
         READ_BUFFER.with_borrow_mut(|buffer| {
             buffer.clear();
@@ -186,6 +189,25 @@ impl RunReport {
     }
 }
 
+/// No rule checks test code, so files of tests are not even read: Rust files under `tests/`
+/// or `benches/`, Go `_test.go` files and files under `testdata/`.
+fn is_test_file(language: Language, path: &str) -> bool {
+    match language {
+        Language::Rust => crate::rust::is_test_path(path),
+        Language::Go => crate::go::model::is_test_path(path),
+    }
+}
+
+impl FileReport {
+    /// A file of tests counts as checked: it was looked at, and nothing in it is for ctxlint.
+    fn not_checked_test_file() -> FileReport {
+        FileReport {
+            checked: true,
+            ..FileReport::default()
+        }
+    }
+}
+
 /// Checks one file's bytes on a thread with a large stack (for callers outside [`run`]).
 pub fn check_bytes_isolated(
     path: &str,
@@ -212,6 +234,9 @@ pub fn check_bytes(
     bytes: &[u8],
     settings: &Settings,
 ) -> FileReport {
+    if is_test_file(language, path) {
+        return FileReport::not_checked_test_file();
+    }
     let skipped = |message: String| FileReport {
         errors: vec![FileError {
             path: path.to_string(),
@@ -235,8 +260,8 @@ pub fn check_bytes(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
     let wanted = match language {
-        Language::Rust => crate::rust::wants(path, text, settings),
-        Language::Go => crate::go::wants(path, text, settings),
+        Language::Rust => crate::rust::wants(text, settings),
+        Language::Go => crate::go::wants(text, settings),
     };
     if !wanted && !suppress::may_contain_directives(text) {
         return FileReport {

@@ -434,6 +434,8 @@ fn test_code_is_not_checked() {
         ("pkg/p.go", go_bug),
         ("pkg/p_test.go", go_bug),
         ("pkg/testdata/q.go", go_bug),
+        // Not even read: a binary input of a test is no error.
+        ("tests/inputs/blob.rs", "\0\u{1}binary"),
     ];
     for (file, text) in files {
         let path = dir.join(file);
@@ -456,7 +458,8 @@ fn test_code_is_not_checked() {
     assert_eq!(paths.len(), 2, "{paths:?}");
     assert!(paths[0].ends_with("pkg/p.go"), "{paths:?}");
     assert!(paths[1].ends_with("src/lib.rs"), "{paths:?}");
-    assert_eq!(json["summary"]["files_checked"], 7);
+    assert_eq!(json["summary"]["files_checked"], 8);
+    assert_eq!(json["errors"], serde_json::json!([]));
 }
 
 #[test]

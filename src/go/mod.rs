@@ -9,7 +9,7 @@ use crate::source::SourceText;
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
     let knowledge = &settings.knowledge.go;
-    if model::is_test_path(&source.path) || !worth_parsing(&source.text, knowledge) {
+    if !worth_parsing(&source.text, knowledge) {
         return Ok(FrontEndOutput::default());
     }
     let model = model::build(source, knowledge)?;
@@ -26,10 +26,9 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     })
 }
 
-/// Whether the file is worth parsing (asked before any other work on it). Files of tests are
-/// not: no rule checks them.
-pub fn wants(path: &str, text: &str, settings: &Settings) -> bool {
-    !model::is_test_path(path) && worth_parsing(text, &settings.knowledge.go)
+/// Whether the file is worth parsing (asked before any other work on it).
+pub fn wants(text: &str, settings: &Settings) -> bool {
+    worth_parsing(text, &settings.knowledge.go)
 }
 
 /// The prefilter: every Go rule needs a file that imports one of the packages named in the

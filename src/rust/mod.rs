@@ -81,10 +81,9 @@ impl Prefilter {
     }
 }
 
-/// Whether any enabled rule could find something in this file. Test code is never checked
-/// (a bug there does not reach production), so files of tests are not even searched.
-pub fn wants(path: &str, text: &str, settings: &Settings) -> bool {
-    !is_test_path(path) && settings.rust_prefilter.any_trigger(text)
+/// Whether any enabled rule could find something in this text.
+pub fn wants(text: &str, settings: &Settings) -> bool {
+    settings.rust_prefilter.any_trigger(text)
 }
 
 /// Where a word starts or ends with an identifier character, it must not continue a longer
@@ -99,9 +98,6 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
 }
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
-    if is_test_path(&source.path) {
-        return Ok(FrontEndOutput::default());
-    }
     let hits = settings.rust_prefilter.hits(&source.text);
     if !hits.iter().any(|(_, trigger)| *trigger) {
         return Ok(FrontEndOutput::default());
@@ -153,8 +149,9 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     result
 }
 
-/// Files of tests and benchmarks: everything in them is test code.
-fn is_test_path(path: &str) -> bool {
+/// Files of tests and benchmarks: everything in them is test code, which no rule checks (a
+/// bug there does not reach production).
+pub fn is_test_path(path: &str) -> bool {
     let path = std::path::Path::new(path);
     let in_test_dir = path.parent().is_some_and(|dir| {
         dir.components().any(|c| {
@@ -179,7 +176,7 @@ mod tests {
     #[test]
     fn triggers_match_whole_words() {
         let settings = Settings::defaults();
-        let wants = |text: &str| wants("src/lib.rs", text, &settings);
+        let wants = |text: &str| wants(text, &settings);
         assert!(wants("async fn f()"));
         assert!(wants("x.await"));
         assert!(wants("tokio::spawn(f)"));
@@ -188,11 +185,11 @@ mod tests {
     }
 
     #[test]
-    fn files_of_tests_are_not_searched() {
-        let settings = Settings::defaults();
-        assert!(!wants("tests/api.rs", "async fn f()", &settings));
-        assert!(!wants("crate/benches/load.rs", "async fn f()", &settings));
-        assert!(!wants("src/server_test.rs", "async fn f()", &settings));
-        assert!(wants("src/tests_support.rs", "async fn f()", &settings));
+    fn files_of_tests_are_known_by_their_path() {
+        assert!(is_test_path("tests/api.rs"));
+        assert!(is_test_path("crate/benches/load.rs"));
+        assert!(is_test_path("src/server_test.rs"));
+        assert!(!is_test_path("src/tests_support.rs"));
+        assert!(!is_test_path("src/lib.rs"));
     }
 }
