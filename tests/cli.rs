@@ -476,3 +476,34 @@ fn concise_output_snapshot() {
     }
     insta::assert_snapshot!("concise", out);
 }
+
+/// The README's rule table names every rule once, with the languages it checks.
+#[test]
+fn readme_lists_every_rule_with_its_languages() {
+    use ctxlint::walk::Language;
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let mut listed: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| `")?.split(" | ");
+            let name = cells.next()?.strip_suffix('`')?;
+            let languages = cells.next()?;
+            ctxlint::registry::find(name).map(|_| (name.to_string(), languages.to_string()))
+        })
+        .collect();
+    listed.sort();
+    let mut expected: Vec<(String, String)> = ctxlint::registry::RULES
+        .iter()
+        .map(|rule| {
+            let languages: Vec<&str> = [(Language::Rust, "Rust"), (Language::Go, "Go")]
+                .into_iter()
+                .filter(|(language, _)| ctxlint::registry::implemented_for(rule.name, *language))
+                .map(|(_, name)| name)
+                .collect();
+            (rule.name.to_string(), languages.join(", "))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+}
