@@ -200,6 +200,8 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         return String::new();
     }
     let diff = similar::TextDiff::from_lines(old, new);
+    // As git writes them: `a/tmp/x.rs` for `/tmp/x.rs`, not `a//tmp/x.rs`.
+    let path = path.trim_start_matches('/');
     let mut out = diff
         .unified_diff()
         .context_radius(3)
@@ -337,5 +339,8 @@ mod tests {
         assert!(diff.starts_with("--- a/src/a.rs\n+++ b/src/a.rs\n@@ -1,3 +1,3 @@\n"));
         assert!(diff.contains("-b\n+B\n"));
         assert_eq!(unified_diff("x", "a", "a"), "");
+        assert!(
+            unified_diff("/tmp/a.rs", "a\n", "b\n").starts_with("--- a/tmp/a.rs\n+++ b/tmp/a.rs\n")
+        );
     }
 }
