@@ -14,7 +14,7 @@ use crate::engine::{self, RunReport, Settings};
 use crate::fix;
 use crate::registry;
 use crate::report::{self, BaselineSummary, FixSummary, Format, Output, SkippedFix};
-use crate::walk::{self, Excludes, Language};
+use crate::walk::{self, Language, PathGlobs};
 
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -207,7 +207,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
     let config = load_config(&args, reads_stdin)?;
     let settings = Settings::from_config(&config, &args.select, &args.ignore)?;
-    let excludes = Excludes::new(&config.exclude)?;
+    let excludes = PathGlobs::new(&config.exclude)?;
 
     if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {
         return Err("baselines work on files, not on standard input".to_string());
@@ -414,7 +414,7 @@ fn read_stdin() -> Result<Vec<u8>, String> {
 fn check_stdin(
     args: &CheckArgs,
     settings: &Settings,
-    excludes: &Excludes,
+    excludes: &PathGlobs,
     config: &Config,
     bytes: &[u8],
 ) -> Result<(RunReport, BTreeMap<String, String>), String> {
@@ -425,7 +425,7 @@ fn check_stdin(
             name.display()
         )
     })?;
-    if excludes.is_excluded(&name, &config.root) {
+    if excludes.matches(&name, &config.root) {
         return Ok((RunReport::default(), BTreeMap::new()));
     }
     let display = name.display().to_string();
@@ -441,7 +441,7 @@ fn check_stdin(
 fn fix_stdin(
     args: &CheckArgs,
     settings: &Settings,
-    excludes: &Excludes,
+    excludes: &PathGlobs,
     config: &Config,
 ) -> Result<i32, String> {
     let bytes = read_stdin()?;

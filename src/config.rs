@@ -15,11 +15,13 @@ pub const FILE_NAME: &str = "ctxlint.toml";
 pub struct Config {
     /// The file it came from, if any.
     pub path: Option<PathBuf>,
-    /// Excludes are relative to this directory.
+    /// PathGlobs are relative to this directory.
     pub root: PathBuf,
     pub fail_level: Option<Level>,
     pub exclude: Vec<String>,
     pub levels: BTreeMap<String, Level>,
+    /// Rules not run on the files a glob matches (relative to `root`), in file order.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
     pub api: Option<toml::Table>,
 }
 
@@ -31,6 +33,8 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<toml::Spanned<String>, Level>,
+    #[serde(default)]
+    per_file_ignores: BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>,
     api: Option<toml::Table>,
 }
 
@@ -76,6 +80,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         }
         levels.insert(name.into_inner(), level);
     }
+    let mut per_file_ignores = Vec::new();
+    for (glob, rules) in raw.per_file_ignores {
+        crate::walk::PathGlobs::new(std::slice::from_ref(glob.get_ref()))
+            .map_err(|e| located(Some(glob.span()), &e))?;
+        let mut names = Vec::new();
+        for rule in rules {
+            if registry::find(rule.get_ref()).is_none() {
+                return Err(located(
+                    Some(rule.span()),
+                    &format!("unknown rule `{}` in [per-file-ignores]", rule.get_ref()),
+                ));
+            }
+            names.push(rule.into_inner());
+        }
+        per_file_ignores.push((glob.into_inner(), names));
+    }
     if let Some(api) = &raw.api {
         crate::knowledge::Knowledge::load(Some(api)).map_err(|e| {
             let line = text
@@ -90,13 +110,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    crate::walk::Excludes::new(&raw.exclude).map_err(|e| located(None, &e))?;
+    crate::walk::PathGlobs::new(&raw.exclude).map_err(|e| located(None, &e))?;
     Ok(Config {
         path: Some(path.to_path_buf()),
         root,
         fail_level: raw.fail_level,
         exclude: raw.exclude,
         levels,
+        per_file_ignores,
         api: raw.api,
     })
 }
@@ -120,6 +141,17 @@ mod tests {
         );
         let error = parse("[rules]\nblocking-in-async = \"loud\"\n", path).unwrap_err();
         assert!(error.starts_with("ctxlint.toml:2:"), "{error}");
+        let error = parse(
+            "[per-file-ignores]\n\"examples/**\" = [\"missing-timeout\",\n  \"no-such-rule\"]\n",
+            path,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "ctxlint.toml:3: unknown rule `no-such-rule` in [per-file-ignores]"
+        );
+        let error = parse("[per-file-ignores]\n\"a/[\" = []\n", path).unwrap_err();
+        assert!(error.starts_with("ctxlint.toml:2: invalid"), "{error}");
     }
 
     #[test]

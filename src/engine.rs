@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::knowledge::Knowledge;
 use crate::registry;
 use crate::source::SourceText;
 use crate::suppress;
-use crate::walk::Language;
+use crate::walk::{Language, PathGlobs};
 
 /// Each checking thread gets a stack this large (reserved, not committed) so that any
 /// nesting the guard lets through never overflows it.
@@ -29,6 +29,10 @@ pub struct Settings {
     pub knowledge: Knowledge,
     /// The trigger words of the enabled Rust rules, searched for in one pass.
     pub rust_prefilter: crate::rust::Prefilter,
+    /// `[per-file-ignores]`: rules not run on the files a glob matches.
+    pub per_file_ignores: Vec<(PathGlobs, Vec<String>)>,
+    /// The directory the globs of `per_file_ignores` are relative to.
+    pub root: PathBuf,
 }
 
 impl Settings {
@@ -39,6 +43,8 @@ impl Settings {
             levels,
             knowledge,
             rust_prefilter,
+            per_file_ignores: Vec::new(),
+            root: PathBuf::from("."),
         }
     }
 
@@ -79,7 +85,23 @@ impl Settings {
             Some(path) => format!("{}: {e}", path.display()),
             None => e,
         })?;
-        Ok(Settings::new(levels, knowledge))
+        let mut settings = Settings::new(levels, knowledge);
+        for (glob, rules) in &config.per_file_ignores {
+            settings
+                .per_file_ignores
+                .push((PathGlobs::new(std::slice::from_ref(glob))?, rules.clone()));
+        }
+        settings.root = config.root.clone();
+        Ok(settings)
+    }
+
+    /// The rules `[per-file-ignores]` turns off for this file.
+    fn ignored_for(&self, path: &str) -> Vec<&str> {
+        self.per_file_ignores
+            .iter()
+            .filter(|(files, _)| files.matches(Path::new(path), &self.root))
+            .flat_map(|(_, rules)| rules.iter().map(String::as_str))
+            .collect()
     }
 
     pub fn enabled(&self, rule: &str) -> bool {
@@ -313,11 +335,18 @@ fn check_source(
         }
     };
     let directives = suppress::scan(source, &output.item_ranges);
-    let ran = |rule: &str| settings.enabled(rule) && registry::implemented_for(rule, language);
+    let ignored = settings.ignored_for(path);
+    let ran = |rule: &str| {
+        settings.enabled(rule)
+            && registry::implemented_for(rule, language)
+            && !ignored.contains(&rule)
+    };
+    let mut findings = output.findings;
+    findings.retain(|finding| !ignored.contains(&finding.rule));
     let suppress::Applied {
         mut kept,
         mut suppressed,
-    } = suppress::apply(&directives, output.findings, &ran);
+    } = suppress::apply(&directives, findings, &ran);
     for findings in [&mut kept, &mut suppressed] {
         findings.retain_mut(|finding| {
             let level = settings
@@ -327,7 +356,7 @@ fn check_source(
                 .unwrap_or(Level::Off);
             finding.severity = level;
             finding.path = path.to_string();
-            level != Level::Off
+            level != Level::Off && !ignored.contains(&finding.rule)
         });
     }
     FileReport {

@@ -29,18 +29,18 @@ impl Language {
     }
 }
 
-/// Paths matching any of these globs are never checked, even when named on the command line.
+/// A set of path globs: `exclude` (never checked, even when named on the command line) and
+/// the file patterns of `[per-file-ignores]`.
 #[derive(Default)]
-pub struct Excludes {
+pub struct PathGlobs {
     set: GlobSet,
 }
 
-impl Excludes {
-    pub fn new(patterns: &[String]) -> Result<Excludes, String> {
+impl PathGlobs {
+    pub fn new(patterns: &[String]) -> Result<PathGlobs, String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
-            let glob =
-                Glob::new(pattern).map_err(|e| format!("invalid exclude `{pattern}`: {e}"))?;
+            let glob = Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
             builder.add(glob);
             // `dir` and `dir/**` both mean everything below `dir`.
             if !pattern.ends_with("/**") {
@@ -49,11 +49,11 @@ impl Excludes {
             }
         }
         let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(Excludes { set })
+        Ok(PathGlobs { set })
     }
 
     /// `path` is matched relative to `root` (the directory of the config file) and as given.
-    pub fn is_excluded(&self, path: &Path, root: &Path) -> bool {
+    pub fn matches(&self, path: &Path, root: &Path) -> bool {
         if self.set.is_empty() {
             return false;
         }
@@ -90,7 +90,7 @@ pub struct WalkResult {
 
 /// Collects the files to check under `paths`, sorted and without duplicates.
 /// A path that does not exist is an error for the whole run.
-pub fn collect(paths: &[PathBuf], excludes: &Excludes, root: &Path) -> Result<WalkResult, String> {
+pub fn collect(paths: &[PathBuf], excludes: &PathGlobs, root: &Path) -> Result<WalkResult, String> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -98,7 +98,7 @@ pub fn collect(paths: &[PathBuf], excludes: &Excludes, root: &Path) -> Result<Wa
         if metadata.is_file() {
             // A file named explicitly is checked whatever its ignore status, but excludes hold.
             if let Some(language) = Language::from_path(path)
-                && !excludes.is_excluded(path, root)
+                && !excludes.matches(path, root)
             {
                 files.push((strip_dot(path).to_path_buf(), language));
             }
@@ -119,7 +119,7 @@ pub fn collect(paths: &[PathBuf], excludes: &Excludes, root: &Path) -> Result<Wa
                     }
                     let file = entry.path();
                     if let Some(language) = Language::from_path(file)
-                        && !excludes.is_excluded(file, root)
+                        && !excludes.matches(file, root)
                     {
                         files.push((strip_dot(file).to_path_buf(), language));
                     }

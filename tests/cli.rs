@@ -507,3 +507,50 @@ fn readme_lists_every_rule_with_its_languages() {
     expected.sort();
     assert_eq!(listed, expected);
 }
+
+#[test]
+fn per_file_ignores_turn_rules_off_for_matching_files() {
+    let dir = temp_dir("per-file-ignores");
+    let bug = "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n    let _ = reqwest::get(\"http://x\").await;\n}\n";
+    for file in ["src/lib.rs", "examples/demo.rs"] {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bug).unwrap();
+    }
+    // A suppression of an ignored rule is not reported as unused there.
+    std::fs::write(
+        dir.join("examples/quiet.rs"),
+        format!("// ctxlint: allow(missing-timeout) demo\n{bug}"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "[per-file-ignores]\n\"examples/**\" = [\"missing-timeout\"]\n",
+    )
+    .unwrap();
+    let (code, out) = stdout(ctxlint().arg(&dir).args(["--format", "json"]));
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let file = path.rsplit_once("per-file-ignores-").unwrap().1;
+            let file = file.split_once('/').unwrap().1.to_string();
+            (file, f["rule"].as_str().unwrap().to_string())
+        })
+        .collect();
+    found.sort();
+    let expected: Vec<(String, String)> = [
+        ("examples/demo.rs", "blocking-in-async"),
+        ("examples/quiet.rs", "blocking-in-async"),
+        ("src/lib.rs", "blocking-in-async"),
+        ("src/lib.rs", "missing-timeout"),
+    ]
+    .iter()
+    .map(|(file, rule)| (file.to_string(), rule.to_string()))
+    .collect();
+    assert_eq!(found, expected);
+}

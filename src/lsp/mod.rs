@@ -34,7 +34,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::{Applicability, Finding, Level, Span};
 use crate::engine::{self, FileReport, Settings};
 use crate::source::SourceText;
-use crate::walk::{Excludes, Language};
+use crate::walk::{Language, PathGlobs};
 
 /// How long a document must stay unchanged before it is checked.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -166,7 +166,7 @@ struct Document {
 /// What a config file turns into: the settings and excludes its documents are checked with.
 struct Profile {
     settings: Settings,
-    excludes: Excludes,
+    excludes: PathGlobs,
     root: PathBuf,
 }
 
@@ -447,7 +447,7 @@ impl Server {
             let excluded = document
                 .path
                 .as_deref()
-                .is_some_and(|path| profile.excludes.is_excluded(path, &profile.root));
+                .is_some_and(|path| profile.excludes.matches(path, &profile.root));
             if excluded {
                 document.findings = Some((document.version, Vec::new()));
                 let version = document.version;
@@ -502,7 +502,7 @@ impl Server {
                 );
                 Profile {
                     settings: Settings::defaults(),
-                    excludes: Excludes::default(),
+                    excludes: PathGlobs::default(),
                     root: PathBuf::from("."),
                 }
             }
@@ -690,7 +690,7 @@ fn default_config() -> Config {
 fn profile_from(config: &Config) -> Result<Profile, String> {
     Ok(Profile {
         settings: Settings::from_config(config, &[], &[])?,
-        excludes: Excludes::new(&config.exclude)?,
+        excludes: PathGlobs::new(&config.exclude)?,
         root: config.root.clone(),
     })
 }
