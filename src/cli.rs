@@ -206,7 +206,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
     }
     let config = load_config(&args, reads_stdin)?;
-    let settings = Settings::from_config(&config, &args.select, &args.ignore)?;
+    let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
+    settings.set_checked_roots(&args.paths);
     let excludes = PathGlobs::new(&config.exclude)?;
 
     if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {

@@ -1,7 +1,7 @@
 //! The per-file pipeline (read, guard, parse, model, rules, suppressions, levels), run in
 //! parallel, with results in a deterministic order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,10 @@ pub struct Settings {
     pub per_file_ignores: Vec<(PathGlobs, Vec<String>)>,
     /// The directory the globs of `per_file_ignores` are relative to.
     pub root: PathBuf,
+    /// What was asked to be checked (the command line's paths, an editor's project): whether
+    /// a file sits in a directory of tests is judged below these, never by the directories
+    /// above them (a project checked out under `~/tests/` is not test code).
+    checked_roots: HashSet<PathBuf>,
 }
 
 impl Settings {
@@ -45,6 +49,7 @@ impl Settings {
             rust_prefilter,
             per_file_ignores: Vec::new(),
             root: PathBuf::from("."),
+            checked_roots: HashSet::new(),
         }
     }
 
@@ -93,6 +98,49 @@ impl Settings {
         }
         settings.root = config.root.clone();
         Ok(settings)
+    }
+
+    /// Sets what was asked to be checked (see `checked_roots`).
+    pub fn set_checked_roots(&mut self, roots: &[PathBuf]) {
+        self.checked_roots = roots
+            .iter()
+            .map(|root| root.strip_prefix("./").unwrap_or(root).to_path_buf())
+            .collect();
+    }
+
+    /// The part of `path` below the deepest checked root that holds it. A file named itself
+    /// is judged as given when that is relative (pre-commit names `tests/api.rs` from the
+    /// project's root), below the current directory, or else by its name alone.
+    fn below_checked_root(&self, path: &str) -> PathBuf {
+        let file = Path::new(path);
+        let root = file
+            .ancestors()
+            .find(|ancestor| self.checked_roots.contains(*ancestor));
+        match root {
+            Some(root) if root == file => {
+                if file.is_relative() {
+                    return file.to_path_buf();
+                }
+                let cwd = std::env::current_dir().unwrap_or_default();
+                match file.strip_prefix(&cwd) {
+                    Ok(rest) => rest.to_path_buf(),
+                    Err(_) => file.file_name().map(PathBuf::from).unwrap_or_default(),
+                }
+            }
+            Some(root) => file.strip_prefix(root).unwrap_or(file).to_path_buf(),
+            None => file.to_path_buf(),
+        }
+    }
+
+    /// No rule checks test code, so files of tests are not even read: Rust files under
+    /// `tests/` or `benches/`, Go `_test.go` files and files under `testdata/`.
+    fn is_test_file(&self, language: Language, path: &str) -> bool {
+        let is_test_path = match language {
+            Language::Rust => crate::rust::is_test_path,
+            Language::Go => crate::go::model::is_test_path,
+        };
+        // Most paths hold no sign of tests at all: only those are matched against the roots.
+        is_test_path(path) && is_test_path(self.below_checked_root(path).to_str().unwrap_or(path))
     }
 
     /// The rules `[per-file-ignores]` turns off for this file.
@@ -152,7 +200,7 @@ pub struct RunReport {
 pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -> RunReport {
     let check = |(path, language): &(PathBuf, Language)| {
         let display = path.display().to_string();
-        if is_test_file(*language, &display) {
+        if settings.is_test_file(*language, &display) {
             return FileReport::not_checked_test_file();
         }
         // One reused buffer per thread: a fresh allocation per file costs page faults.
@@ -211,15 +259,6 @@ impl RunReport {
     }
 }
 
-/// No rule checks test code, so files of tests are not even read: Rust files under `tests/`
-/// or `benches/`, Go `_test.go` files and files under `testdata/`.
-fn is_test_file(language: Language, path: &str) -> bool {
-    match language {
-        Language::Rust => crate::rust::is_test_path(path),
-        Language::Go => crate::go::model::is_test_path(path),
-    }
-}
-
 impl FileReport {
     /// A file of tests counts as checked: it was looked at, and nothing in it is for ctxlint.
     fn not_checked_test_file() -> FileReport {
@@ -256,7 +295,7 @@ pub fn check_bytes(
     bytes: &[u8],
     settings: &Settings,
 ) -> FileReport {
-    if is_test_file(language, path) {
+    if settings.is_test_file(language, path) {
         return FileReport::not_checked_test_file();
     }
     let skipped = |message: String| FileReport {

@@ -554,3 +554,40 @@ fn per_file_ignores_turn_rules_off_for_matching_files() {
     .collect();
     assert_eq!(found, expected);
 }
+
+/// Test directories count below what was asked to be checked, not above it: a project that
+/// lives in a directory named `tests` is still checked.
+#[test]
+fn a_project_under_a_tests_directory_is_checked() {
+    let dir = temp_dir("under-tests");
+    let project = dir.join("tests").join("project");
+    let bug = "async fn f() { std::thread::sleep(std::time::Duration::from_secs(1)); }\n";
+    for file in ["src/lib.rs", "tests/api.rs"] {
+        let path = project.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bug).unwrap();
+    }
+    let findings = |path: &Path| {
+        let (_, out) = stdout(
+            ctxlint()
+                .arg(path)
+                .args(["--format", "json", "--no-config"]),
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut paths: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap();
+                path.rsplit_once("project/").unwrap().1.to_string()
+            })
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(findings(&project), ["src/lib.rs"]);
+    assert_eq!(findings(&project.join("src/lib.rs")), ["src/lib.rs"]);
+    // Checked from above, `tests/project` is a directory of tests.
+    assert!(findings(&dir).is_empty());
+}

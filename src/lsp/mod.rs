@@ -688,8 +688,10 @@ fn default_config() -> Config {
 }
 
 fn profile_from(config: &Config) -> Result<Profile, String> {
+    let mut settings = Settings::from_config(config, &[], &[])?;
+    settings.set_checked_roots(std::slice::from_ref(&config.root));
     Ok(Profile {
-        settings: Settings::from_config(config, &[], &[])?,
+        settings,
         excludes: PathGlobs::new(&config.exclude)?,
         root: config.root.clone(),
     })
