@@ -6,12 +6,71 @@
 //! ERROR subtrees are skipped: nothing inside them is recorded.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use tree_sitter::{Node, Parser};
 
 use crate::diagnostic::Span;
 use crate::go::knowledge::GoKnowledge;
 use crate::source::SourceText;
+
+/// Field ids of the Go grammar, looked up once: `child_by_field_name` compares the name with
+/// every field name of the grammar on each call, a visible part of checking a Go file.
+struct Fields {
+    alternative: u16,
+    arguments: u16,
+    body: u16,
+    channel: u16,
+    communication: u16,
+    condition: u16,
+    consequence: u16,
+    field: u16,
+    function: u16,
+    initializer: u16,
+    label: u16,
+    left: u16,
+    name: u16,
+    operand: u16,
+    operator: u16,
+    package: u16,
+    parameters: u16,
+    path: u16,
+    receiver: u16,
+    result: u16,
+    right: u16,
+    type_: u16,
+    value: u16,
+}
+
+static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_go::LANGUAGE.into();
+    let id = |name: &str| language.field_id_for_name(name).map_or(0, |id| id.get());
+    Fields {
+        alternative: id("alternative"),
+        arguments: id("arguments"),
+        body: id("body"),
+        channel: id("channel"),
+        communication: id("communication"),
+        condition: id("condition"),
+        consequence: id("consequence"),
+        field: id("field"),
+        function: id("function"),
+        initializer: id("initializer"),
+        label: id("label"),
+        left: id("left"),
+        name: id("name"),
+        operand: id("operand"),
+        operator: id("operator"),
+        package: id("package"),
+        parameters: id("parameters"),
+        path: id("path"),
+        receiver: id("receiver"),
+        result: id("result"),
+        right: id("right"),
+        type_: id("type"),
+        value: id("value"),
+    }
+});
 
 /// How a func literal is used where it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -527,11 +586,11 @@ impl<'s> Builder<'s, '_> {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             if n.kind() == "import_spec" {
-                let Some(path) = n.child_by_field_name("path") else {
+                let Some(path) = n.child_by_field_id(FIELDS.path) else {
                     continue;
                 };
                 let path = unquote(self.text_of(path)).to_string();
-                match n.child_by_field_name("name") {
+                match n.child_by_field_id(FIELDS.name) {
                     Some(name) if name.kind() == "dot" => self.model.dot_imports.push(path),
                     Some(name) if name.kind() == "blank_identifier" => {}
                     Some(name) => {
@@ -553,7 +612,7 @@ impl<'s> Builder<'s, '_> {
     fn type_names(&mut self, node: Node) {
         let mut cursor = node.walk();
         for spec in node.named_children(&mut cursor) {
-            if let Some(name) = spec.child_by_field_name("name") {
+            if let Some(name) = spec.child_by_field_id(FIELDS.name) {
                 self.model.type_names.push(self.text_of(name).to_string());
             }
         }
@@ -568,11 +627,11 @@ impl<'s> Builder<'s, '_> {
             },
             "qualified_type" => {
                 let package = node
-                    .child_by_field_name("package")
+                    .child_by_field_id(FIELDS.package)
                     .map(|p| self.text_of(p))
                     .unwrap_or("");
                 let name = node
-                    .child_by_field_name("name")
+                    .child_by_field_id(FIELDS.name)
                     .map(|p| self.text_of(p))
                     .unwrap_or("");
                 let path = self
@@ -595,7 +654,7 @@ impl<'s> Builder<'s, '_> {
                 }
             }
             "generic_type" => node
-                .child_by_field_name("type")
+                .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t))
                 .unwrap_or_default(),
             "parenthesized_type" => node
@@ -633,7 +692,7 @@ impl<'s> Builder<'s, '_> {
                 continue;
             }
             let ty = decl
-                .child_by_field_name("type")
+                .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t))
                 .unwrap_or_default();
             let ty = if decl.kind() == "variadic_parameter_declaration" {
@@ -669,8 +728,8 @@ impl<'s> Builder<'s, '_> {
     fn enter_func(&mut self, node: Node, usage: FuncUse) -> usize {
         let (name, receiver, span) = match node.kind() {
             "function_declaration" | "method_declaration" => {
-                let name = node.child_by_field_name("name");
-                let receiver = node.child_by_field_name("receiver").and_then(|r| {
+                let name = node.child_by_field_id(FIELDS.name);
+                let receiver = node.child_by_field_id(FIELDS.receiver).and_then(|r| {
                     let params = self.params(Some(r));
                     params
                         .first()
@@ -692,9 +751,9 @@ impl<'s> Builder<'s, '_> {
                 )
             }
         };
-        let params = self.params(node.child_by_field_name("parameters"));
+        let params = self.params(node.child_by_field_id(FIELDS.parameters));
         let mut named_results = Vec::new();
-        if let Some(result) = node.child_by_field_name("result")
+        if let Some(result) = node.child_by_field_id(FIELDS.result)
             && result.kind() == "parameter_list"
         {
             for p in self.params(Some(result)) {
@@ -724,7 +783,7 @@ impl<'s> Builder<'s, '_> {
                 });
             }
         }
-        if let Some(r) = node.child_by_field_name("receiver") {
+        if let Some(r) = node.child_by_field_id(FIELDS.receiver) {
             for p in self.params(Some(r)) {
                 if !p.name.is_empty() {
                     locals.push((p.name, p.ty));
@@ -744,7 +803,7 @@ impl<'s> Builder<'s, '_> {
             start: node.start_byte(),
             end: node.end_byte(),
             body: node
-                .child_by_field_name("body")
+                .child_by_field_id(FIELDS.body)
                 .map(|b| (b.start_byte(), b.end_byte())),
             usage,
             span,
@@ -763,7 +822,7 @@ impl<'s> Builder<'s, '_> {
         };
         match parent.kind() {
             "call_expression" => {
-                if parent.child_by_field_name("function") == Some(node) {
+                if parent.child_by_field_id(FIELDS.function) == Some(node) {
                     FuncUse::Called
                 } else {
                     FuncUse::Other
@@ -787,7 +846,7 @@ impl<'s> Builder<'s, '_> {
         let index = self.enter_func(node, usage);
         self.func_stack.push(index);
         self.frames.push(FrameState::default());
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(FIELDS.body) {
             self.walk(body);
         }
         self.frames.pop();
@@ -820,7 +879,7 @@ impl<'s> Builder<'s, '_> {
                 .map(|n| self.classify_expr(n))
                 .unwrap_or(ExprKind::Other),
             "call_expression" => ExprKind::Call(Box::new(self.callee(node))),
-            "type_conversion_expression" => match node.child_by_field_name("type") {
+            "type_conversion_expression" => match node.child_by_field_id(FIELDS.type_) {
                 Some(t) => ExprKind::Call(Box::new(Callee::Func(self.text_of(t).to_string()))),
                 None => ExprKind::Other,
             },
@@ -829,15 +888,15 @@ impl<'s> Builder<'s, '_> {
     }
 
     fn callee(&self, call: Node) -> Callee {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.child_by_field_id(FIELDS.function) else {
             return Callee::Other;
         };
         match function.kind() {
             "identifier" => Callee::Func(self.text_of(function).to_string()),
             "selector_expression" => {
                 let (Some(operand), Some(field)) = (
-                    function.child_by_field_name("operand"),
-                    function.child_by_field_name("field"),
+                    function.child_by_field_id(FIELDS.operand),
+                    function.child_by_field_id(FIELDS.field),
                 ) else {
                     return Callee::Other;
                 };
@@ -849,8 +908,8 @@ impl<'s> Builder<'s, '_> {
                 }
                 let recv_pkg = if operand.kind() == "selector_expression" {
                     match (
-                        operand.child_by_field_name("operand"),
-                        operand.child_by_field_name("field"),
+                        operand.child_by_field_id(FIELDS.operand),
+                        operand.child_by_field_id(FIELDS.field),
                     ) {
                         (Some(o), Some(f)) if o.kind() == "identifier" => self
                             .import_of(self.text_of(o))
@@ -943,10 +1002,12 @@ impl<'s> Builder<'s, '_> {
     /// The type of an expression when it is visible from syntax.
     fn expr_type(&self, node: Node) -> Option<String> {
         match node.kind() {
-            "composite_literal" => node.child_by_field_name("type").map(|t| self.type_name(t)),
+            "composite_literal" => node
+                .child_by_field_id(FIELDS.type_)
+                .map(|t| self.type_name(t)),
             "unary_expression" => {
-                let op = node.child_by_field_name("operator")?;
-                let operand = node.child_by_field_name("operand")?;
+                let op = node.child_by_field_id(FIELDS.operator)?;
+                let operand = node.child_by_field_id(FIELDS.operand)?;
                 if self.text_of(op) == "&" {
                     self.expr_type(operand).map(|t| format!("*{t}"))
                 } else {
@@ -973,7 +1034,7 @@ impl<'s> Builder<'s, '_> {
                             .map(|m| m.result.clone())
                     }
                     Callee::Func(name) if name == "new" => {
-                        let args = node.child_by_field_name("arguments")?;
+                        let args = node.child_by_field_id(FIELDS.arguments)?;
                         args.named_child(0)
                             .map(|t| format!("*{}", self.type_name(t)))
                     }
@@ -981,8 +1042,8 @@ impl<'s> Builder<'s, '_> {
                 }
             }
             "selector_expression" => {
-                let operand = node.child_by_field_name("operand")?;
-                let field = node.child_by_field_name("field")?;
+                let operand = node.child_by_field_id(FIELDS.operand)?;
+                let field = node.child_by_field_id(FIELDS.field)?;
                 if operand.kind() == "identifier" {
                     let path = self.import_of(self.text_of(operand))?;
                     let name = self.text_of(field);
@@ -1015,7 +1076,7 @@ impl<'s> Builder<'s, '_> {
                                 detached: true,
                             })
                         } else if apis.derive.contains(name) {
-                            let args = node.child_by_field_name("arguments");
+                            let args = node.child_by_field_id(FIELDS.arguments);
                             let from_request = args
                                 .and_then(|a| a.named_child(0))
                                 .is_some_and(|a| self.mentions_request(a));
@@ -1028,7 +1089,7 @@ impl<'s> Builder<'s, '_> {
                         }
                     }
                     Callee::Pkg { path, name } if apis.is_cancel_constructor(path, name) => {
-                        let args = node.child_by_field_name("arguments");
+                        let args = node.child_by_field_id(FIELDS.arguments);
                         let from_request = args
                             .and_then(|a| a.named_child(0))
                             .is_some_and(|a| self.mentions_request(a));
@@ -1067,11 +1128,11 @@ impl<'s> Builder<'s, '_> {
 
     fn record_assign(&mut self, node: Node, define: bool) {
         let left = node
-            .child_by_field_name("left")
-            .or_else(|| node.child_by_field_name("name"));
+            .child_by_field_id(FIELDS.left)
+            .or_else(|| node.child_by_field_id(FIELDS.name));
         let right = node
-            .child_by_field_name("right")
-            .or_else(|| node.child_by_field_name("value"));
+            .child_by_field_id(FIELDS.right)
+            .or_else(|| node.child_by_field_id(FIELDS.value));
         let mut lhs = Vec::new();
         if node.kind() == "var_spec" || node.kind() == "const_spec" {
             let mut cursor = node.walk();
@@ -1095,7 +1156,9 @@ impl<'s> Builder<'s, '_> {
         let func = self.current_func();
         // Types and contexts of the new names.
         if let Some(f) = func {
-            let declared_type = node.child_by_field_name("type").map(|t| self.type_name(t));
+            let declared_type = node
+                .child_by_field_id(FIELDS.type_)
+                .map(|t| self.type_name(t));
             for (i, name) in lhs.iter().enumerate() {
                 if name.kind() != "identifier" {
                     continue;
@@ -1154,7 +1217,7 @@ impl<'s> Builder<'s, '_> {
                 if let Some(r) = rhs
                     && r.kind() == "call_expression"
                     && self.callee(r) == Callee::Func("make".to_string())
-                    && let Some(args) = r.child_by_field_name("arguments")
+                    && let Some(args) = r.child_by_field_id(FIELDS.arguments)
                     && args
                         .named_child(0)
                         .is_some_and(|t| t.kind() == "channel_type")
@@ -1169,7 +1232,9 @@ impl<'s> Builder<'s, '_> {
             node.kind(),
             "const_spec" | "var_spec" | "short_var_declaration"
         ) {
-            let declared_type = node.child_by_field_name("type").map(|t| self.type_name(t));
+            let declared_type = node
+                .child_by_field_id(FIELDS.type_)
+                .map(|t| self.type_name(t));
             for (i, name) in lhs.iter().enumerate() {
                 let name_text = self.text_of(*name).to_string();
                 let kind = match &declared_type {
@@ -1228,7 +1293,7 @@ impl<'s> Builder<'s, '_> {
         while let Some(n) = stack.pop() {
             if n.kind() == "field_declaration" {
                 let ty = n
-                    .child_by_field_name("type")
+                    .child_by_field_id(FIELDS.type_)
                     .map(|t| self.type_name(t))
                     .unwrap_or_default();
                 let mut cursor = n.walk();
@@ -1267,9 +1332,9 @@ impl<'s> Builder<'s, '_> {
             }
             "type_spec" => {
                 let name = node
-                    .child_by_field_name("name")
+                    .child_by_field_id(FIELDS.name)
                     .map(|n| self.text_of(n).to_string());
-                if let Some(t) = node.child_by_field_name("type") {
+                if let Some(t) = node.child_by_field_id(FIELDS.type_) {
                     if t.kind() == "struct_type" {
                         self.struct_type(t, name);
                     }
@@ -1289,14 +1354,14 @@ impl<'s> Builder<'s, '_> {
             "call_expression" => self.call(node),
             "selector_expression" => {
                 if let (Some(operand), Some(field)) = (
-                    node.child_by_field_name("operand"),
-                    node.child_by_field_name("field"),
+                    node.child_by_field_id(FIELDS.operand),
+                    node.child_by_field_id(FIELDS.field),
                 ) && operand.kind() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
                     let is_called = node.parent().is_some_and(|p| {
                         p.kind() == "call_expression"
-                            && p.child_by_field_name("function") == Some(node)
+                            && p.child_by_field_id(FIELDS.function) == Some(node)
                     });
                     if !is_called {
                         self.model.pkg_refs.push(PkgRef {
@@ -1321,11 +1386,11 @@ impl<'s> Builder<'s, '_> {
             }
             "composite_literal" => {
                 let ty = node
-                    .child_by_field_name("type")
+                    .child_by_field_id(FIELDS.type_)
                     .map(|t| self.type_name(t))
                     .unwrap_or_default();
                 let mut keys = Vec::new();
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = node.child_by_field_id(FIELDS.body) {
                     let mut cursor = body.walk();
                     for element in body.named_children(&mut cursor) {
                         if element.kind() == "keyed_element"
@@ -1336,7 +1401,7 @@ impl<'s> Builder<'s, '_> {
                     }
                 }
                 let span = node
-                    .child_by_field_name("type")
+                    .child_by_field_id(FIELDS.type_)
                     .map(|t| self.span(t))
                     .unwrap_or_else(|| self.span(node));
                 self.model.composites.push(Composite {
@@ -1347,18 +1412,18 @@ impl<'s> Builder<'s, '_> {
                     span,
                     keys,
                 });
-                if let Some(t) = node.child_by_field_name("type")
+                if let Some(t) = node.child_by_field_id(FIELDS.type_)
                     && t.kind() == "struct_type"
                 {
                     self.walk(t);
                 }
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = node.child_by_field_id(FIELDS.body) {
                     self.walk(body);
                 }
             }
             "labeled_statement" => {
                 let label = node
-                    .child_by_field_name("label")
+                    .child_by_field_id(FIELDS.label)
                     .map(|l| self.text_of(l).to_string());
                 self.frame().pending_label = label;
                 let mut cursor = node.walk();
@@ -1406,14 +1471,14 @@ impl<'s> Builder<'s, '_> {
                 }
             }
             "if_statement" => {
-                if let Some(init) = node.child_by_field_name("initializer") {
+                if let Some(init) = node.child_by_field_id(FIELDS.initializer) {
                     self.walk(init);
                 }
-                let condition = node.child_by_field_name("condition");
+                let condition = node.child_by_field_id(FIELDS.condition);
                 if let Some(c) = condition {
                     self.walk(c);
                 }
-                if let Some(consequence) = node.child_by_field_name("consequence") {
+                if let Some(consequence) = node.child_by_field_id(FIELDS.consequence) {
                     if let Some(c) = condition {
                         self.frame()
                             .if_conditions
@@ -1424,13 +1489,13 @@ impl<'s> Builder<'s, '_> {
                         self.frame().if_conditions.pop();
                     }
                 }
-                if let Some(alternative) = node.child_by_field_name("alternative") {
+                if let Some(alternative) = node.child_by_field_id(FIELDS.alternative) {
                     self.walk(alternative);
                 }
             }
             "send_statement" => {
                 let channel = node
-                    .child_by_field_name("channel")
+                    .child_by_field_id(FIELDS.channel)
                     .map(|c| self.text_of(c).to_string())
                     .unwrap_or_default();
                 let in_select_comm = node
@@ -1451,9 +1516,9 @@ impl<'s> Builder<'s, '_> {
             }
             "unary_expression" => {
                 let is_recv = node
-                    .child_by_field_name("operator")
+                    .child_by_field_id(FIELDS.operator)
                     .is_some_and(|o| self.text_of(o) == "<-");
-                if is_recv && let Some(operand) = node.child_by_field_name("operand") {
+                if is_recv && let Some(operand) = node.child_by_field_id(FIELDS.operand) {
                     let channel = self.text_of(operand).to_string();
                     if self.knowledge.cancellation.is_stop_channel(&channel) {
                         let loops = self.frame().loops.clone();
@@ -1485,7 +1550,7 @@ impl<'s> Builder<'s, '_> {
                 "range_clause" => {
                     kind = LoopKind::Range;
                     let declares = self.text_of(*child).contains(":=");
-                    if let Some(left) = child.child_by_field_name("left").filter(|_| declares) {
+                    if let Some(left) = child.child_by_field_id(FIELDS.left).filter(|_| declares) {
                         let mut names = left.walk();
                         vars.extend(
                             left.named_children(&mut names)
@@ -1493,7 +1558,7 @@ impl<'s> Builder<'s, '_> {
                                 .map(|n| self.text_of(n).to_string()),
                         );
                     }
-                    if let Some(right) = child.child_by_field_name("right") {
+                    if let Some(right) = child.child_by_field_id(FIELDS.right) {
                         self.model.recvs.push(Recv {
                             func: self.current_func(),
                             start: node.start_byte(),
@@ -1502,7 +1567,7 @@ impl<'s> Builder<'s, '_> {
                     }
                 }
                 "for_clause" => {
-                    if let Some(c) = child.child_by_field_name("condition") {
+                    if let Some(c) = child.child_by_field_id(FIELDS.condition) {
                         kind = LoopKind::Conditional;
                         condition = Some((c.start_byte(), c.end_byte()));
                     }
@@ -1535,7 +1600,7 @@ impl<'s> Builder<'s, '_> {
         }
         self.frame().loops.push(index);
         self.frame().breakables.push(Breakable::Loop(index));
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(FIELDS.body) {
             self.walk(body);
         }
         self.frame().breakables.pop();
@@ -1553,9 +1618,9 @@ impl<'s> Builder<'s, '_> {
             match case.kind() {
                 "default_case" => guarded = true,
                 "communication_case" => {
-                    if let Some(comm) = case.child_by_field_name("communication")
+                    if let Some(comm) = case.child_by_field_id(FIELDS.communication)
                         && comm.kind() == "receive_statement"
-                        && let Some(right) = comm.child_by_field_name("right")
+                        && let Some(right) = comm.child_by_field_id(FIELDS.right)
                     {
                         let text = self.text_of(right).trim_start_matches("<-").trim();
                         if cancellation.is_stop_channel(text) {
@@ -1581,7 +1646,7 @@ impl<'s> Builder<'s, '_> {
             let mut cursor = case.walk();
             let parts: Vec<Node> = case.named_children(&mut cursor).collect();
             for part in parts {
-                let is_comm = case.child_by_field_name("communication") == Some(part);
+                let is_comm = case.child_by_field_id(FIELDS.communication) == Some(part);
                 if is_comm {
                     self.frame().select = Some(SelectInfo { guarded });
                     self.walk(part);
@@ -1605,7 +1670,7 @@ impl<'s> Builder<'s, '_> {
 
     fn args(&self, call: Node) -> Vec<Expr> {
         let mut args = Vec::new();
-        if let Some(list) = call.child_by_field_name("arguments") {
+        if let Some(list) = call.child_by_field_id(FIELDS.arguments) {
             let mut cursor = list.walk();
             for arg in list.named_children(&mut cursor) {
                 if arg.kind() == "comment" {
@@ -1625,7 +1690,7 @@ impl<'s> Builder<'s, '_> {
         let callee = self.callee(node);
         let in_comparison = node.parent().is_some_and(|p| {
             p.kind() == "binary_expression"
-                && p.child_by_field_name("operator")
+                && p.child_by_field_id(FIELDS.operator)
                     .is_some_and(|o| matches!(self.text_of(o), "==" | "!="))
         });
         let cancellation = &self.knowledge.cancellation;
@@ -1658,7 +1723,7 @@ impl<'s> Builder<'s, '_> {
         // goroutine as surely as a `go` statement.
         let spawned = match self.model.calls.last().map(|c| &c.callee) {
             Some(Callee::Method { name, .. }) if name == "Go" => node
-                .child_by_field_name("arguments")
+                .child_by_field_id(FIELDS.arguments)
                 .and_then(|a| a.named_child(0))
                 .is_some_and(|a| a.kind() == "func_literal"),
             _ => false,
@@ -1697,16 +1762,17 @@ impl<'s> Builder<'s, '_> {
         let mut args = Vec::new();
         if call.kind() == "call_expression" {
             args = self.args(call);
-            if let Some(function) = call.child_by_field_name("function") {
+            if let Some(function) = call.child_by_field_id(FIELDS.function) {
                 match function.kind() {
                     "func_literal" => target = GoTarget::Literal(self.model.funcs.len()),
                     "identifier" => target = GoTarget::Named(self.text_of(function).to_string()),
                     "selector_expression" => {
-                        if let Some(field) = function.child_by_field_name("field") {
-                            let is_pkg = function.child_by_field_name("operand").is_some_and(|o| {
-                                o.kind() == "identifier"
-                                    && self.import_of(self.text_of(o)).is_some()
-                            });
+                        if let Some(field) = function.child_by_field_id(FIELDS.field) {
+                            let is_pkg =
+                                function.child_by_field_id(FIELDS.operand).is_some_and(|o| {
+                                    o.kind() == "identifier"
+                                        && self.import_of(self.text_of(o)).is_some()
+                                });
                             if !is_pkg {
                                 target = GoTarget::Method(self.text_of(field).to_string());
                             }
@@ -1739,12 +1805,12 @@ fn root_ident(node: Node) -> Option<Node> {
     loop {
         match current.kind() {
             "identifier" => return Some(current),
-            "selector_expression" => current = current.child_by_field_name("operand")?,
-            "call_expression" => current = current.child_by_field_name("function")?,
-            "index_expression" => current = current.child_by_field_name("operand")?,
+            "selector_expression" => current = current.child_by_field_id(FIELDS.operand)?,
+            "call_expression" => current = current.child_by_field_id(FIELDS.function)?,
+            "index_expression" => current = current.child_by_field_id(FIELDS.operand)?,
             "parenthesized_expression" | "unary_expression" => {
                 current = current
-                    .child_by_field_name("operand")
+                    .child_by_field_id(FIELDS.operand)
                     .or_else(|| current.named_child(0))?
             }
             _ => return None,
@@ -1973,4 +2039,41 @@ impl GoModel<'_> {
 pub fn is_test_path(path: &str) -> bool {
     let path = path.replace('\\', "/");
     path.ends_with("_test.go") || path.starts_with("testdata/") || path.contains("/testdata/")
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn every_field_name_is_in_the_grammar() {
+        let fields = &*FIELDS;
+        for id in [
+            fields.alternative,
+            fields.arguments,
+            fields.body,
+            fields.channel,
+            fields.communication,
+            fields.condition,
+            fields.consequence,
+            fields.field,
+            fields.function,
+            fields.initializer,
+            fields.label,
+            fields.left,
+            fields.name,
+            fields.operand,
+            fields.operator,
+            fields.package,
+            fields.parameters,
+            fields.path,
+            fields.receiver,
+            fields.result,
+            fields.right,
+            fields.type_,
+            fields.value,
+        ] {
+            assert_ne!(id, 0);
+        }
+    }
 }
