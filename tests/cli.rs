@@ -591,3 +591,30 @@ fn a_project_under_a_tests_directory_is_checked() {
     // Checked from above, `tests/project` is a directory of tests.
     assert!(findings(&dir).is_empty());
 }
+
+/// The same for Go: a module kept under a `testdata` directory is checked by every rule,
+/// including those that skip test code.
+#[test]
+fn a_go_project_under_a_testdata_directory_is_checked() {
+    let project = temp_dir("under-testdata").join("testdata").join("service");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("fetch.go"),
+        "package service\n\nimport \"net/http\"\n\nfunc Fetch(u string) {\n\thttp.Get(u)\n}\n",
+    )
+    .unwrap();
+    let (code, out) = stdout(
+        ctxlint()
+            .arg(&project)
+            .args(["--format", "json", "--no-config"]),
+    );
+    assert_eq!(code, 1, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"call-without-context"), "{rules:?}");
+}

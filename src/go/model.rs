@@ -1841,10 +1841,10 @@ impl GoModel<'_> {
         f
     }
 
-    /// Whether this is test code: a file of tests by its path (see [`is_test_path`]), or a
-    /// file that imports `testing`.
+    /// Whether this is test code: a file that imports `testing`. Files of tests by their
+    /// path ([`is_test_path`]) never get here: the engine does not read them.
     pub fn is_test_code(&self) -> bool {
-        is_test_path(&self.source.path) || self.imports.values().any(|p| p == "testing")
+        self.imports.values().any(|p| p == "testing")
     }
 
     /// The contexts visible in `func` at byte `at`: its own, then those of the functions it is
@@ -2037,8 +2037,11 @@ impl GoModel<'_> {
 /// A `_test.go` file, or a file under `testdata/` (which the go tool never builds: inputs of
 /// tests).
 pub fn is_test_path(path: &str) -> bool {
-    let path = path.replace('\\', "/");
-    path.ends_with("_test.go") || path.starts_with("testdata/") || path.contains("/testdata/")
+    let path = std::path::Path::new(path);
+    path.to_str().is_some_and(|p| p.ends_with("_test.go"))
+        || path
+            .parent()
+            .is_some_and(|dir| dir.components().any(|c| c.as_os_str() == "testdata"))
 }
 
 #[cfg(test)]
