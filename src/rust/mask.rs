@@ -1,5 +1,6 @@
-//! Lazy parsing: the top-level items of a file that contain no trigger of any enabled rule
-//! are blanked out before the file is parsed. Blanking keeps every line break and, on the
+//! Lazy parsing: the items of a file that contain no trigger of any enabled rule are blanked
+//! out before the file is parsed (top-level items, and the members of `impl`, `trait` and
+//! inline `mod` blocks one by one). Blanking keeps every line break and, on the
 //! item's last line, one space per character, so lines and columns of the rest stay exact
 //! and the parser skips the blanks almost for free. `use` declarations are always kept: rules
 //! resolve paths through them. Modules compiled only for tests (`#[cfg(test)] mod ..`) are
