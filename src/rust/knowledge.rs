@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::EmbeddedTable;
+use crate::tables::EmbeddedTable;
 
 pub const TABLES: &[EmbeddedTable] = &[
     ("blocking", include_str!("../../rules/rust/blocking.toml")),
