@@ -12,6 +12,7 @@ pub mod fix;
 pub mod frontend;
 pub mod go;
 pub mod guard;
+pub mod index;
 pub mod knowledge;
 pub mod lsp;
 pub mod registry;
