@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{FileError, Finding, Level};
 use crate::knowledge::Knowledge;
 use crate::registry;
+use crate::skip::{Include, Skipped};
 use crate::source::SourceText;
 use crate::suppress;
 use crate::walk::{Language, PathGlobs};
@@ -37,6 +38,8 @@ pub struct Settings {
     /// a file sits in a directory of tests is judged below these, never by the directories
     /// above them (a project checked out under `~/tests/` is not test code).
     checked_roots: HashSet<PathBuf>,
+    /// The classes of code not checked by default that are checked anyway.
+    include: Include,
 }
 
 impl Settings {
@@ -50,6 +53,7 @@ impl Settings {
             per_file_ignores: Vec::new(),
             root: PathBuf::from("."),
             checked_roots: HashSet::new(),
+            include: Include::default(),
         }
     }
 
@@ -97,7 +101,21 @@ impl Settings {
                 .push((PathGlobs::new(std::slice::from_ref(glob))?, rules.clone()));
         }
         settings.root = config.root.clone();
+        settings.include_also(config.include);
         Ok(settings)
+    }
+
+    /// Checks these classes of code too. Test-support features then no longer make an item
+    /// test code.
+    pub fn include_also(&mut self, include: Include) {
+        self.include = self.include.or(include);
+        if self.include.test_support {
+            self.knowledge.rust.test_support.features.clear();
+        }
+    }
+
+    pub fn include(&self) -> Include {
+        self.include
     }
 
     /// Sets what was asked to be checked (see `checked_roots`).
@@ -178,6 +196,8 @@ pub struct FileReport {
     pub errors: Vec<FileError>,
     /// False when the file was skipped (binary, not UTF-8, unreadable, unparsable).
     pub checked: bool,
+    /// Why the file was left out without an error (generated, test support).
+    pub not_checked: Option<crate::skip::Class>,
     /// The text that was checked (without a byte-order mark), kept when there are findings,
     /// suppressed or not: renderers show snippets of it and baselines fingerprint its lines.
     pub source: Option<String>,
@@ -191,6 +211,8 @@ pub struct RunReport {
     pub errors: Vec<FileError>,
     pub files_checked: usize,
     pub files_skipped: usize,
+    /// What was left out because of its class, by the walk and by the engine.
+    pub not_checked: Skipped,
     /// The text of every file with a finding (suppressed or not), by path.
     pub sources: BTreeMap<String, String>,
 }
@@ -236,7 +258,9 @@ impl RunReport {
     pub fn from_reports(reports: impl IntoIterator<Item = FileReport>) -> RunReport {
         let mut run = RunReport::default();
         for report in reports {
-            if report.checked {
+            if let Some(class) = report.not_checked {
+                run.not_checked.count(class, false);
+            } else if report.checked {
                 run.files_checked += 1;
             } else {
                 run.files_skipped += 1;
@@ -319,6 +343,13 @@ pub fn check_bytes(
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let class = crate::skip::file_class(language, text);
+    if let Some(class) = class.filter(|class| !settings.include.includes(*class)) {
+        return FileReport {
+            not_checked: Some(class),
+            ..FileReport::default()
+        };
+    }
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
     let wanted = match language {
         Language::Rust => crate::rust::wants(text, settings),
@@ -411,5 +442,6 @@ fn check_source(
             })
             .collect(),
         checked: true,
+        not_checked: None,
     }
 }

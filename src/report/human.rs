@@ -112,6 +112,9 @@ fn summary(output: &Output) -> String {
     if run.files_skipped > 0 {
         let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
     }
+    if !run.not_checked.is_empty() {
+        let _ = write!(line, "; not checked: {}", not_checked(&run.not_checked));
+    }
     if let Some(baseline) = output.baseline {
         let _ = write!(line, "; {} hidden by the baseline", baseline.hidden);
         if baseline.stale > 0 {
@@ -125,6 +128,44 @@ fn summary(output: &Output) -> String {
     }
     line.push('\n');
     line
+}
+
+/// `2 generated files (--include-generated), 1 vendored directory (--include-vendored)`.
+fn not_checked(skipped: &crate::skip::Skipped) -> String {
+    let parts = [
+        (
+            skipped.generated_files,
+            "generated file",
+            "--include-generated",
+        ),
+        (
+            skipped.vendored_dirs,
+            "vendored directory",
+            "--include-vendored",
+        ),
+        (
+            skipped.test_support_dirs,
+            "test-support directory",
+            "--include-test-support",
+        ),
+        (
+            skipped.test_support_files,
+            "test-support file",
+            "--include-test-support",
+        ),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, what, flag)| {
+            let what = match what.strip_suffix('y') {
+                Some(stem) if *n != 1 => format!("{n} {stem}ies"),
+                _ => plural(*n, what),
+            };
+            format!("{what} ({flag})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {
