@@ -429,6 +429,7 @@ fn check_source(
             level != Level::Off && !ignored.contains(&finding.rule)
         });
     }
+    crate::same_defect::merge(&mut kept);
     FileReport {
         source: (!kept.is_empty() || !suppressed.is_empty()).then(|| source.text.clone()),
         findings: kept,
