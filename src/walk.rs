@@ -119,8 +119,8 @@ pub fn collect(
             .follow_links(false)
             .filter_entry({
                 let not_walked = Arc::clone(&not_walked);
+                // Never asked about `path` itself: `ctxlint vendor/x` checks `vendor/x`.
                 move |entry| {
-                    // The walk never asks about the path it was given, only what is below it.
                     if !entry.file_type().is_some_and(|t| t.is_dir()) {
                         return true;
                     }

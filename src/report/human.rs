@@ -132,38 +132,37 @@ fn summary(output: &Output) -> String {
 
 /// `2 generated files (--include-generated), 1 vendored directory (--include-vendored)`.
 fn not_checked(skipped: &crate::skip::Skipped) -> String {
+    let test_support = "--include-test-support";
     let parts = [
         (
             skipped.generated_files,
             "generated file",
+            "generated files",
             "--include-generated",
         ),
         (
             skipped.vendored_dirs,
             "vendored directory",
+            "vendored directories",
             "--include-vendored",
         ),
         (
             skipped.test_support_dirs,
             "test-support directory",
-            "--include-test-support",
+            "test-support directories",
+            test_support,
         ),
         (
             skipped.test_support_files,
             "test-support file",
-            "--include-test-support",
+            "test-support files",
+            test_support,
         ),
     ];
     parts
         .iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, what, flag)| {
-            let what = match what.strip_suffix('y') {
-                Some(stem) if *n != 1 => format!("{n} {stem}ies"),
-                _ => plural(*n, what),
-            };
-            format!("{what} ({flag})")
-        })
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many, flag)| format!("{n} {} ({flag})", if *n == 1 { one } else { many }))
         .collect::<Vec<_>>()
         .join(", ")
 }
