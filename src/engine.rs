@@ -12,6 +12,7 @@ use crate::diagnostic::{FileError, Finding, Level};
 pub use crate::frontend::Settings;
 use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, isolate};
 use crate::registry;
+use crate::skip::Skipped;
 use crate::source::SourceText;
 use crate::suppress;
 use crate::walk::Language;
@@ -36,6 +37,8 @@ pub struct FileReport {
     /// The text that was checked (without a byte-order mark), kept when there are findings,
     /// suppressed or not: renderers show snippets of it and baselines fingerprint its lines.
     pub source: Option<String>,
+    /// Why the file was left out without an error (generated, test support).
+    pub not_checked: Option<crate::skip::Class>,
 }
 
 #[derive(Default)]
@@ -48,6 +51,8 @@ pub struct RunReport {
     pub files_skipped: usize,
     /// The text of every file with a finding (suppressed or not), by path.
     pub sources: BTreeMap<String, String>,
+    /// What was left out because of its class, by the walk and by the engine.
+    pub not_checked: Skipped,
 }
 
 /// Checks files on `threads` threads (0: one per core). The result does not depend on the
@@ -143,7 +148,7 @@ fn check_project(
                 let read = std::fs::File::open(path)
                     .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
                 match read {
-                    Ok(_) => prepare(display, buffer, front_end),
+                    Ok(_) => prepare(display, buffer, language, front_end, settings),
                     Err(error) => Prepared::Done(FileReport::error(
                         &display,
                         format!("cannot read file: {error}"),
@@ -205,7 +210,9 @@ impl RunReport {
     pub fn from_reports(reports: impl IntoIterator<Item = FileReport>) -> RunReport {
         let mut run = RunReport::default();
         for report in reports {
-            if report.checked {
+            if let Some(class) = report.not_checked {
+                run.not_checked.count(class, false);
+            } else if report.checked {
                 run.files_checked += 1;
             } else {
                 run.files_skipped += 1;
@@ -280,7 +287,7 @@ pub fn check_bytes(
     if is_test_file(front_end, settings, path) {
         return FileReport::not_checked_test_file();
     }
-    let prepared = prepare(path.to_string(), bytes, front_end);
+    let prepared = prepare(path.to_string(), bytes, language, front_end, settings);
     check_prepared(vec![prepared], language, front_end, settings)
         .pop()
         .unwrap_or_default()
@@ -288,7 +295,13 @@ pub fn check_bytes(
 
 /// Decodes a file's bytes and settles what needs no parse: binary and non-UTF-8 files, files
 /// no rule could find anything in, files nested too deep to parse safely.
-fn prepare(path: String, bytes: &[u8], front_end: &dyn FrontEnd) -> Prepared {
+fn prepare(
+    path: String,
+    bytes: &[u8],
+    language: Language,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+) -> Prepared {
     if bytes.contains(&0) {
         return Prepared::Done(FileReport::error(
             &path,
@@ -309,6 +322,13 @@ fn prepare(path: String, bytes: &[u8], front_end: &dyn FrontEnd) -> Prepared {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let class = crate::skip::file_class(language, text);
+    if let Some(class) = class.filter(|class| !settings.include().includes(*class)) {
+        return Prepared::Done(FileReport {
+            not_checked: Some(class),
+            ..FileReport::default()
+        });
+    }
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
     if !front_end.wants(text) && !suppress::may_contain_directives(text) {
         return Prepared::Done(FileReport {
@@ -344,6 +364,7 @@ fn settle(
         mut kept,
         mut suppressed,
     } = suppress::apply(&directives, findings, &ran);
+    crate::same_defect::merge(&mut kept);
     for findings in [&mut kept, &mut suppressed] {
         findings.retain_mut(|finding| {
             let level = settings
@@ -369,5 +390,6 @@ fn settle(
             })
             .collect(),
         checked: true,
+        not_checked: None,
     }
 }

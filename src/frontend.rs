@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Finding, Level};
 use crate::knowledge::Knowledge;
 use crate::registry;
+use crate::skip::Include;
 use crate::source::SourceText;
 use crate::walk::PathGlobs;
 
@@ -76,6 +77,8 @@ pub struct Settings {
     /// a file sits in a directory of tests is judged below these, never by the directories
     /// above them (a project checked out under `~/tests/` is not test code).
     checked_roots: HashSet<PathBuf>,
+    /// The classes of code not checked by default that are checked anyway.
+    include: Include,
 }
 
 impl Settings {
@@ -86,6 +89,7 @@ impl Settings {
             per_file_ignores: Vec::new(),
             root: PathBuf::from("."),
             checked_roots: HashSet::new(),
+            include: Include::default(),
         }
     }
 
@@ -133,7 +137,21 @@ impl Settings {
                 .push((PathGlobs::new(std::slice::from_ref(glob))?, rules.clone()));
         }
         settings.root = config.root.clone();
+        settings.include_also(config.include);
         Ok(settings)
+    }
+
+    /// Checks these classes of code too. Test-support features then no longer make an item
+    /// test code.
+    pub fn include_also(&mut self, include: Include) {
+        self.include = self.include.or(include);
+        if self.include.test_support {
+            self.knowledge.rust.test_support.features.clear();
+        }
+    }
+
+    pub fn include(&self) -> Include {
+        self.include
     }
 
     /// Sets what was asked to be checked (see `checked_roots`).

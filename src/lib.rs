@@ -18,6 +18,8 @@ pub mod lsp;
 pub mod registry;
 pub mod report;
 pub mod rust;
+pub mod same_defect;
+pub mod skip;
 pub mod source;
 pub mod suppress;
 pub mod tables;
