@@ -711,6 +711,20 @@ fn severity(level: Level) -> DiagnosticSeverity {
     }
 }
 
+/// A range in a file the server does not hold: columns are taken as they are.
+fn range_elsewhere(span: &crate::diagnostic::Span) -> Range {
+    let position = |line: usize, column: usize| {
+        lsp_types::Position::new(
+            line.saturating_sub(1) as u32,
+            column.saturating_sub(1) as u32,
+        )
+    };
+    Range::new(
+        position(span.line, span.column),
+        position(span.end_line, span.end_column),
+    )
+}
+
 fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encoding) -> Diagnostic {
     let mut message = finding.message.clone();
     if !finding.help.is_empty() {
@@ -720,9 +734,18 @@ fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encod
     let related: Vec<DiagnosticRelatedInformation> = finding
         .labels
         .iter()
-        .map(|label| DiagnosticRelatedInformation {
-            location: Location::new(uri.clone(), range_of(source, &label.span, encoding)),
-            message: label.message.clone(),
+        .filter_map(|label| {
+            let location = match &label.path {
+                Some(path) => Location::new(
+                    Url::from_file_path(std::path::absolute(path).ok()?).ok()?,
+                    range_elsewhere(&label.span),
+                ),
+                None => Location::new(uri.clone(), range_of(source, &label.span, encoding)),
+            };
+            Some(DiagnosticRelatedInformation {
+                location,
+                message: label.message.clone(),
+            })
         })
         .collect();
     Diagnostic {

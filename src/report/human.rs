@@ -196,13 +196,26 @@ impl FindingReport {
             None,
             span(&finding.span),
         )];
+        let mut elsewhere = String::new();
         for label in &finding.labels {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.message.clone()),
-                span(&label.span),
-            ));
+            match &label.path {
+                // Evidence in another file: a snippet of this file cannot show it.
+                Some(path) => {
+                    let at = &label.span;
+                    let _ = write!(
+                        elsewhere,
+                        "\n  {path}:{}:{}: {}",
+                        at.line, at.column, label.message
+                    );
+                }
+                None => labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    span(&label.span),
+                )),
+            }
         }
         let mut help = finding.help.clone();
+        help.push_str(&elsewhere);
         if let Some(fix) = &finding.fix
             && let [edit] = fix.edits.as_slice()
             && !edit.replacement.contains('\n')

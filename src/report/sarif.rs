@@ -142,12 +142,13 @@ fn result(finding: &Finding, suppression: Option<Suppression>, identity: &str) -
         .iter()
         .position(|rule| rule.name == finding.rule)
         .unwrap_or(0);
-    let location = |span: &Span| {
+    let location_in = |path: &str, span: &Span| {
         json!({"physicalLocation": {
-            "artifactLocation": artifact(&finding.path),
+            "artifactLocation": artifact(path),
             "region": region(span),
         }})
     };
+    let location = |span: &Span| location_in(&finding.path, span);
     let message = if finding.help.is_empty() {
         finding.message.clone()
     } else {
@@ -174,7 +175,8 @@ fn result(finding: &Finding, suppression: Option<Suppression>, identity: &str) -
             .iter()
             .enumerate()
             .map(|(id, label)| {
-                let mut related = location(&label.span);
+                let path = label.path.as_deref().unwrap_or(&finding.path);
+                let mut related = location_in(path, &label.span);
                 related["id"] = json!(id);
                 related["message"] = json!({"text": label.message});
                 related
