@@ -2109,6 +2109,9 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         } else {
             None
         };
+        // `handle.spawn_blocking(|| ..)`: a closure on another thread, like a thread's spawn.
+        let offloads_closure =
+            spawn.is_some() || self.knowledge.tasks.offload_methods.contains(&name);
         match (spawn, call.args.first()) {
             (Some((callee, kind)), Some(future)) if !matches!(future, Expr::Closure(c) if c.asyncness.is_none() && !matches!(&*c.body, Expr::Async(_))) =>
             {
@@ -2128,10 +2131,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.visit_expr(arg);
                 }
             }
-            (Some(_), Some(Expr::Closure(closure))) => {
+            (_, Some(Expr::Closure(closure)))
+                if offloads_closure && closure.asyncness.is_none() =>
+            {
                 // A thread builder's or scope's `spawn(|| ..)`: a closure on another thread.
                 let scope = Scope {
-                    offload: Some("spawn".to_string()),
+                    offload: Some(name.clone()),
                     ..self.body_scope(false)
                 };
                 self.visit_closure_in(closure, scope);
