@@ -1,7 +1,8 @@
 //! Command-line interface: arguments and config become a run; the run's result becomes an
 //! exit code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -113,6 +114,12 @@ struct CheckArgs {
     /// them as suppressed
     #[arg(long)]
     omit_suppressed: bool,
+    /// Print the settings FILE is checked with and where each comes from, then exit
+    #[arg(long, value_name = "FILE")]
+    show_settings: Option<PathBuf>,
+    /// List the files that would be checked, each with its config file, then exit
+    #[arg(long, conflicts_with = "show_settings")]
+    show_files: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,16 +212,21 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
     }
-    let config = load_config(&args, reads_stdin)?;
-    let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
-    settings.set_checked_roots(&args.paths);
-    let excludes = PathGlobs::new(&config.exclude)?;
+    let mut resolver = config::Resolver::new(config_choice(&args));
+    if let Some(file) = &args.show_settings {
+        return show_settings(&args, &mut resolver, file);
+    }
 
     if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {
         return Err("baselines work on files, not on standard input".to_string());
     }
-    if reads_stdin && (args.fix || args.diff) {
-        return fix_stdin(&args, &settings, &excludes, &config);
+    if reads_stdin {
+        let group = Group::load(resolver.config_for(&stdin_name(&args)).as_deref(), &args)?;
+        if args.fix || args.diff {
+            return fix_stdin(&args, &group);
+        }
+        let (run, sources) = check_stdin(&args, &group, &read_stdin()?)?;
+        return report_run(&args, &[group], run, sources, Extras::default());
     }
     let baseline = match &args.baseline {
         Some(path) => {
@@ -225,27 +237,23 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         None => None,
     };
 
-    let (mut run, mut sources, walked) = if reads_stdin {
-        let (run, sources) = check_stdin(&args, &settings, &excludes, &config, &read_stdin()?)?;
-        (run, sources, walk::WalkResult::default())
-    } else {
-        let walked = walk::collect(&args.paths, &excludes, &config.root)?;
-        let mut run = run_files(&walked, &settings, args.threads);
-        let sources = std::mem::take(&mut run.sources);
-        (run, sources, walked)
-    };
-    let checked: BTreeSet<String> = walked
-        .files
-        .iter()
-        .map(|(path, _)| baseline::normalize_path(&path.display().to_string()))
-        .collect();
+    // Each config file's excludes apply to the files below it, so the walk excludes nothing.
+    let walked = walk::collect(&args.paths, &PathGlobs::default(), Path::new("."))?;
+    let groups = group_files(&walked.files, &args, &mut resolver)?;
+    if args.show_files {
+        return show_files(&groups);
+    }
+    let mut run = run_groups(&groups, &walked.errors, args.threads);
+    let mut sources = std::mem::take(&mut run.sources);
 
     let mut fixes = None;
     let mut write_failed = false;
     if args.fix || args.diff {
         let mut visible = run.findings.clone();
         if let Some(baseline) = &baseline {
-            baseline::filter(baseline, &mut visible, &sources, |_| false);
+            let anchor =
+                baseline::Anchor::of_file(args.baseline.as_deref().unwrap_or(Path::new("")));
+            baseline::filter(baseline, &mut visible, &sources, &anchor, |_, _| false);
         }
         let allowed = fix::Allowed {
             unsafe_fixes: args.unsafe_fixes,
@@ -267,7 +275,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         }
         if fixed.summary.fixed > 0 {
             // Report what is left in the files as they are now.
-            run = run_files(&walked, &settings, args.threads);
+            run = run_groups(&groups, &walked.errors, args.threads);
             sources = std::mem::take(&mut run.sources);
         }
         write_failed = !fixed.write_errors.is_empty();
@@ -276,7 +284,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
 
     if let Some(path) = &args.write_baseline {
-        let recorded = baseline::record(&run.findings, &sources);
+        let recorded = baseline::record(&run.findings, &sources, &baseline::Anchor::of_file(path));
         write_atomically(path, baseline::to_json(&recorded).as_bytes())?;
         eprintln!(
             "Recorded {} in the baseline `{}`",
@@ -288,26 +296,26 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let mut baseline_summary = None;
     let mut baseline_hidden = Vec::new();
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        // A recorded file that is gone, below a path given to this run, is covered too: its
-        // findings are stale.
-        let roots: Vec<String> = args
-            .paths
-            .iter()
-            .map(|path| baseline::normalize_path(&path.display().to_string()))
-            .collect();
-        let below_a_root = |path: &str| {
-            roots.iter().any(|root| {
-                root == "."
-                    || path == root
-                    || path
-                        .strip_prefix(root.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-        };
-        let in_scope = |path: &str| {
-            checked.contains(path) || (below_a_root(path) && !Path::new(path).exists())
-        };
-        let applied = baseline::filter(baseline, &mut run.findings, &sources, in_scope);
+        let anchor = baseline::Anchor::of_file(path);
+        let rechecked = Rechecked::new(&groups, &args);
+        if !baseline.findings.is_empty()
+            && !baseline
+                .findings
+                .iter()
+                .any(|entry| rechecked.checked(&anchor.file(&entry.path)))
+        {
+            eprintln!(
+                "warning: no file recorded in the baseline `{}` was checked (its paths are relative to the baseline's directory)",
+                path.display()
+            );
+        }
+        let applied = baseline::filter(
+            baseline,
+            &mut run.findings,
+            &sources,
+            &anchor,
+            |entry, rule| rechecked.covers(&anchor.file(entry), rule),
+        );
         let mut stale = applied.stale_count();
         if args.prune_baseline && stale > 0 {
             let pruned = baseline::prune(baseline, &applied.stale);
@@ -326,9 +334,104 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         baseline_hidden = applied.hidden;
     }
 
+    let extras = Extras {
+        fixes,
+        baseline: baseline_summary,
+        baseline_hidden,
+        write_failed,
+    };
+    report_run(&args, &groups, run, sources, extras)
+}
+
+/// What a run re-checked, so that pruning a baseline removes only entries of files that were
+/// checked with the entry's rule: nothing recorded for another directory, or for a rule left
+/// out by `--select`, `--ignore` or the config, is lost.
+struct Rechecked<'a> {
+    /// Each checked file (absolute) with the settings it was checked with.
+    files: BTreeMap<PathBuf, (&'a Settings, Language, String)>,
+    /// The paths given to the run (absolute): a recorded file that is gone below one of them
+    /// was covered too.
+    roots: Vec<PathBuf>,
+    select: &'a [String],
+    ignore: &'a [String],
+}
+
+impl<'a> Rechecked<'a> {
+    fn new(groups: &'a [Group], args: &'a CheckArgs) -> Rechecked<'a> {
+        let files = groups
+            .iter()
+            .flat_map(|group| {
+                group.files.iter().map(|(path, language)| {
+                    let display = path.display().to_string();
+                    (
+                        baseline::lexical_absolute(path),
+                        (&group.settings, *language, display),
+                    )
+                })
+            })
+            .collect();
+        Rechecked {
+            files,
+            roots: args
+                .paths
+                .iter()
+                .map(|p| baseline::lexical_absolute(p))
+                .collect(),
+            select: &args.select,
+            ignore: &args.ignore,
+        }
+    }
+
+    fn checked(&self, file: &Path) -> bool {
+        self.files.contains_key(file)
+    }
+
+    /// Whether `rule` ran on `file`, or `file` is gone below a checked path and `rule` was
+    /// selected.
+    fn covers(&self, file: &Path, rule: &str) -> bool {
+        match self.files.get(file) {
+            Some((settings, language, display)) => {
+                settings.enabled(rule)
+                    && registry::implemented_for(rule, *language)
+                    && !settings.ignored_for(display).contains(&rule)
+                    && !settings.is_test_file(*language, display)
+            }
+            None => {
+                let selected = registry::find(rule).is_some_and(|info| {
+                    let (_, origin) = Config::defaults().rule_level(info, self.select, self.ignore);
+                    !matches!(
+                        origin,
+                        config::LevelOrigin::NotSelected | config::LevelOrigin::Ignore
+                    )
+                });
+                selected && !file.exists() && self.roots.iter().any(|root| file.starts_with(root))
+            }
+        }
+    }
+}
+
+/// What a run has to report besides its findings.
+#[derive(Default)]
+struct Extras {
+    fixes: Option<FixSummary>,
+    baseline: Option<BaselineSummary>,
+    /// The findings the baseline hid.
+    baseline_hidden: Vec<Finding>,
+    /// `--fix` could not write a file.
+    write_failed: bool,
+}
+
+/// Prints the report of a run; returns its exit code.
+fn report_run(
+    args: &CheckArgs,
+    groups: &[Group],
+    mut run: RunReport,
+    sources: BTreeMap<String, String>,
+    mut extras: Extras,
+) -> Result<i32, String> {
     if args.omit_suppressed {
         run.suppressed.clear();
-        baseline_hidden.clear();
+        extras.baseline_hidden.clear();
     }
     let color = match args.color {
         Color::Always => true,
@@ -344,27 +447,48 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         color,
         quiet: args.quiet,
         statistics: args.statistics,
-        fixes: fixes.as_ref(),
-        baseline: baseline_summary,
-        baseline_hidden: &baseline_hidden,
+        fixes: extras.fixes.as_ref(),
+        baseline: extras.baseline,
+        baseline_hidden: &extras.baseline_hidden,
     };
     print_stdout(&report::render(args.format, &output));
 
     let nothing_checked = run.files_checked == 0 && !run.errors.is_empty();
-    if nothing_checked || write_failed {
+    if nothing_checked || extras.write_failed {
         return Ok(EXIT_ERROR);
     }
-    Ok(exit_code(&args, &config, &run))
+    Ok(exit_code(args, groups, &run))
 }
 
-/// 1 when a finding is at or above the failing level (and not `--exit-zero`), else 0.
-fn exit_code(args: &CheckArgs, config: &Config, run: &RunReport) -> i32 {
-    let fail_level = args
-        .fail_level
-        .map(FailLevel::level)
-        .or(config.fail_level)
-        .unwrap_or(Level::Warning);
-    let failing = run.findings.iter().any(|f| f.severity >= fail_level);
+/// 1 when a finding is at or above the failing level of its file (`--fail-level`, else its
+/// config's `fail-level`, else warning) and not `--exit-zero`, else 0.
+fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
+    let configured: BTreeMap<String, Level> = groups
+        .iter()
+        .filter_map(|group| Some((group, group.config.fail_level?)))
+        .flat_map(|(group, level)| {
+            group
+                .files
+                .iter()
+                .map(move |(path, _)| (path.display().to_string(), level))
+        })
+        .collect();
+    // Standard input has no walked file: its one group's level applies.
+    let single = match groups {
+        [group] => group.config.fail_level,
+        _ => None,
+    };
+    let fail_level = |path: &str| {
+        args.fail_level
+            .map(FailLevel::level)
+            .or_else(|| configured.get(path).copied())
+            .or(single)
+            .unwrap_or(Level::Warning)
+    };
+    let failing = run
+        .findings
+        .iter()
+        .any(|f| f.severity >= fail_level(&f.path));
     if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
@@ -372,36 +496,182 @@ fn exit_code(args: &CheckArgs, config: &Config, run: &RunReport) -> i32 {
     }
 }
 
-fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
-    if args.no_config {
-        return Ok(Config {
-            root: PathBuf::from("."),
-            ..Config::default()
-        });
+fn config_choice(args: &CheckArgs) -> config::Choice {
+    match &args.config {
+        _ if args.no_config => config::Choice::Defaults,
+        Some(path) => config::Choice::File(path.clone()),
+        None => config::Choice::Nearest,
     }
-    let found = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => {
-            let start = if reads_stdin {
-                args.stdin_filename
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("."))
-            } else {
-                args.paths
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| PathBuf::from("."))
-            };
-            config::discover(&start).or_else(|| config::discover(Path::new(".")))
+}
+
+/// Files that share one configuration, and what it makes of them.
+struct Group {
+    config: Config,
+    settings: Settings,
+    excludes: PathGlobs,
+    files: Vec<(PathBuf, Language)>,
+}
+
+impl Group {
+    /// The group of a config file (`None`: the defaults), with no files yet.
+    fn load(path: Option<&Path>, args: &CheckArgs) -> Result<Group, String> {
+        let config = config::load_or_defaults(path)?;
+        let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
+        settings.set_checked_roots(&args.paths);
+        let excludes = PathGlobs::new(&config.exclude)?;
+        Ok(Group {
+            config,
+            settings,
+            excludes,
+            files: Vec::new(),
+        })
+    }
+
+    fn excludes(&self, path: &Path) -> bool {
+        self.excludes.matches(path, &self.config.root)
+    }
+}
+
+/// Splits the files by the config file that applies to each and drops the ones it excludes.
+/// The groups come in the order of their config files' paths, each file in walk order, so
+/// the run does not depend on the order of the paths given.
+fn group_files(
+    files: &[(PathBuf, Language)],
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+) -> Result<Vec<Group>, String> {
+    let mut groups: BTreeMap<Option<PathBuf>, Group> = BTreeMap::new();
+    for (path, language) in files {
+        let group = match groups.entry(resolver.config_for(path)) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let group = Group::load(entry.key().as_deref(), args)?;
+                entry.insert(group)
+            }
+        };
+        if !group.excludes(path) {
+            group.files.push((path.clone(), *language));
         }
-    };
-    match found {
-        Some(path) => config::load(&path),
-        None => Ok(Config {
-            root: PathBuf::from("."),
-            ..Config::default()
-        }),
     }
+    Ok(groups.into_values().collect())
+}
+
+/// The files a run would check, one per line, each with the config file it uses.
+fn show_files(groups: &[Group]) -> Result<i32, String> {
+    let mut listed: Vec<(String, String)> = groups
+        .iter()
+        .flat_map(|group| {
+            let origin = config_origin(&group.config);
+            group
+                .files
+                .iter()
+                .filter(|(path, language)| {
+                    !group
+                        .settings
+                        .is_test_file(*language, &path.display().to_string())
+                })
+                .map(move |(path, _)| (path.display().to_string(), origin.clone()))
+        })
+        .collect();
+    listed.sort();
+    let mut out = String::new();
+    for (path, origin) in listed {
+        out.push_str(&format!("{path}  ({origin})\n"));
+    }
+    print_stdout(&out);
+    Ok(EXIT_CLEAN)
+}
+
+/// Where a config came from, for people: its path relative to the current directory.
+fn config_origin(config: &Config) -> String {
+    match &config.path {
+        Some(path) => shown_path(path),
+        None => "defaults".to_string(),
+    }
+}
+
+fn shown_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path);
+    baseline::normalize_path(&relative.display().to_string())
+}
+
+/// `--show-settings FILE`: what FILE is checked with, and where each setting comes from.
+fn show_settings(
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+    file: &Path,
+) -> Result<i32, String> {
+    let found = resolver.config_for(file);
+    let group = Group::load(found.as_deref(), args)?;
+    let config = &group.config;
+    let origin = config_origin(config);
+    let display = file.display().to_string();
+    let language = Language::from_path(file);
+    let mut out = format!("file: {display}\n");
+    out.push_str(&format!(
+        "language: {}\n",
+        language.map_or("none (not checked: ctxlint reads .rs and .go files)", |l| l
+            .name())
+    ));
+    let config_line = match (&config.path, &args.config) {
+        (Some(_), Some(_)) => format!("{origin} (--config)"),
+        (Some(_), None) => format!("{origin} (the nearest above the file)"),
+        (None, _) if args.no_config => "none: the defaults (--no-config)".to_string(),
+        (None, _) => "none: the defaults (no ctxlint.toml above the file)".to_string(),
+    };
+    out.push_str(&format!("config: {config_line}\n"));
+    let checked = if group.excludes(file) {
+        format!("no: excluded by `exclude` in {origin}")
+    } else if language.is_some_and(|l| group.settings.is_test_file(l, &display)) {
+        "no: test code".to_string()
+    } else {
+        "yes".to_string()
+    };
+    out.push_str(&format!("checked: {checked}\n"));
+    let (fail_level, fail_origin) = match (args.fail_level, config.fail_level) {
+        (Some(level), _) => (level.level(), "--fail-level".to_string()),
+        (None, Some(level)) => (level, origin.clone()),
+        (None, None) => (Level::Warning, "default".to_string()),
+    };
+    out.push_str(&format!(
+        "fail-level: {} ({fail_origin})\n",
+        fail_level.as_str()
+    ));
+    let ignored = group.settings.ignored_for(&display);
+    out.push_str("rules:\n");
+    for rule in registry::RULES {
+        let (level, level_origin) = config.rule_level(rule, &args.select, &args.ignore);
+        let (level, why) = if level != Level::Off && ignored.contains(&rule.name) {
+            (Level::Off, format!("[per-file-ignores] in {origin}"))
+        } else {
+            let why = match level_origin {
+                config::LevelOrigin::Default => "default".to_string(),
+                config::LevelOrigin::Config => format!("[rules] in {origin}"),
+                config::LevelOrigin::NotSelected => "not in --select".to_string(),
+                config::LevelOrigin::Ignore => "--ignore".to_string(),
+            };
+            (level, why)
+        };
+        let applies = language.is_none_or(|l| registry::implemented_for(rule.name, l));
+        let note = if applies {
+            ""
+        } else {
+            " (not implemented for this language)"
+        };
+        out.push_str(&format!(
+            "  {:<26} {:<8} {why}{note}\n",
+            rule.name,
+            level.as_str()
+        ));
+    }
+    let api = match &config.api {
+        Some(_) => format!("[api] in {origin}, added to the built-in tables"),
+        None => "the built-in tables".to_string(),
+    };
+    out.push_str(&format!("api knowledge: {api}\n"));
+    print_stdout(&out);
+    Ok(EXIT_CLEAN)
 }
 
 fn read_stdin() -> Result<Vec<u8>, String> {
@@ -414,9 +684,7 @@ fn read_stdin() -> Result<Vec<u8>, String> {
 
 fn check_stdin(
     args: &CheckArgs,
-    settings: &Settings,
-    excludes: &PathGlobs,
-    config: &Config,
+    group: &Group,
     bytes: &[u8],
 ) -> Result<(RunReport, BTreeMap<String, String>), String> {
     let name = stdin_name(args);
@@ -426,11 +694,11 @@ fn check_stdin(
             name.display()
         )
     })?;
-    if excludes.matches(&name, &config.root) {
+    if group.excludes(&name) {
         return Ok((RunReport::default(), BTreeMap::new()));
     }
     let display = name.display().to_string();
-    let report = engine::check_bytes_isolated(&display, language, bytes, settings);
+    let report = engine::check_bytes_isolated(&display, language, bytes, &group.settings);
     let mut run = RunReport::from_reports([report]);
     let sources = std::mem::take(&mut run.sources);
     Ok((run, sources))
@@ -439,14 +707,9 @@ fn check_stdin(
 /// `--fix` or `--diff` on standard input, as editors and formatters pipe code: with `--fix`
 /// the fixed source goes to stdout (all of it, changed or not) and the report of what is
 /// left to stderr; with `--diff`, the diff goes to stdout.
-fn fix_stdin(
-    args: &CheckArgs,
-    settings: &Settings,
-    excludes: &PathGlobs,
-    config: &Config,
-) -> Result<i32, String> {
+fn fix_stdin(args: &CheckArgs, group: &Group) -> Result<i32, String> {
     let bytes = read_stdin()?;
-    let (run, sources) = check_stdin(args, settings, excludes, config, &bytes)?;
+    let (run, sources) = check_stdin(args, group, &bytes)?;
     let allowed = fix::Allowed {
         unsafe_fixes: args.unsafe_fixes,
     };
@@ -501,7 +764,7 @@ fn fix_stdin(
     let _ = stdout.flush();
     // Report what is left in the fixed text, on stderr: stdout holds the code.
     let (left, sources) = if summary.fixed > 0 {
-        check_stdin(args, settings, excludes, config, &output_bytes)?
+        check_stdin(args, group, &output_bytes)?
     } else {
         (run, sources)
     };
@@ -519,7 +782,7 @@ fn fix_stdin(
     if left.files_checked == 0 && !left.errors.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    Ok(exit_code(args, config, &left))
+    Ok(exit_code(args, std::slice::from_ref(group), &left))
 }
 
 /// The name standard input is reported under.
@@ -536,10 +799,14 @@ fn print_stdout(text: &str) {
     let _ = stdout.flush();
 }
 
-/// Checks the walked files; problems met while walking become errors of the run.
-fn run_files(walked: &walk::WalkResult, settings: &Settings, threads: usize) -> RunReport {
-    let mut run = engine::run(&walked.files, settings, threads);
-    for (path, message) in &walked.errors {
+/// Checks each group's files with its settings; problems met while walking become errors of
+/// the run.
+fn run_groups(groups: &[Group], walk_errors: &[(String, String)], threads: usize) -> RunReport {
+    let runs = groups
+        .iter()
+        .map(|group| engine::run(&group.files, &group.settings, threads));
+    let mut run = RunReport::merge(runs);
+    for (path, message) in walk_errors {
         run.errors.push(FileError {
             path: path.clone(),
             message: message.clone(),

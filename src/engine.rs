@@ -71,21 +71,10 @@ impl Settings {
         select: &[String],
         ignore: &[String],
     ) -> Result<Settings, String> {
-        let mut levels = BTreeMap::new();
-        for rule in registry::RULES {
-            let mut level = config
-                .levels
-                .get(rule.name)
-                .copied()
-                .unwrap_or(rule.default_level);
-            if !select.is_empty() && !select.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            if ignore.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            levels.insert(rule.name, level);
-        }
+        let levels = registry::RULES
+            .iter()
+            .map(|rule| (rule.name, config.rule_level(rule, select, ignore).0))
+            .collect();
         let knowledge = Knowledge::load(config.api.as_ref()).map_err(|e| match &config.path {
             Some(path) => format!("{}: {e}", path.display()),
             None => e,
@@ -134,7 +123,7 @@ impl Settings {
 
     /// No rule checks test code, so files of tests are not even read: Rust files under
     /// `tests/` or `benches/`, Go `_test.go` files and files under `testdata/`.
-    fn is_test_file(&self, language: Language, path: &str) -> bool {
+    pub fn is_test_file(&self, language: Language, path: &str) -> bool {
         let is_test_path = match language {
             Language::Rust => crate::rust::is_test_path,
             Language::Go => crate::go::model::is_test_path,
@@ -144,7 +133,7 @@ impl Settings {
     }
 
     /// The rules `[per-file-ignores]` turns off for this file.
-    fn ignored_for(&self, path: &str) -> Vec<&str> {
+    pub fn ignored_for(&self, path: &str) -> Vec<&str> {
         self.per_file_ignores
             .iter()
             .filter(|(files, _)| files.matches(Path::new(path), &self.root))
@@ -249,13 +238,32 @@ impl RunReport {
             run.suppressed.extend(report.suppressed);
             run.errors.extend(report.errors);
         }
-        for findings in [&mut run.findings, &mut run.suppressed] {
+        run.sort();
+        run
+    }
+
+    /// Joins the runs of several groups of files, in the same order as one run of them all.
+    pub fn merge(runs: impl IntoIterator<Item = RunReport>) -> RunReport {
+        let mut run = RunReport::default();
+        for part in runs {
+            run.findings.extend(part.findings);
+            run.suppressed.extend(part.suppressed);
+            run.errors.extend(part.errors);
+            run.files_checked += part.files_checked;
+            run.files_skipped += part.files_skipped;
+            run.sources.extend(part.sources);
+        }
+        run.sort();
+        run
+    }
+
+    fn sort(&mut self) {
+        for findings in [&mut self.findings, &mut self.suppressed] {
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             findings.dedup();
         }
-        run.errors
+        self.errors
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-        run
     }
 }
 
