@@ -212,6 +212,9 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
     }
+    if args.stdin_filename.is_some() && !reads_stdin {
+        return Err("--stdin-filename names standard input: pass `-` to read it".to_string());
+    }
     let mut resolver = config::Resolver::new(config_choice(&args));
     if let Some(file) = &args.show_settings {
         return show_settings(&args, &mut resolver, file);
@@ -225,6 +228,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         if args.fix || args.diff {
             return fix_stdin(&args, &group);
         }
+        if args.stdin_filename.is_none() {
+            eprintln!(
+                "note: standard input is checked as Rust; --stdin-filename NAME.go checks Go"
+            );
+        }
         let (run, sources) = check_stdin(&args, &group, &read_stdin()?)?;
         return report_run(&args, &[group], run, sources, Extras::default());
     }
@@ -232,13 +240,16 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
-            Some(baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+            let recorded =
+                baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some((recorded, baseline::Anchor::of_file(path), path))
         }
         None => None,
     };
 
     // Each config file's excludes apply to the files below it, so the walk excludes nothing.
     let walked = walk::collect(&args.paths, &PathGlobs::default(), Path::new("."))?;
+    reject_paths_without_files(&args.paths, &walked.files)?;
     let groups = group_files(&walked.files, &args, &mut resolver)?;
     if args.show_files {
         return show_files(&groups);
@@ -250,10 +261,8 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let mut write_failed = false;
     if args.fix || args.diff {
         let mut visible = run.findings.clone();
-        if let Some(baseline) = &baseline {
-            let anchor =
-                baseline::Anchor::of_file(args.baseline.as_deref().unwrap_or(Path::new("")));
-            baseline::filter(baseline, &mut visible, &sources, &anchor, |_, _| false);
+        if let Some((baseline, anchor, _)) = &baseline {
+            baseline::filter(baseline, &mut visible, &sources, anchor, |_, _| false);
         }
         let allowed = fix::Allowed {
             unsafe_fixes: args.unsafe_fixes,
@@ -295,8 +304,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
     let mut baseline_summary = None;
     let mut baseline_hidden = Vec::new();
-    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        let anchor = baseline::Anchor::of_file(path);
+    if let Some((baseline, anchor, path)) = &baseline {
         let rechecked = Rechecked::new(&groups, &args);
         if !baseline.findings.is_empty()
             && !baseline
@@ -313,7 +321,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             baseline,
             &mut run.findings,
             &sources,
-            &anchor,
+            anchor,
             |entry, rule| rechecked.covers(&anchor.file(entry), rule),
         );
         let mut stale = applied.stale_count();
@@ -461,7 +469,8 @@ fn report_run(
 }
 
 /// 1 when a finding is at or above the failing level of its file (`--fail-level`, else its
-/// config's `fail-level`, else warning) and not `--exit-zero`, else 0.
+/// config's `fail-level`, else warning), or a file could not be checked (whole or in part:
+/// never a clean run), and not `--exit-zero`; else 0.
 fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
     let configured: BTreeMap<String, Level> = groups
         .iter()
@@ -485,15 +494,40 @@ fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
             .or(single)
             .unwrap_or(Level::Warning)
     };
-    let failing = run
-        .findings
-        .iter()
-        .any(|f| f.severity >= fail_level(&f.path));
+    let failing = !run.errors.is_empty()
+        || run
+            .findings
+            .iter()
+            .any(|f| f.severity >= fail_level(&f.path));
     if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     }
+}
+
+/// A path that holds no Rust or Go file is a mistake (a typo, the wrong directory), not a
+/// clean run: CI must not pass on it. Files excluded by a config still count as found.
+fn reject_paths_without_files(
+    paths: &[PathBuf],
+    files: &[(PathBuf, Language)],
+) -> Result<(), String> {
+    let files: Vec<PathBuf> = files
+        .iter()
+        .map(|(file, _)| baseline::lexical_absolute(file))
+        .collect();
+    for path in paths {
+        let root = baseline::lexical_absolute(path);
+        if !files.iter().any(|file| file.starts_with(&root)) {
+            let what = if path.is_dir() {
+                "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
+            } else {
+                "is not a .rs or .go file"
+            };
+            return Err(format!("`{}` {what}", path.display()));
+        }
+    }
+    Ok(())
 }
 
 fn config_choice(args: &CheckArgs) -> config::Choice {

@@ -172,6 +172,7 @@ fn findings_of_a_deleted_file_are_stale() {
     assert_eq!(doc["summary"]["baseline_hidden"], 2);
     // Checking only another directory does not make them stale.
     std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("other/clean.rs"), "async fn f() {}\n").unwrap();
     let (_, doc) = json(&dir, &["--baseline", "b.json", "other"]);
     assert_eq!(doc["summary"]["baseline_stale"], 0);
     let _ = std::fs::remove_dir_all(&dir);

@@ -125,6 +125,7 @@ fn fail_level_follows_the_file() {
     write(&dir.join("strict/ctxlint.toml"), "fail-level = \"info\"\n");
     write(&dir.join("lax/ctxlint.toml"), "fail-level = \"error\"\n");
     write(&dir.join("lax/a.rs"), BLOCKING);
+    write(&dir.join("strict/clean.rs"), "async fn f() {}\n");
     assert_eq!(
         run(&dir, &["lax", "strict"]).0,
         0,
