@@ -135,6 +135,14 @@ pub static RULES: &[RuleInfo] = &[
 /// Rules that check suppression comments rather than code.
 pub const SUPPRESSION_RULES: &[&str] = &["unknown-rule", "unused-suppression"];
 
+/// Where each rule's page (`docs/rules/<rule>.md`) is published; the one place that says so.
+pub const DOCS_URL_BASE: &str = "https://github.com/ctxlint/ctxlint/blob/main/docs/rules/";
+
+/// The address of a rule's documentation.
+pub fn docs_url(rule: &str) -> String {
+    format!("{DOCS_URL_BASE}{rule}.md")
+}
+
 pub fn find(name: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|rule| rule.name == name)
 }
