@@ -62,10 +62,10 @@ struct CheckArgs {
     /// When to use colour in human output (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
-    /// Run only these rules (comma-separated)
+    /// Run only these rules (comma-separated; `ALL`, or `rust`/`go` for a language's rules)
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     select: Vec<String>,
-    /// Do not run these rules (comma-separated)
+    /// Do not run these rules (comma-separated; `ALL`, `rust`, `go` as for --select)
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     ignore: Vec<String>,
     /// Use this config file instead of searching for ctxlint.toml
@@ -194,20 +194,19 @@ fn list_rules() -> Result<i32, String> {
 }
 
 fn explain(name: &str) -> Result<i32, String> {
-    let rule = registry::find(name)
-        .ok_or_else(|| format!("unknown rule `{name}` (`ctxlint rules` lists them)"))?;
+    let rule = registry::find(name).ok_or_else(|| {
+        format!(
+            "unknown rule `{name}`{} (`ctxlint rules` lists them)",
+            registry::did_you_mean(name)
+        )
+    })?;
     print_stdout(rule.docs);
     Ok(EXIT_CLEAN)
 }
 
-fn check(args: CheckArgs) -> Result<i32, String> {
-    for name in args.select.iter().chain(&args.ignore) {
-        if registry::find(name).is_none() {
-            return Err(format!(
-                "unknown rule `{name}` in --select/--ignore (`ctxlint rules` lists them)"
-            ));
-        }
-    }
+fn check(mut args: CheckArgs) -> Result<i32, String> {
+    args.select = expand_rules(&args.select, "--select")?;
+    args.ignore = expand_rules(&args.ignore, "--ignore")?;
     let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
@@ -504,6 +503,41 @@ fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The rule names of `--select`/`--ignore`: each trimmed (`'a, b'` works), `ALL` for every
+/// rule, `rust` or `go` for the rules of a language; anything else must be a rule's name.
+fn expand_rules(names: &[String], flag: &str) -> Result<Vec<String>, String> {
+    let mut rules = Vec::new();
+    for name in names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+    {
+        let language = match name {
+            "rust" => Some(Language::Rust),
+            "go" => Some(Language::Go),
+            _ => None,
+        };
+        let group = registry::RULES.iter().filter(|rule| {
+            name == "ALL" || language.is_some_and(|l| registry::implemented_for(rule.name, l))
+        });
+        let before = rules.len();
+        rules.extend(group.map(|rule| rule.name.to_string()));
+        if rules.len() > before {
+            continue;
+        }
+        if registry::find(name).is_none() {
+            return Err(format!(
+                "unknown rule `{name}` in {flag}{} (`ctxlint rules` lists them; `ALL`, `rust` and `go` name groups)",
+                registry::did_you_mean(name)
+            ));
+        }
+        rules.push(name.to_string());
+    }
+    rules.sort();
+    rules.dedup();
+    Ok(rules)
 }
 
 /// A path that holds no Rust or Go file is a mistake (a typo, the wrong directory), not a

@@ -173,7 +173,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         if registry::find(name.get_ref()).is_none() {
             return Err(located(
                 Some(name.span()),
-                &format!("unknown rule `{}` in [rules]", name.get_ref()),
+                &format!(
+                    "unknown rule `{}` in [rules]{}",
+                    name.get_ref(),
+                    registry::did_you_mean(name.get_ref())
+                ),
             ));
         }
         levels.insert(name.into_inner(), level);
@@ -187,7 +191,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             if registry::find(rule.get_ref()).is_none() {
                 return Err(located(
                     Some(rule.span()),
-                    &format!("unknown rule `{}` in [per-file-ignores]", rule.get_ref()),
+                    &format!(
+                        "unknown rule `{}` in [per-file-ignores]{}",
+                        rule.get_ref(),
+                        registry::did_you_mean(rule.get_ref())
+                    ),
                 ));
             }
             names.push(rule.into_inner());
@@ -250,6 +258,15 @@ mod tests {
         );
         let error = parse("[per-file-ignores]\n\"a/[\" = []\n", path).unwrap_err();
         assert!(error.starts_with("ctxlint.toml:2: invalid"), "{error}");
+    }
+
+    #[test]
+    fn unknown_rules_get_a_suggestion() {
+        let error = parse("[rules]\nmissing-timout = \"off\"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(
+            error,
+            "c.toml:2: unknown rule `missing-timout` in [rules]; did you mean `missing-timeout`?"
+        );
     }
 
     #[test]
