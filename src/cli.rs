@@ -41,11 +41,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List every rule with its languages, default level and summary
-    Rules,
+    Rules {
+        /// `text` (a table) or `json` (name, languages, default level, summary, docs URL)
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Print the documentation of a rule
     Explain {
         /// A rule name, as `ctxlint rules` lists them
-        rule: String,
+        #[arg(required_unless_present = "all")]
+        rule: Option<String>,
+        /// Every rule's documentation, in name order
+        #[arg(long, conflicts_with = "rule")]
+        all: bool,
+        /// `text` (the Markdown page) or `json` (the `rules --format json` entry with the page)
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Run a language server (LSP) on standard input/output, for editors
     Lsp,
@@ -123,6 +134,12 @@ struct CheckArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Color {
     Auto,
     Always,
@@ -160,8 +177,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
     };
     let result = match cli.command {
-        Some(Command::Rules) => list_rules(),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { rule, all, format }) => explain(rule.as_deref(), all, format),
         Some(Command::Lsp) => Ok(crate::lsp::run()),
         None => check(cli.check),
     };
@@ -174,17 +191,21 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     }
 }
 
-fn list_rules() -> Result<i32, String> {
+fn list_rules(format: ListFormat) -> Result<i32, String> {
+    if format == ListFormat::Json {
+        let rules: Vec<serde_json::Value> = registry::RULES
+            .iter()
+            .map(|rule| rule_json(rule, false))
+            .collect();
+        print_json(&serde_json::Value::Array(rules));
+        return Ok(EXIT_CLEAN);
+    }
     let mut out = String::new();
     for rule in registry::RULES {
-        let languages: Vec<&str> = registry::languages(rule.name)
-            .iter()
-            .map(|l| l.name())
-            .collect();
         out.push_str(&format!(
             "{:<26} {:<8} {:<8} {}\n",
             rule.name,
-            languages.join(","),
+            language_names(rule).join(","),
             rule.default_level.as_str(),
             rule.summary
         ));
@@ -193,20 +214,87 @@ fn list_rules() -> Result<i32, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn explain(name: &str) -> Result<i32, String> {
-    let rule = registry::find(name).ok_or_else(|| {
-        format!(
-            "unknown rule `{name}`{} (`ctxlint rules` lists them)",
-            registry::did_you_mean(name)
-        )
-    })?;
-    print_stdout(rule.docs);
+fn language_names(rule: &registry::RuleInfo) -> Vec<&'static str> {
+    registry::languages(rule.name)
+        .iter()
+        .map(|l| l.name())
+        .collect()
+}
+
+/// A rule as `rules --format json` and `explain --format json` give it.
+fn rule_json(rule: &registry::RuleInfo, with_docs: bool) -> serde_json::Value {
+    let mut entry = serde_json::json!({
+        "name": rule.name,
+        "languages": language_names(rule),
+        "default_level": rule.default_level.as_str(),
+        "summary": rule.summary,
+        "docs_url": registry::docs_url(rule.name),
+    });
+    if with_docs {
+        entry["docs"] = rule.docs.into();
+    }
+    entry
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    text.push('\n');
+    print_stdout(&text);
+}
+
+fn explain(name: Option<&str>, all: bool, format: ListFormat) -> Result<i32, String> {
+    let rules: Vec<&registry::RuleInfo> = if all {
+        registry::RULES.iter().collect()
+    } else {
+        let name = name.unwrap_or_default();
+        let rule = registry::find(name).ok_or_else(|| {
+            format!(
+                "unknown rule `{name}`{} (`ctxlint rules` lists them)",
+                registry::did_you_mean(name)
+            )
+        })?;
+        vec![rule]
+    };
+    match format {
+        ListFormat::Json if all => {
+            let entries = rules.iter().map(|rule| rule_json(rule, true)).collect();
+            print_json(&serde_json::Value::Array(entries));
+        }
+        ListFormat::Json => print_json(&rule_json(rules[0], true)),
+        ListFormat::Text => {
+            let pages: Vec<&str> = rules.iter().map(|rule| rule.docs.trim_end()).collect();
+            print_stdout(&format!("{}\n", pages.join("\n\n")));
+        }
+    }
     Ok(EXIT_CLEAN)
+}
+
+/// More checking threads than cores only cost memory (each has a large stack reserved).
+fn clamp_threads(requested: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if requested > cores {
+        eprintln!("note: --threads {requested} is more than the {cores} cores here; using {cores}");
+        cores
+    } else {
+        requested
+    }
+}
+
+/// Flags that do nothing in this combination: said, not silently dropped.
+fn warn_ineffective_flags(args: &CheckArgs) {
+    if args.omit_suppressed && args.format != Format::Sarif {
+        eprintln!("warning: --omit-suppressed only changes `--format sarif` output");
+    }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
+    }
 }
 
 fn check(mut args: CheckArgs) -> Result<i32, String> {
     args.select = expand_rules(&args.select, "--select")?;
     args.ignore = expand_rules(&args.ignore, "--ignore")?;
+    args.threads = clamp_threads(args.threads);
+    warn_ineffective_flags(&args);
     let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());

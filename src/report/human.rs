@@ -19,7 +19,7 @@ pub fn render(output: &Output) -> String {
         color: output.color,
     };
     let mut text = String::new();
-    if !output.quiet {
+    if output.lists_findings() {
         let mut indexed: Option<(&str, SourceText)> = None;
         for finding in &output.run.findings {
             if indexed
@@ -292,7 +292,9 @@ pub(super) fn trailer(output: &Output) -> String {
         );
     }
     if output.statistics {
-        for (rule, count) in output.counts_by_rule() {
+        let mut counts: Vec<(&str, usize)> = output.counts_by_rule().into_iter().collect();
+        counts.sort_by(|(a, m), (b, n)| n.cmp(m).then(a.cmp(b)));
+        for (rule, count) in counts {
             let _ = writeln!(text, "{count:>6}  {rule}");
         }
     }
