@@ -491,7 +491,7 @@ impl Server {
         }
         let loaded = match &found {
             Some(file) => config::load(file).and_then(|config| profile_from(&config)),
-            None => profile_from(&default_config()),
+            None => profile_from(&Config::defaults()),
         };
         let profile = match loaded {
             Ok(profile) => profile,
@@ -678,13 +678,6 @@ fn apply_change(text: &mut String, range: Option<Range>, new_text: &str, encodin
 fn log_message(kind: MessageType, message: String) -> Message {
     let params = LogMessageParams { typ: kind, message };
     Notification::new(notif::LogMessage::METHOD.to_string(), params).into()
-}
-
-fn default_config() -> Config {
-    Config {
-        root: PathBuf::from("."),
-        ..Config::default()
-    }
 }
 
 fn profile_from(config: &Config) -> Result<Profile, String> {

@@ -107,6 +107,7 @@ fn rule_descriptor(rule: &registry::RuleInfo) -> Value {
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": full},
         "help": {"text": rule.summary, "markdown": rule.docs},
+        "helpUri": registry::docs_url(rule.name),
         "defaultConfiguration": {"level": level(rule.default_level)},
         "properties": {"tags": tags},
     })
