@@ -24,8 +24,9 @@
 //!
 //! ## Known problems
 //! Methods are recognised by name only where the name is unambiguous (`blocking_recv`,
-//! `block_on`) or the receiver's origin is visible in the same function; a blocking
-//! function called through a helper in another file is not seen.
+//! `block_on`) or the receiver's origin is visible in the same function. A sync function
+//! of the crate whose own body blocks is followed (in any file); one reached through a
+//! trait object, a returned closure or a receiver of unknown type is not.
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
