@@ -1,4 +1,4 @@
-//! Go front end: tree-sitter parse, one model per file (`model.rs`), then the rules.
+//! Go front end: tree-sitter parse, one model per file (`model/`), then the rules.
 
 pub mod knowledge;
 pub mod model;
