@@ -76,6 +76,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             values: HashMap::new(),
             chan_makes: Vec::new(),
             returns: Vec::new(),
+            flows: Vec::new(),
             item_ranges: Vec::new(),
             problems: Vec::new(),
         },
@@ -455,11 +456,21 @@ impl<'s> Builder<'s, '_> {
         let index = self.enter_func(node, usage);
         self.func_stack.push(index);
         self.frames.push(FrameState::default());
+        let calls_before = self.model.calls.len();
         if let Some(body) = node.child_by_field_id(FIELDS.body) {
             self.walk(body);
         }
         self.frames.pop();
         self.func_stack.pop();
+        // Only functions that make a cancel function need their paths.
+        let apis = &self.knowledge.context_apis;
+        let makes_cancel = self.model.calls[calls_before..].iter().any(|c| {
+            c.func == Some(index)
+                && matches!(&c.callee, Callee::Pkg { path, name } if apis.is_cancel_constructor(path, name))
+        });
+        if makes_cancel && let Some(flow) = self.flow(index, node) {
+            self.model.flows.push(flow);
+        }
     }
 
     pub(super) fn walk_children(&mut self, node: Node) {

@@ -27,6 +27,7 @@ pub(super) struct Fields {
     pub(super) result: u16,
     pub(super) right: u16,
     pub(super) type_: u16,
+    pub(super) update: u16,
     pub(super) value: u16,
 }
 
@@ -56,6 +57,7 @@ pub(super) static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
         result: id("result"),
         right: id("right"),
         type_: id("type"),
+        update: id("update"),
         value: id("value"),
     }
 });
@@ -90,6 +92,7 @@ mod field_tests {
             fields.result,
             fields.right,
             fields.type_,
+            fields.update,
             fields.value,
         ] {
             assert_ne!(id, 0);

@@ -7,6 +7,7 @@
 
 mod builder;
 mod fields;
+mod flow;
 mod queries;
 mod visitor;
 
@@ -16,6 +17,7 @@ use crate::diagnostic::Span;
 use crate::source::SourceText;
 
 pub use builder::build;
+pub use flow::{Block, Flow, Return};
 
 /// How a func literal is used where it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,6 +320,8 @@ pub struct GoModel<'s> {
     pub chan_makes: Vec<(Option<usize>, String, Option<String>)>,
     /// `return` statements: (function, start, end).
     pub returns: Vec<(Option<usize>, usize, usize)>,
+    /// Control-flow graphs of the functions that need one (see `flow.rs`).
+    pub flows: Vec<Flow>,
     pub item_ranges: Vec<(usize, usize)>,
     pub problems: Vec<String>,
 }

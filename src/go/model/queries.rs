@@ -120,6 +120,35 @@ impl GoModel<'_> {
         self.funcs[func].start <= at && at < self.funcs[func].end
     }
 
+    /// The control-flow graph of `func`, when it makes a cancel function.
+    pub fn flow_of(&self, func: usize) -> Option<&Flow> {
+        self.flows.iter().find(|f| f.func == func)
+    }
+
+    /// Whether `name` is read in `[start, end)`: mentioned other than as the whole right side
+    /// of `_ = name`, which only silences the compiler.
+    pub fn uses_in(&self, name: &str, start: usize, end: usize) -> bool {
+        let first = self.idents.partition_point(|i| i.start < start);
+        self.idents[first..]
+            .iter()
+            .take_while(|i| i.start < end)
+            .filter(|i| i.name == name)
+            .any(|i| !self.blank_assigned(i.start))
+    }
+
+    fn blank_assigned(&self, at: usize) -> bool {
+        self.assigns.iter().any(|a| {
+            a.lhs.iter().all(|l| l.text == "_")
+                && a.rhs.iter().any(|&(s, e)| {
+                    s == at
+                        && self
+                            .text(s, e)
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_')
+                })
+        })
+    }
+
     /// The innermost function holding byte `at`.
     pub fn func_at(&self, at: usize) -> Option<usize> {
         self.funcs

@@ -383,17 +383,7 @@ impl Builder<'_, '_> {
                 && p.child_by_field_id(FIELDS.operator)
                     .is_some_and(|o| matches!(self.text_of(o), "==" | "!="))
         });
-        let cancellation = &self.knowledge.cancellation;
-        let exits = match &callee {
-            Callee::Pkg { path, name } => cancellation
-                .exiting_calls
-                .iter()
-                .any(|set| set.contains(path, name)),
-            Callee::Func(name) => cancellation.exiting_builtins.contains(name),
-            Callee::Method { name, .. } => cancellation.exiting_methods.contains(name),
-            Callee::Other => false,
-        };
-        if exits {
+        if self.callee_exits(&callee) {
             self.mark_loops_exit();
         }
         let frame = self.frames.last().expect("frame");
@@ -435,6 +425,24 @@ impl Builder<'_, '_> {
             });
         }
         self.walk_children(node);
+    }
+
+    /// Whether a call never returns (`panic`, `os.Exit`, `log.Fatal`, `t.FailNow`).
+    pub(super) fn exits(&self, call: Node) -> bool {
+        self.callee_exits(&self.callee(call))
+    }
+
+    fn callee_exits(&self, callee: &Callee) -> bool {
+        let cancellation = &self.knowledge.cancellation;
+        match callee {
+            Callee::Pkg { path, name } => cancellation
+                .exiting_calls
+                .iter()
+                .any(|set| set.contains(path, name)),
+            Callee::Func(name) => cancellation.exiting_builtins.contains(name),
+            Callee::Method { name, .. } => cancellation.exiting_methods.contains(name),
+            Callee::Other => false,
+        }
     }
 
     pub(super) fn go_statement(&mut self, node: Node) {
