@@ -247,6 +247,15 @@ pub struct TimeoutCall {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct TimeoutMethod {
+    pub receivers: Vec<String>,
+    pub names: Vec<String>,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimeoutValue {
     pub package: String,
     pub name: String,
@@ -268,6 +277,7 @@ pub struct ServerType {
 pub struct Servers {
     pub structs: Vec<TimeoutStruct>,
     pub calls: Vec<TimeoutCall>,
+    pub methods: Vec<TimeoutMethod>,
     pub values: Vec<TimeoutValue>,
     pub servers: Vec<ServerType>,
     pub serve_functions: Vec<PackageFunctions>,
