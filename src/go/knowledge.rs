@@ -200,6 +200,25 @@ pub struct Cancellation {
     pub exiting_methods: Vec<String>,
     pub join_methods: Vec<String>,
     pub shutdown_methods: Vec<String>,
+    pub never_closed: NeverClosed,
+}
+
+/// Channels that are never closed, so a `for range` over them never ends.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverClosed {
+    /// Functions that return such a channel (`time.Tick`).
+    pub functions: Vec<PackageFunctions>,
+    /// Fields holding one, on a value of a type (`C` of a `*time.Ticker`).
+    pub fields: Vec<ChannelField>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelField {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub field: String,
 }
 
 impl Cancellation {

@@ -249,6 +249,10 @@ impl Builder<'_, '_> {
                         );
                     }
                     if let Some(right) = child.child_by_field_id(FIELDS.right) {
+                        if self.is_ticker_channel(right) {
+                            // A ticker's channel is never closed: the loop never ends.
+                            kind = LoopKind::Infinite;
+                        }
                         self.model.recvs.push(Recv {
                             func: self.current_func(),
                             start: node.start_byte(),
@@ -425,6 +429,36 @@ impl Builder<'_, '_> {
             });
         }
         self.walk_children(node);
+    }
+
+    /// `time.Tick(d)` or `t.C` of a `*time.Ticker` local: a channel that is never closed.
+    fn is_ticker_channel(&self, node: Node) -> bool {
+        let ticker = &self.knowledge.cancellation.never_closed;
+        match node.kind() {
+            "call_expression" => match self.callee(node) {
+                Callee::Pkg { path, name } => ticker
+                    .functions
+                    .iter()
+                    .any(|set| set.contains(&path, &name)),
+                _ => false,
+            },
+            "selector_expression" => {
+                let (Some(operand), Some(field)) = (
+                    node.child_by_field_id(FIELDS.operand),
+                    node.child_by_field_id(FIELDS.field),
+                ) else {
+                    return false;
+                };
+                operand.kind() == "identifier"
+                    && self.lookup_type(self.text_of(operand)).is_some_and(|ty| {
+                        ticker
+                            .fields
+                            .iter()
+                            .any(|f| f.ty == ty && f.field == self.text_of(field))
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Whether a call never returns (`panic`, `os.Exit`, `log.Fatal`, `t.FailNow`).

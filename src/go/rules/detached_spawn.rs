@@ -38,6 +38,8 @@
 //! Silent for goroutines joined in the same function (a `Wait()` call, a receive from a
 //! channel the goroutine signals), `io.Pipe` producers, and goroutines started inside a
 //! `case <-ctx.Done():`. A goroutine running a function from another file is not judged.
+//! A `for range` over a ticker's channel (`time.Tick(d)`, `t.C` of a local `time.NewTicker`)
+//! counts as a loop that never ends: the channel is never closed.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test's goroutines end with the test binary. The runtime's
