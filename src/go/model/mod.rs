@@ -222,6 +222,9 @@ pub struct Recv {
     pub func: Option<usize>,
     pub start: usize,
     pub channel: String,
+    /// A case of a `select`, outside any loop of its function, that also has a timer, stop
+    /// or `default` case: the wait may end before the value comes.
+    pub raced: bool,
 }
 
 #[derive(Debug, Clone)]

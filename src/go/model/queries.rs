@@ -182,7 +182,8 @@ impl GoModel<'_> {
 
     /// Whether the goroutine started by `go` is joined by the function that starts it:
     /// a `Wait()` call (WaitGroup, errgroup) in that function, or a receive in it from a
-    /// channel the goroutine sends on or closes.
+    /// channel the goroutine sends on or closes. A receive raced against a timer or a stop
+    /// channel in a `select` is not a join: the function may return first.
     pub fn go_is_joined(&self, go: &GoStmt, join_methods: &[String]) -> bool {
         let Some(func) = go.func else {
             return false;
@@ -213,6 +214,7 @@ impl GoModel<'_> {
         }
         self.recvs.iter().any(|r| {
             r.func == Some(func)
+                && !r.raced
                 && (r.start < go.start || r.start >= go.end)
                 && signalled.contains(&r.channel.as_str())
         })

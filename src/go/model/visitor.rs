@@ -216,10 +216,13 @@ impl Builder<'_, '_> {
                             self.model.loops[l].observes_stop = true;
                         }
                     }
+                    let raced = self.frame().loops.is_empty()
+                        && self.frame().select.is_some_and(|s| s.guarded);
                     self.model.recvs.push(Recv {
                         func: self.current_func(),
                         start: node.start_byte(),
                         channel,
+                        raced,
                     });
                 }
                 self.walk_children(node);
@@ -257,6 +260,7 @@ impl Builder<'_, '_> {
                             func: self.current_func(),
                             start: node.start_byte(),
                             channel: self.text_of(right).to_string(),
+                            raced: false,
                         });
                     }
                 }

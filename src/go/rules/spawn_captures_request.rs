@@ -33,7 +33,10 @@
 //! A goroutine that receives from the request context's `Done()` (a watcher that closes a
 //! backend or cancels derived work when the request ends) is not flagged. A goroutine
 //! joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel it
-//! signals) is not flagged. Passing the whole `*http.Request` to a function is not
+//! signals) is not flagged;
+//! a receive raced in a `select` against a timer, a stop channel or a `default` (gin's
+//! timeout-middleware shape, `go func() { c.Next() }()` against `time.After`) is not a join, unless
+//! the `select` is in a loop that keeps waiting. Passing the whole `*http.Request` to a function is not
 //! flagged, since the function may use only its data. A copy detached by a helper function
 //! (`detach(c)`) is trusted.
 
