@@ -210,7 +210,14 @@ impl Builder<'_, '_> {
                     .is_some_and(|o| self.text_of(o) == "<-");
                 if is_recv && let Some(operand) = node.child_by_field_id(FIELDS.operand) {
                     let channel = self.text_of(operand).to_string();
-                    if self.knowledge.cancellation.is_stop_channel(&channel) {
+                    // A channel named like a stop signal is one only when what it carries is
+                    // ignored (`<-done`, `case <-quit:`); `c := <-closedClients` is data.
+                    let value_ignored = node.parent().is_some_and(|p| {
+                        p.kind() == "expression_statement"
+                            || (p.kind() == "receive_statement"
+                                && p.child_by_field_id(FIELDS.left).is_none())
+                    });
+                    if value_ignored && self.knowledge.cancellation.is_stop_channel(&channel) {
                         let loops = self.frame().loops.clone();
                         for l in loops {
                             self.model.loops[l].observes_stop = true;
