@@ -492,14 +492,31 @@ impl<'s> Builder<'s, '_> {
         match node.kind() {
             "interpreted_string_literal" | "raw_string_literal" => ExprKind::Str,
             "int_literal" | "rune_literal" => ExprKind::Int,
-            "float_literal" | "imaginary_literal" | "true" | "false" | "nil" => ExprKind::OtherLit,
+            "true" | "false" => ExprKind::Bool,
+            "float_literal" | "imaginary_literal" | "nil" => ExprKind::OtherLit,
             "identifier" => ExprKind::Ident(self.text_of(node).to_string()),
             "parenthesized_expression" => node
                 .named_child(0)
                 .map(|n| self.classify_expr(n))
                 .unwrap_or(ExprKind::Other),
-            "call_expression" => ExprKind::Call(Box::new(self.callee(node))),
+            "call_expression" => match self.callee(node) {
+                // `any("x")` keeps the dynamic type of its operand.
+                Callee::Func(name) if name == "any" => node
+                    .child_by_field_id(FIELDS.arguments)
+                    .and_then(|a| a.named_child(0))
+                    .map(|a| self.classify_expr(a))
+                    .unwrap_or(ExprKind::Other),
+                callee => ExprKind::Call(Box::new(callee)),
+            },
             "type_conversion_expression" => match node.child_by_field_id(FIELDS.type_) {
+                // `interface{}("x")` keeps the dynamic type of its operand.
+                Some(t)
+                    if self.text_of(t).split_whitespace().collect::<String>() == "interface{}" =>
+                {
+                    node.child_by_field_id(FIELDS.operand)
+                        .map(|o| self.classify_expr(o))
+                        .unwrap_or(ExprKind::Other)
+                }
                 Some(t) => ExprKind::Call(Box::new(Callee::Func(self.text_of(t).to_string()))),
                 None => ExprKind::Other,
             },
@@ -863,6 +880,7 @@ impl<'s> Builder<'s, '_> {
                     None => match rhs_nodes.get(i).map(|r| self.classify_expr(*r)) {
                         Some(ExprKind::Str) => ValueKind::Builtin("string".to_string()),
                         Some(ExprKind::Int) => ValueKind::Builtin("int".to_string()),
+                        Some(ExprKind::Bool) => ValueKind::Builtin("bool".to_string()),
                         Some(ExprKind::Call(callee)) => match *callee {
                             Callee::Func(t) if is_builtin_type(&t) => ValueKind::Builtin(t),
                             _ => ValueKind::Other,

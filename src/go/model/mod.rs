@@ -126,6 +126,7 @@ impl Callee {
 pub enum ExprKind {
     Str,
     Int,
+    Bool,
     OtherLit,
     Ident(String),
     Call(Box<Callee>),

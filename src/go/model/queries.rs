@@ -229,22 +229,18 @@ impl GoModel<'_> {
     }
 
     /// Whether `name` appears in the file other than where it is called or declared (not
-    /// followed by `(`): the function is used as a value.
+    /// followed by `(`), and not as a parameter or local that shadows it: the function is
+    /// used as a value.
     pub fn used_as_value(&self, name: &str) -> bool {
         let text = self.source.text.as_str();
-        let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-        text.match_indices(name).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let rest = &text[at + name.len()..];
-            let after = rest.chars().next();
-            if before.is_some_and(is_ident) || after.is_some_and(is_ident) {
-                return false;
-            }
-            let next = rest.trim_start_matches([' ', '\t']).chars().next();
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            !matches!(next, Some('(') | Some('[') | None)
-                && !text[line_start..at].contains("//")
-                && !text[..at].ends_with("func ")
+        self.idents.iter().filter(|i| i.name == name).any(|i| {
+            let next = text[i.start + name.len()..]
+                .trim_start_matches([' ', '\t'])
+                .chars()
+                .next();
+            let shadowed = std::iter::successors(i.func, |&f| self.funcs[f].parent)
+                .any(|f| self.funcs[f].locals.iter().any(|(n, _)| n == name));
+            !matches!(next, Some('(') | Some('[')) && !shadowed
         })
     }
 }
