@@ -710,16 +710,23 @@ impl<'s> Builder<'s, '_> {
                         if apis.roots.contains(name) {
                             Some(CtxKind::Derived {
                                 from_request: false,
-                                detached: true,
+                                detached: false,
                             })
                         } else if apis.derive.contains(name) {
-                            let args = node.child_by_field_id(FIELDS.arguments);
-                            let from_request = args
-                                .and_then(|a| a.named_child(0))
-                                .is_some_and(|a| self.mentions_request(a));
+                            let parent = node
+                                .child_by_field_id(FIELDS.arguments)
+                                .and_then(|a| a.named_child(0));
+                            let from_request = parent.is_some_and(|a| self.mentions_request(a));
+                            // `WithValue` keeps what its parent is; a deadline or a cancel
+                            // function ends the detachment.
+                            let detached = apis.detach.contains(name)
+                                || (*name == apis.with_value
+                                    && parent.and_then(|p| self.ctx_kind_of(p)).is_some_and(|k| {
+                                        matches!(k, CtxKind::Derived { detached: true, .. })
+                                    }));
                             Some(CtxKind::Derived {
                                 from_request: from_request && !apis.detach.contains(name),
-                                detached: apis.detach.contains(name),
+                                detached,
                             })
                         } else {
                             None

@@ -51,7 +51,9 @@ pub enum CtxKind {
     Param,
     /// A parameter of a request-scoped type; the string is its kind from `frameworks.toml`.
     Request(String),
-    /// A local made by a context function or taken from a request.
+    /// A local made by a context function or taken from a request. `detached`: made by
+    /// `context.WithoutCancel` (or a `WithValue` on such a context): it keeps the request's
+    /// values but is never cancelled.
     Derived { from_request: bool, detached: bool },
     /// `c.Copy()` of a gin context: its `Request` still carries the request context.
     GinCopy,

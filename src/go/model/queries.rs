@@ -1,6 +1,7 @@
 //! The questions rules ask of a file's model: scopes, names, types, loops and joins.
 
 use super::*;
+use crate::go::knowledge::ContextApis;
 
 impl GoModel<'_> {
     pub fn text(&self, start: usize, end: usize) -> &str {
@@ -217,6 +218,48 @@ impl GoModel<'_> {
                 && !r.raced
                 && (r.start < go.start || r.start >= go.end)
                 && signalled.contains(&r.channel.as_str())
+        })
+    }
+
+    /// Where the goroutine started by `go` mentions `name`, in order: in the arguments of the
+    /// `go` call, or in a launched literal's body unless a parameter of the literal shadows it.
+    pub fn goroutine_uses<'a>(
+        &'a self,
+        go: &GoStmt,
+        name: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut ranges: Vec<(usize, usize)> = go.args.iter().map(|a| (a.start, a.end)).collect();
+        if let GoTarget::Literal(literal) = go.target {
+            let f = &self.funcs[literal];
+            if !f.params.iter().any(|p| p.name == name)
+                && let Some(body) = f.body
+            {
+                ranges.push(body);
+            }
+        }
+        self.idents
+            .iter()
+            .filter(move |i| {
+                i.name == name && ranges.iter().any(|&(s, e)| s <= i.start && i.start < e)
+            })
+            .map(|i| i.start)
+    }
+
+    /// `cp.Request = cp.Request.Clone(context.WithoutCancel(..))` (or any replacement request
+    /// built from a detached or root context) for the gin copy `var`, in the function of `func`.
+    pub fn gin_copy_detached(&self, var: &CtxVar, func: usize, apis: &ContextApis) -> bool {
+        let target = format!("{}.Request", var.name);
+        let top = self.top_func(func);
+        self.assigns.iter().any(|a| {
+            a.func.is_some_and(|f| self.top_func(f) == top)
+                && a.lhs.first().is_some_and(|l| l.text == target)
+                && a.rhs.iter().any(|&(s, e)| {
+                    let text = self.text(s, e);
+                    apis.detach
+                        .iter()
+                        .chain(&apis.roots)
+                        .any(|d| text.contains(d.as_str()))
+                })
         })
     }
 

@@ -38,11 +38,12 @@
 //! timeout-middleware shape, `go func() { c.Next() }()` against `time.After`) is not a join, unless
 //! the `select` is in a loop that keeps waiting. Passing the whole `*http.Request` to a function is not
 //! flagged, since the function may use only its data. A copy detached by a helper function
-//! (`detach(c)`) is trusted.
+//! (`detach(c)`) is trusted. An argument of the `go` call counts as a use although it is
+//! evaluated before the goroutine starts: `go f(ctx, c.Param("id"))` is reported.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt, GoTarget};
+use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -57,7 +58,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         for var in scope {
             let scoped = match &var.kind {
                 CtxKind::Request(_) => true,
-                CtxKind::GinCopy => !copy_detached(model, knowledge, var, func),
+                CtxKind::GinCopy => !model.gin_copy_detached(var, func, &knowledge.context_apis),
                 CtxKind::Derived { from_request, .. } => *from_request,
                 CtxKind::Param => false,
             };
@@ -115,30 +116,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     findings
 }
 
-/// The first use of `var` by the goroutine: in the arguments of the `go` call, or in a
-/// launched literal's body unless a parameter of the literal shadows it. For an
-/// `*http.Request`, only `r.Context()` counts.
+/// The first use of `var` by the goroutine. For an `*http.Request`, only `r.Context()` counts.
 fn first_use(model: &GoModel, go: &GoStmt, var: &CtxVar) -> Option<usize> {
     let request_only_context = matches!(&var.kind, CtxKind::Request(k) if k == "request");
-    let counts = |at: usize| {
+    model.goroutine_uses(go, &var.name).find(|&at| {
         !request_only_context || model.source.text[at + var.name.len()..].starts_with(".Context()")
-    };
-    let mut ranges: Vec<(usize, usize)> = go.args.iter().map(|a| (a.start, a.end)).collect();
-    if let GoTarget::Literal(literal) = go.target {
-        let f = &model.funcs[literal];
-        if !f.params.iter().any(|p| p.name == var.name)
-            && let Some(body) = f.body
-        {
-            ranges.push(body);
-        }
-    }
-    let mut uses = model
-        .idents
-        .iter()
-        .filter(|i| i.name == var.name && ranges.iter().any(|&(s, e)| s <= i.start && i.start < e))
-        .filter(|i| counts(i.start))
-        .map(|i| i.start);
-    uses.next()
+    })
 }
 
 /// A goroutine that waits on the request's `Done()` channel exists to react to the
@@ -150,24 +133,5 @@ fn watches(model: &GoModel, go: &GoStmt, var: &CtxVar) -> bool {
             && r.start < go.end
             && r.channel.starts_with(var.name.as_str())
             && r.channel.ends_with("Done()")
-    })
-}
-
-/// `cp.Request = cp.Request.Clone(context.WithoutCancel(..))` (or any replacement request
-/// built from a detached or root context) in the same function.
-fn copy_detached(model: &GoModel, knowledge: &GoKnowledge, var: &CtxVar, func: usize) -> bool {
-    let apis = &knowledge.context_apis;
-    let target = format!("{}.Request", var.name);
-    let top = model.top_func(func);
-    model.assigns.iter().any(|a| {
-        a.func.is_some_and(|f| model.top_func(f) == top)
-            && a.lhs.first().is_some_and(|l| l.text == target)
-            && a.rhs.iter().any(|&(s, e)| {
-                let text = model.text(s, e);
-                apis.detach
-                    .iter()
-                    .chain(&apis.roots)
-                    .any(|d| text.contains(d.as_str()))
-            })
     })
 }
