@@ -99,6 +99,7 @@ pub struct ContextApis {
     pub derive: Vec<String>,
     pub with_value: String,
     pub context_methods: Vec<String>,
+    pub observing_methods: Vec<String>,
     pub cancel_constructors: Vec<PackageFunctions>,
 }
 

@@ -40,9 +40,13 @@
 //! flagged, since the function may use only its data. A copy detached by a helper function
 //! (`detach(c)`) is trusted. An argument of the `go` call counts as a use although it is
 //! evaluated before the goroutine starts: `go f(ctx, c.Param("id"))` is reported.
+//! A `c.Copy()` whose uses in the goroutine only read fields or call gin's getters
+//! (`cp.Request.URL.Path`, `cp.GetString("k")`) is not flagged; one passed on, handed over as
+//! `cp.Request`, or reaching `Context()`, `Done()`, `Err()` or `Deadline()` is. A getter
+//! that returns the request's context under another name is not recognised.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::GoKnowledge;
+use crate::go::knowledge::{ContextApis, GoKnowledge};
 use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
@@ -65,7 +69,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             if !scoped || watches(model, go, var) {
                 continue;
             }
-            let Some(use_at) = first_use(model, go, var) else {
+            let Some(use_at) = first_use(model, knowledge, go, var) else {
                 continue;
             };
             let after = &model.source.text[use_at + var.name.len()..];
@@ -116,12 +120,64 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     findings
 }
 
-/// The first use of `var` by the goroutine. For an `*http.Request`, only `r.Context()` counts.
-fn first_use(model: &GoModel, go: &GoStmt, var: &CtxVar) -> Option<usize> {
-    let request_only_context = matches!(&var.kind, CtxKind::Request(k) if k == "request");
+/// The first use of `var` by the goroutine. For an `*http.Request`, only `r.Context()` counts;
+/// for a gin copy, only a use as a context (not reading its fields).
+fn first_use(model: &GoModel, knowledge: &GoKnowledge, go: &GoStmt, var: &CtxVar) -> Option<usize> {
     model.goroutine_uses(go, &var.name).find(|&at| {
-        !request_only_context || model.source.text[at + var.name.len()..].starts_with(".Context()")
+        let after = &model.source.text[at + var.name.len()..];
+        match &var.kind {
+            CtxKind::Request(k) if k == "request" => after.starts_with(".Context()"),
+            CtxKind::GinCopy => used_as_context(after, &knowledge.context_apis),
+            _ => true,
+        }
     })
+}
+
+/// Whether the text after a gin copy's name uses it as a context: the bare value (passed to a
+/// function, stored), its whole `Request` (handed to a client), or a chain that reaches
+/// `Context()`, `Done()`, `Err()` or `Deadline()`. `cp.Request.URL.Path`, `cp.GetString("k")`
+/// and `cp.ClientIP()` only read what the copy holds.
+fn used_as_context(after: &str, apis: &ContextApis) -> bool {
+    let mut rest = after;
+    let mut last = "";
+    while let Some(tail) = rest.strip_prefix('.') {
+        let name_len = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let name = &tail[..name_len];
+        rest = &tail[name_len..];
+        if let Some(args) = rest.strip_prefix('(') {
+            if apis
+                .context_methods
+                .iter()
+                .chain(&apis.observing_methods)
+                .any(|m| m == name)
+            {
+                return true;
+            }
+            rest = skip_parenthesized(args);
+        }
+        last = name;
+    }
+    last.is_empty() || last == "Request"
+}
+
+/// The text after the `)` closing a parenthesis whose inside starts `text`.
+fn skip_parenthesized(text: &str) -> &str {
+    let mut depth = 1;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[i + 1..];
+                }
+            }
+            _ => {}
+        }
+    }
+    ""
 }
 
 /// A goroutine that waits on the request's `Done()` channel exists to react to the
