@@ -202,6 +202,15 @@ pub struct Cancellation {
     pub join_methods: Vec<String>,
     pub shutdown_methods: Vec<String>,
     pub never_closed: NeverClosed,
+    pub drained_channels: Vec<DrainedElement>,
+}
+
+/// A channel element type whose receiver drains by contract (`prometheus.Metric`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrainedElement {
+    pub package: String,
+    pub name: String,
 }
 
 /// Channels that are never closed, so a `for range` over them never ends.

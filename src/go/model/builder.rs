@@ -75,6 +75,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             idents: Vec::new(),
             values: HashMap::new(),
             chan_makes: Vec::new(),
+            field_chan_makes: Vec::new(),
             returns: Vec::new(),
             flows: Vec::new(),
             item_ranges: Vec::new(),
@@ -798,6 +799,19 @@ impl<'s> Builder<'s, '_> {
             None
         };
         let func = self.current_func();
+        // `x.f = make(chan T, n)`: a field's channel and its buffer.
+        if rhs_nodes.len() == lhs.len() {
+            for (l, r) in lhs.iter().zip(&rhs_nodes) {
+                if l.kind() == "selector_expression"
+                    && let Some(field) = l.child_by_field_id(FIELDS.field)
+                    && let Some(cap) = self.chan_make(*r)
+                {
+                    self.model
+                        .field_chan_makes
+                        .push((self.text_of(field).to_string(), cap));
+                }
+            }
+        }
         // Types and contexts of the new names.
         if let Some(f) = func {
             let declared_type = node
@@ -857,16 +871,7 @@ impl<'s> Builder<'s, '_> {
                 {
                     self.model.funcs[f].ctx_vars.retain(|v| v.name != name_text);
                 }
-                // make(chan T, cap)
-                if let Some(r) = rhs
-                    && r.kind() == "call_expression"
-                    && self.callee(r) == Callee::Func("make".to_string())
-                    && let Some(args) = r.child_by_field_id(FIELDS.arguments)
-                    && args
-                        .named_child(0)
-                        .is_some_and(|t| t.kind() == "channel_type")
-                {
-                    let cap = args.named_child(1).map(|c| self.text_of(c).to_string());
+                if let Some(cap) = rhs.and_then(|r| self.chan_make(r)) {
                     self.model.chan_makes.push((func, name_text.clone(), cap));
                 }
             }
@@ -930,6 +935,20 @@ impl<'s> Builder<'s, '_> {
                 self.walk(l);
             }
         }
+    }
+
+    /// The capacity text of `make(chan T, cap)` (`None` inside for an unbuffered channel),
+    /// when `node` is such a call.
+    pub(super) fn chan_make(&self, node: Node) -> Option<Option<String>> {
+        if node.kind() != "call_expression" || self.callee(node) != Callee::Func("make".to_string())
+        {
+            return None;
+        }
+        let args = node.child_by_field_id(FIELDS.arguments)?;
+        if args.named_child(0)?.kind() != "channel_type" {
+            return None;
+        }
+        Some(args.named_child(1).map(|c| self.text_of(c).to_string()))
     }
 
     pub(super) fn struct_type(&mut self, node: Node, name: Option<String>) {

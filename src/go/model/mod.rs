@@ -228,6 +228,8 @@ pub struct Recv {
     /// A case of a `select`, outside any loop of its function, that also has a timer, stop
     /// or `default` case: the wait may end before the value comes.
     pub raced: bool,
+    /// `for v := range ch`: the receiver drains the channel until it is closed.
+    pub drains: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -324,6 +326,8 @@ pub struct GoModel<'s> {
     pub values: HashMap<String, ValueKind>,
     /// `make(chan T, cap)` assigned to a name: (function, name, capacity text).
     pub chan_makes: Vec<(Option<usize>, String, Option<String>)>,
+    /// `x.f = make(chan T, cap)` or `T{f: make(chan T, cap)}`: (field name, capacity text).
+    pub field_chan_makes: Vec<(String, Option<String>)>,
     /// `return` statements: (function, start, end).
     pub returns: Vec<(Option<usize>, usize, usize)>,
     /// Control-flow graphs of the functions that need one (see `flow.rs`).

@@ -87,6 +87,18 @@ impl Builder<'_, '_> {
                             && let Some(key) = element.named_child(0)
                         {
                             keys.push(self.text_of(key).trim().to_string());
+                            if let Some(cap) = element
+                                .named_child(1)
+                                .and_then(|v| match v.kind() {
+                                    "literal_element" => v.named_child(0),
+                                    _ => Some(v),
+                                })
+                                .and_then(|v| self.chan_make(v))
+                            {
+                                self.model
+                                    .field_chan_makes
+                                    .push((self.text_of(key).trim().to_string(), cap));
+                            }
                         }
                     }
                 }
@@ -230,6 +242,7 @@ impl Builder<'_, '_> {
                         start: node.start_byte(),
                         channel,
                         raced,
+                        drains: false,
                     });
                 }
                 self.walk_children(node);
@@ -268,6 +281,7 @@ impl Builder<'_, '_> {
                             start: node.start_byte(),
                             channel: self.text_of(right).to_string(),
                             raced: false,
+                            drains: true,
                         });
                     }
                 }
