@@ -14,6 +14,7 @@ use crate::engine::{self, RunReport, Settings};
 use crate::fix;
 use crate::registry;
 use crate::report::{self, BaselineSummary, FixSummary, Format, Output, SkippedFix};
+use crate::skip;
 use crate::walk::{self, Language, PathGlobs};
 
 pub const EXIT_CLEAN: i32 = 0;
@@ -113,6 +114,16 @@ struct CheckArgs {
     /// them as suppressed
     #[arg(long)]
     omit_suppressed: bool,
+    /// Check generated files too (`@generated`, `// Code generated ... DO NOT EDIT.`)
+    #[arg(long)]
+    include_generated: bool,
+    /// Walk `vendor` directories too
+    #[arg(long)]
+    include_vendored: bool,
+    /// Check test-support code too: test-utility crates and packages, `cfg(feature =
+    /// "test-util")` items, Go files built only under `ignore` or test tags
+    #[arg(long)]
+    include_test_support: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,6 +219,11 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     let config = load_config(&args, reads_stdin)?;
     let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
     settings.set_checked_roots(&args.paths);
+    settings.include_also(skip::Include {
+        generated: args.include_generated,
+        vendored: args.include_vendored,
+        test_support: args.include_test_support,
+    });
     let excludes = PathGlobs::new(&config.exclude)?;
 
     if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {
@@ -229,7 +245,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let (run, sources) = check_stdin(&args, &settings, &excludes, &config, &read_stdin()?)?;
         (run, sources, walk::WalkResult::default())
     } else {
-        let walked = walk::collect(&args.paths, &excludes, &config.root)?;
+        let walked = walk::collect(&args.paths, &excludes, &config.root, settings.include())?;
         let mut run = run_files(&walked, &settings, args.threads);
         let sources = std::mem::take(&mut run.sources);
         (run, sources, walked)
@@ -539,6 +555,7 @@ fn print_stdout(text: &str) {
 /// Checks the walked files; problems met while walking become errors of the run.
 fn run_files(walked: &walk::WalkResult, settings: &Settings, threads: usize) -> RunReport {
     let mut run = engine::run(&walked.files, settings, threads);
+    run.not_checked.add(walked.not_walked);
     for (path, message) in &walked.errors {
         run.errors.push(FileError {
             path: path.clone(),

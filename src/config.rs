@@ -23,6 +23,8 @@ pub struct Config {
     /// Rules not run on the files a glob matches (relative to `root`), in file order.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
     pub api: Option<toml::Table>,
+    /// The classes of code not checked by default that this project checks anyway.
+    pub include: crate::skip::Include,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +38,12 @@ struct RawConfig {
     #[serde(default)]
     per_file_ignores: BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>,
     api: Option<toml::Table>,
+    #[serde(default)]
+    include_generated: bool,
+    #[serde(default)]
+    include_vendored: bool,
+    #[serde(default)]
+    include_test_support: bool,
 }
 
 /// Walks up from `start` to the first directory holding a `ctxlint.toml`.
@@ -119,6 +127,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         levels,
         per_file_ignores,
         api: raw.api,
+        include: crate::skip::Include {
+            generated: raw.include_generated,
+            vendored: raw.include_vendored,
+            test_support: raw.include_test_support,
+        },
     })
 }
 
@@ -163,5 +176,13 @@ mod tests {
         .unwrap();
         assert_eq!(config.levels["loop-without-cancel"], Level::Off);
         assert_eq!(config.exclude, vec!["gen/**".to_string()]);
+        assert_eq!(config.include, crate::skip::Include::default());
+        let config = parse(
+            "include-generated = true\ninclude-test-support = true\n",
+            Path::new("ctxlint.toml"),
+        )
+        .unwrap();
+        assert!(config.include.generated && config.include.test_support);
+        assert!(!config.include.vendored);
     }
 }

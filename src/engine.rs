@@ -1,18 +1,21 @@
-//! The per-file pipeline (read, guard, parse, model, rules, suppressions, levels), run in
-//! parallel, with results in a deterministic order.
+//! The pipeline, run in parallel with results in a deterministic order: files are grouped
+//! into projects; each file is read, decoded and guarded; each project's front end checks
+//! its files together (summaries, index, rules); then suppressions and levels settle each
+//! file's findings.
 
-use std::collections::{BTreeMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{FileError, Finding, Level};
-use crate::knowledge::Knowledge;
+pub use crate::frontend::Settings;
+use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, isolate};
 use crate::registry;
+use crate::skip::Skipped;
 use crate::source::SourceText;
 use crate::suppress;
-use crate::walk::{Language, PathGlobs};
+use crate::walk::Language;
 
 /// Each checking thread gets a stack this large (reserved, not committed) so that any
 /// nesting the guard lets through never overflows it.
@@ -20,153 +23,6 @@ pub const STACK_SIZE: usize = 1024 * 1024 * 1024;
 
 thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// What every file is checked with.
-pub struct Settings {
-    /// The effective level of every rule (`Off` when disabled).
-    pub levels: BTreeMap<&'static str, Level>,
-    pub knowledge: Knowledge,
-    /// The trigger words of the enabled Rust rules, searched for in one pass.
-    pub rust_prefilter: crate::rust::Prefilter,
-    /// `[per-file-ignores]`: rules not run on the files a glob matches.
-    pub per_file_ignores: Vec<(PathGlobs, Vec<String>)>,
-    /// The directory the globs of `per_file_ignores` are relative to.
-    pub root: PathBuf,
-    /// What was asked to be checked (the command line's paths, an editor's project): whether
-    /// a file sits in a directory of tests is judged below these, never by the directories
-    /// above them (a project checked out under `~/tests/` is not test code).
-    checked_roots: HashSet<PathBuf>,
-}
-
-impl Settings {
-    pub fn new(levels: BTreeMap<&'static str, Level>, knowledge: Knowledge) -> Settings {
-        let enabled = |rule: &str| levels.get(rule).is_some_and(|level| *level != Level::Off);
-        let rust_prefilter = crate::rust::Prefilter::new(&enabled);
-        Settings {
-            levels,
-            knowledge,
-            rust_prefilter,
-            per_file_ignores: Vec::new(),
-            root: PathBuf::from("."),
-            checked_roots: HashSet::new(),
-        }
-    }
-
-    /// Every rule at its default level, built-in knowledge.
-    pub fn defaults() -> Settings {
-        Settings::new(
-            registry::RULES
-                .iter()
-                .map(|rule| (rule.name, rule.default_level))
-                .collect(),
-            Knowledge::builtin(),
-        )
-    }
-
-    /// Levels: defaults, then the config, then `select` (only these) and `ignore`; knowledge:
-    /// the embedded tables extended by the config's `[api]`.
-    pub fn from_config(
-        config: &crate::config::Config,
-        select: &[String],
-        ignore: &[String],
-    ) -> Result<Settings, String> {
-        let mut levels = BTreeMap::new();
-        for rule in registry::RULES {
-            let mut level = config
-                .levels
-                .get(rule.name)
-                .copied()
-                .unwrap_or(rule.default_level);
-            if !select.is_empty() && !select.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            if ignore.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            levels.insert(rule.name, level);
-        }
-        let knowledge = Knowledge::load(config.api.as_ref()).map_err(|e| match &config.path {
-            Some(path) => format!("{}: {e}", path.display()),
-            None => e,
-        })?;
-        let mut settings = Settings::new(levels, knowledge);
-        for (glob, rules) in &config.per_file_ignores {
-            settings
-                .per_file_ignores
-                .push((PathGlobs::new(std::slice::from_ref(glob))?, rules.clone()));
-        }
-        settings.root = config.root.clone();
-        Ok(settings)
-    }
-
-    /// Sets what was asked to be checked (see `checked_roots`).
-    pub fn set_checked_roots(&mut self, roots: &[PathBuf]) {
-        self.checked_roots = roots
-            .iter()
-            .map(|root| root.strip_prefix("./").unwrap_or(root).to_path_buf())
-            .collect();
-    }
-
-    /// The part of `path` below the deepest checked root that holds it. A file named itself
-    /// is judged as given when that is relative (pre-commit names `tests/api.rs` from the
-    /// project's root), below the current directory, or else by its name alone.
-    fn below_checked_root(&self, path: &str) -> PathBuf {
-        let file = Path::new(path);
-        let root = file
-            .ancestors()
-            .find(|ancestor| self.checked_roots.contains(*ancestor));
-        match root {
-            Some(root) if root == file => {
-                if file.is_relative() {
-                    return file.to_path_buf();
-                }
-                let cwd = std::env::current_dir().unwrap_or_default();
-                match file.strip_prefix(&cwd) {
-                    Ok(rest) => rest.to_path_buf(),
-                    Err(_) => file.file_name().map(PathBuf::from).unwrap_or_default(),
-                }
-            }
-            Some(root) => file.strip_prefix(root).unwrap_or(file).to_path_buf(),
-            None => file.to_path_buf(),
-        }
-    }
-
-    /// No rule checks test code, so files of tests are not even read: Rust files under
-    /// `tests/` or `benches/`, Go `_test.go` files and files under `testdata/`.
-    fn is_test_file(&self, language: Language, path: &str) -> bool {
-        let is_test_path = match language {
-            Language::Rust => crate::rust::is_test_path,
-            Language::Go => crate::go::model::is_test_path,
-        };
-        // Most paths hold no sign of tests at all: only those are matched against the roots.
-        is_test_path(path) && is_test_path(self.below_checked_root(path).to_str().unwrap_or(path))
-    }
-
-    /// The rules `[per-file-ignores]` turns off for this file.
-    fn ignored_for(&self, path: &str) -> Vec<&str> {
-        self.per_file_ignores
-            .iter()
-            .filter(|(files, _)| files.matches(Path::new(path), &self.root))
-            .flat_map(|(_, rules)| rules.iter().map(String::as_str))
-            .collect()
-    }
-
-    pub fn enabled(&self, rule: &str) -> bool {
-        self.levels
-            .get(rule)
-            .is_some_and(|level| *level != Level::Off)
-    }
-}
-
-/// What a language front end returns for one file.
-#[derive(Default)]
-pub struct FrontEndOutput {
-    pub findings: Vec<Finding>,
-    /// First and last line of each item, for item-level suppressions.
-    pub item_ranges: Vec<(usize, usize)>,
-    /// Parts of the file that could not be checked (the rest was).
-    pub problems: Vec<String>,
 }
 
 /// The outcome of one file.
@@ -181,6 +37,8 @@ pub struct FileReport {
     /// The text that was checked (without a byte-order mark), kept when there are findings,
     /// suppressed or not: renderers show snippets of it and baselines fingerprint its lines.
     pub source: Option<String>,
+    /// Why the file was left out without an error (generated, test support).
+    pub not_checked: Option<crate::skip::Class>,
 }
 
 #[derive(Default)]
@@ -193,42 +51,158 @@ pub struct RunReport {
     pub files_skipped: usize,
     /// The text of every file with a finding (suppressed or not), by path.
     pub sources: BTreeMap<String, String>,
+    /// What was left out because of its class, by the walk and by the engine.
+    pub not_checked: Skipped,
 }
 
 /// Checks files on `threads` threads (0: one per core). The result does not depend on the
 /// number of threads or on scheduling.
 pub fn run(files: &[(PathBuf, Language)], settings: &Settings, threads: usize) -> RunReport {
-    let check = |(path, language): &(PathBuf, Language)| {
-        let display = path.display().to_string();
-        if settings.is_test_file(*language, &display) {
-            return FileReport::not_checked_test_file();
-        }
-        // One reused buffer per thread: a fresh allocation per file costs page faults.
-        READ_BUFFER.with_borrow_mut(|buffer| {
-            buffer.clear();
-            let read = std::fs::File::open(path)
-                .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
-            match read {
-                Ok(_) => check_bytes(&display, *language, buffer, settings),
-                Err(error) => FileReport {
-                    errors: vec![FileError {
-                        path: display,
-                        message: format!("cannot read file: {error}"),
-                    }],
-                    ..FileReport::default()
-                },
-            }
-        })
-    };
+    let front_ends = FrontEnds::new(settings);
+    let projects = projects(files, &front_ends);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(STACK_SIZE)
         .build();
+    let check = |(language, files): &(Language, Vec<&PathBuf>)| {
+        check_project(*language, files, &front_ends, settings)
+    };
     let reports: Vec<FileReport> = match pool {
-        Ok(pool) => pool.install(|| files.par_iter().map(check).collect()),
-        Err(_) => files.iter().map(check).collect(),
+        Ok(pool) => pool.install(|| projects.par_iter().flat_map_iter(check).collect()),
+        Err(_) => projects.iter().flat_map(check).collect(),
     };
     RunReport::from_reports(reports)
+}
+
+/// The front end of each language, made once per run.
+struct FrontEnds {
+    rust: crate::rust::RustFrontEnd,
+    go: crate::go::GoFrontEnd,
+}
+
+impl FrontEnds {
+    fn new(settings: &Settings) -> FrontEnds {
+        FrontEnds {
+            rust: crate::rust::RustFrontEnd::new(settings),
+            go: crate::go::GoFrontEnd::new(settings),
+        }
+    }
+
+    fn of(&self, language: Language) -> &dyn FrontEnd {
+        match language {
+            Language::Rust => &self.rust,
+            Language::Go => &self.go,
+        }
+    }
+}
+
+/// The files grouped by project: the nearest directory above a file that holds its
+/// language's project marker (a crate's `Cargo.toml`), or the file's own directory (a Go
+/// package). Only the files given are grouped: nothing else is read.
+fn projects<'a>(
+    files: &'a [(PathBuf, Language)],
+    front_ends: &FrontEnds,
+) -> Vec<(Language, Vec<&'a PathBuf>)> {
+    let mut marked: HashMap<(PathBuf, &str), bool> = HashMap::new();
+    let mut projects: BTreeMap<(Language, PathBuf), Vec<&PathBuf>> = BTreeMap::new();
+    for (path, language) in files {
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let root = match front_ends.of(*language).project_marker() {
+            Some(marker) => dir
+                .ancestors()
+                .find(|ancestor| {
+                    *marked
+                        .entry((ancestor.to_path_buf(), marker))
+                        .or_insert_with(|| ancestor.join(marker).is_file())
+                })
+                .map(Path::to_path_buf)
+                .unwrap_or(dir),
+            None => dir,
+        };
+        projects.entry((*language, root)).or_default().push(path);
+    }
+    projects
+        .into_iter()
+        .map(|((language, _), files)| (language, files))
+        .collect()
+}
+
+/// Reads the files of one project and checks them together.
+fn check_project(
+    language: Language,
+    files: &[&PathBuf],
+    front_ends: &FrontEnds,
+    settings: &Settings,
+) -> Vec<FileReport> {
+    let front_end = front_ends.of(language);
+    let prepared: Vec<Prepared> = files
+        .par_iter()
+        .map(|path| {
+            let display = path.display().to_string();
+            if is_test_file(front_end, settings, &display) {
+                return Prepared::Done(FileReport::not_checked_test_file());
+            }
+            // One reused buffer per thread: a fresh allocation per file costs page faults.
+            READ_BUFFER.with_borrow_mut(|buffer| {
+                buffer.clear();
+                let read = std::fs::File::open(path)
+                    .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
+                match read {
+                    Ok(_) => prepare(display, buffer, language, front_end, settings),
+                    Err(error) => Prepared::Done(FileReport::error(
+                        &display,
+                        format!("cannot read file: {error}"),
+                    )),
+                }
+            })
+        })
+        .collect();
+    check_prepared(prepared, language, front_end, settings)
+}
+
+/// A file after reading: settled already, or to be checked with its project.
+enum Prepared {
+    Done(FileReport),
+    Ready(ProjectFile),
+}
+
+/// Checks the ready files of one project as a whole and settles each one.
+fn check_prepared(
+    prepared: Vec<Prepared>,
+    language: Language,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+) -> Vec<FileReport> {
+    let mut reports = Vec::with_capacity(prepared.len());
+    let mut ready = Vec::new();
+    for file in prepared {
+        match file {
+            Prepared::Done(report) => reports.push(report),
+            Prepared::Ready(file) => ready.push(file),
+        }
+    }
+    if ready.is_empty() {
+        return reports;
+    }
+    let outputs = isolate(|| front_end.check_project(&ready, settings))
+        .unwrap_or_else(|message| ready.iter().map(|_| Err(message.clone())).collect());
+    let settled: Vec<FileReport> = ready
+        .into_par_iter()
+        .zip(outputs)
+        .map(|(file, output)| match output {
+            Ok(output) => settle(&file.path, &file.source, output, language, settings),
+            Err(message) => FileReport::error(&file.path, message),
+        })
+        .collect();
+    reports.extend(settled);
+    reports
+}
+
+/// Whether a file is test code, which no rule checks. Most paths hold no sign of tests at
+/// all: only those are matched again below the checked roots.
+fn is_test_file(front_end: &dyn FrontEnd, settings: &Settings, path: &str) -> bool {
+    front_end.is_test_path(path)
+        && front_end.is_test_path(settings.below_checked_root(path).to_str().unwrap_or(path))
 }
 
 impl RunReport {
@@ -236,7 +210,9 @@ impl RunReport {
     pub fn from_reports(reports: impl IntoIterator<Item = FileReport>) -> RunReport {
         let mut run = RunReport::default();
         for report in reports {
-            if report.checked {
+            if let Some(class) = report.not_checked {
+                run.not_checked.count(class, false);
+            } else if report.checked {
                 run.files_checked += 1;
             } else {
                 run.files_skipped += 1;
@@ -260,6 +236,17 @@ impl RunReport {
 }
 
 impl FileReport {
+    /// A file that could not be checked.
+    fn error(path: &str, message: String) -> FileReport {
+        FileReport {
+            errors: vec![FileError {
+                path: path.to_string(),
+                message,
+            }],
+            ..FileReport::default()
+        }
+    }
+
     /// A file of tests counts as checked: it was looked at, and nothing in it is for ctxlint.
     fn not_checked_test_file() -> FileReport {
         FileReport {
@@ -287,26 +274,39 @@ pub fn check_bytes_isolated(
     })
 }
 
-/// Checks one file's bytes. Never panics: a bug in a rule becomes an error for this file.
-/// Run it on a thread with [`STACK_SIZE`] of stack.
+/// Checks one file's bytes as a project of its own. Never panics: a bug in a rule becomes an
+/// error for this file. Run it on a thread with [`STACK_SIZE`] of stack.
 pub fn check_bytes(
     path: &str,
     language: Language,
     bytes: &[u8],
     settings: &Settings,
 ) -> FileReport {
-    if settings.is_test_file(language, path) {
+    let front_ends = FrontEnds::new(settings);
+    let front_end = front_ends.of(language);
+    if is_test_file(front_end, settings, path) {
         return FileReport::not_checked_test_file();
     }
-    let skipped = |message: String| FileReport {
-        errors: vec![FileError {
-            path: path.to_string(),
-            message,
-        }],
-        ..FileReport::default()
-    };
+    let prepared = prepare(path.to_string(), bytes, language, front_end, settings);
+    check_prepared(vec![prepared], language, front_end, settings)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Decodes a file's bytes and settles what needs no parse: binary and non-UTF-8 files, files
+/// no rule could find anything in, files nested too deep to parse safely.
+fn prepare(
+    path: String,
+    bytes: &[u8],
+    language: Language,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+) -> Prepared {
     if bytes.contains(&0) {
-        return skipped("skipped: binary file (contains NUL bytes)".to_string());
+        return Prepared::Done(FileReport::error(
+            &path,
+            "skipped: binary file (contains NUL bytes)".to_string(),
+        ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -315,64 +315,42 @@ pub fn check_bytes(
                 String::from_utf8_lossy(&bytes[..error.valid_up_to()]).into_owned(),
             )
             .position(error.valid_up_to());
-            return skipped(format!("skipped: not valid UTF-8 (line {line})"));
+            return Prepared::Done(FileReport::error(
+                &path,
+                format!("skipped: not valid UTF-8 (line {line})"),
+            ));
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let class = crate::skip::file_class(language, text);
+    if let Some(class) = class.filter(|class| !settings.include().includes(*class)) {
+        return Prepared::Done(FileReport {
+            not_checked: Some(class),
+            ..FileReport::default()
+        });
+    }
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
-    let wanted = match language {
-        Language::Rust => crate::rust::wants(text, settings),
-        Language::Go => crate::go::wants(text, settings),
-    };
-    if !wanted && !suppress::may_contain_directives(text) {
-        return FileReport {
+    if !front_end.wants(text) && !suppress::may_contain_directives(text) {
+        return Prepared::Done(FileReport {
             checked: true,
             ..FileReport::default()
-        };
+        });
     }
     if let Some(reason) = crate::guard::too_deep(text) {
-        return skipped(format!("skipped: {reason}"));
+        return Prepared::Done(FileReport::error(&path, format!("skipped: {reason}")));
     }
-    let source = SourceText::new(text.to_string()).with_path(path);
-    match catch_unwind(AssertUnwindSafe(|| {
-        check_source(path, language, &source, settings)
-    })) {
-        Ok(report) => report,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            skipped(format!(
-                "internal error while checking this file, please report it: {what}"
-            ))
-        }
-    }
+    let source = SourceText::new(text.to_string()).with_path(&path);
+    Prepared::Ready(ProjectFile { path, source })
 }
 
-fn check_source(
+/// Applies suppressions, per-file ignores and levels to a front end's output for one file.
+fn settle(
     path: &str,
-    language: Language,
     source: &SourceText,
+    output: FrontEndOutput,
+    language: Language,
     settings: &Settings,
 ) -> FileReport {
-    let output = match language {
-        Language::Rust => crate::rust::check(source, settings),
-        Language::Go => crate::go::check(source, settings),
-    };
-    let output = match output {
-        Ok(output) => output,
-        Err(message) => {
-            return FileReport {
-                errors: vec![FileError {
-                    path: path.to_string(),
-                    message,
-                }],
-                ..FileReport::default()
-            };
-        }
-    };
     let directives = suppress::scan(source, &output.item_ranges);
     let ignored = settings.ignored_for(path);
     let ran = |rule: &str| {
@@ -386,6 +364,7 @@ fn check_source(
         mut kept,
         mut suppressed,
     } = suppress::apply(&directives, findings, &ran);
+    crate::same_defect::merge(&mut kept);
     for findings in [&mut kept, &mut suppressed] {
         findings.retain_mut(|finding| {
             let level = settings
@@ -411,5 +390,6 @@ fn check_source(
             })
             .collect(),
         checked: true,
+        not_checked: None,
     }
 }

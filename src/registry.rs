@@ -132,6 +132,22 @@ pub static RULES: &[RuleInfo] = &[
     ),
 ];
 
+/// Rules that describe one defect from two places: where a finding of `kept` points at (its
+/// line or a label) the line of a finding of `covered`, only the `kept` one is reported, its
+/// message naming the other (see `same_defect`).
+pub struct SameDefect {
+    pub kept: &'static str,
+    pub covered: &'static str,
+}
+
+pub const SAME_DEFECT: &[SameDefect] = &[
+    // The detached task's finding labels its loop, which is the loop's own finding.
+    SameDefect {
+        kept: "detached-spawn",
+        covered: "loop-without-cancel",
+    },
+];
+
 /// Rules that check suppression comments rather than code.
 pub const SUPPRESSION_RULES: &[&str] = &["unknown-rule", "unused-suppression"];
 

@@ -1,6 +1,7 @@
 //! Which files to check: gitignore-aware walking, excludes, language by extension.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
@@ -86,13 +87,22 @@ pub struct WalkResult {
     pub files: Vec<(PathBuf, Language)>,
     /// Problems met while walking (unreadable directories, symlink loops).
     pub errors: Vec<(String, String)>,
+    /// Directories not walked because of their class (vendored, test support).
+    pub not_walked: crate::skip::Skipped,
 }
 
-/// Collects the files to check under `paths`, sorted and without duplicates.
-/// A path that does not exist is an error for the whole run.
-pub fn collect(paths: &[PathBuf], excludes: &PathGlobs, root: &Path) -> Result<WalkResult, String> {
+/// Collects the files to check under `paths`, sorted and without duplicates, leaving out the
+/// directories below them whose class `include` does not ask for. A path that does not exist
+/// is an error for the whole run.
+pub fn collect(
+    paths: &[PathBuf],
+    excludes: &PathGlobs,
+    root: &Path,
+    include: crate::skip::Include,
+) -> Result<WalkResult, String> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let not_walked = Arc::new(Mutex::new(crate::skip::Skipped::default()));
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
         if metadata.is_file() {
@@ -107,8 +117,22 @@ pub fn collect(paths: &[PathBuf], excludes: &PathGlobs, root: &Path) -> Result<W
         let walker = ignore::WalkBuilder::new(path)
             .require_git(false)
             .follow_links(false)
-            .filter_entry(|entry| {
-                !(entry.file_type().is_some_and(|t| t.is_dir()) && entry.file_name() == "target")
+            .filter_entry({
+                let not_walked = Arc::clone(&not_walked);
+                // Never asked about `path` itself: `ctxlint vendor/x` checks `vendor/x`.
+                move |entry| {
+                    if !entry.file_type().is_some_and(|t| t.is_dir()) {
+                        return true;
+                    }
+                    let name = entry.file_name().to_str().unwrap_or_default();
+                    let class = crate::skip::dir_class(name).filter(|c| !include.includes(*c));
+                    if let Some(class) = class
+                        && let Ok(mut not_walked) = not_walked.lock()
+                    {
+                        not_walked.count(class, true);
+                    }
+                    name != "target" && class.is_none()
+                }
             })
             .build();
         for entry in walker {
@@ -133,7 +157,12 @@ pub fn collect(paths: &[PathBuf], excludes: &PathGlobs, root: &Path) -> Result<W
     }
     files.sort();
     files.dedup();
-    Ok(WalkResult { files, errors })
+    let not_walked = *not_walked.lock().map_err(|e| e.to_string())?;
+    Ok(WalkResult {
+        files,
+        errors,
+        not_walked,
+    })
 }
 
 fn error_path(error: &ignore::Error) -> Option<String> {

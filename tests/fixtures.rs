@@ -124,3 +124,36 @@ fn every_rule_directory_fires_and_has_silent_cases() {
         }
     }
 }
+
+/// Rules that describe one defect from two places never both report it: no line a finding
+/// of the kept rule points at (its own or a label's) carries a finding of the covered one.
+#[test]
+fn one_finding_per_defect() {
+    let settings = Settings::defaults();
+    let mut failures = Vec::new();
+    let mut merged = 0;
+    for (path, language) in fixture_files() {
+        let bytes = std::fs::read(&path).unwrap();
+        let display = path.display().to_string();
+        let findings = check_bytes(&display, language, &bytes, &settings).findings;
+        for pair in ctxlint::registry::SAME_DEFECT {
+            for kept in findings.iter().filter(|f| f.rule == pair.kept) {
+                merged += usize::from(kept.message.contains(&format!("also `{}`", pair.covered)));
+                let lines: BTreeSet<usize> = std::iter::once(kept.span.line)
+                    .chain(kept.labels.iter().map(|label| label.span.line))
+                    .collect();
+                let covered = findings
+                    .iter()
+                    .filter(|f| f.rule == pair.covered && lines.contains(&f.span.line));
+                for finding in covered {
+                    failures.push(format!(
+                        "{display}:{}: `{}` and `{}` report one defect",
+                        finding.span.line, pair.kept, pair.covered
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
+    assert!(merged > 0, "no fixture shows a merged finding");
+}

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::EmbeddedTable;
+use crate::tables::EmbeddedTable;
 
 pub const TABLES: &[EmbeddedTable] = &[
     ("calls", include_str!("../../rules/go/calls.toml")),

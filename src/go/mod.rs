@@ -4,14 +4,13 @@ pub mod knowledge;
 pub mod model;
 pub mod rules;
 
-use crate::engine::{FrontEndOutput, Settings};
+use rayon::prelude::*;
+
+use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, Settings, isolate};
 use crate::source::SourceText;
 
 pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
     let knowledge = &settings.knowledge.go;
-    if !worth_parsing(&source.text, knowledge) {
-        return Ok(FrontEndOutput::default());
-    }
     let model = model::build(source, knowledge)?;
     let mut findings = Vec::new();
     for rule in rules::RULES {
@@ -26,23 +25,64 @@ pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput,
     })
 }
 
-/// Whether the file is worth parsing (asked before any other work on it).
-pub fn wants(text: &str, settings: &Settings) -> bool {
-    worth_parsing(text, &settings.knowledge.go)
+/// The Go front end of one run.
+pub struct GoFrontEnd {
+    /// The package names of the API tables, quoted as in an import.
+    imports: Vec<String>,
+}
+
+impl GoFrontEnd {
+    pub fn new(settings: &Settings) -> GoFrontEnd {
+        let imports = settings
+            .knowledge
+            .go
+            .packages()
+            .iter()
+            .map(|package| format!("\"{package}\""))
+            .collect();
+        GoFrontEnd { imports }
+    }
+}
+
+impl FrontEnd for GoFrontEnd {
+    fn is_test_path(&self, path: &str) -> bool {
+        model::is_test_path(path)
+    }
+
+    fn wants(&self, text: &str) -> bool {
+        worth_parsing(text, &self.imports)
+    }
+
+    fn project_marker(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn check_project(
+        &self,
+        files: &[ProjectFile],
+        settings: &Settings,
+    ) -> Vec<Result<FrontEndOutput, String>> {
+        files
+            .par_iter()
+            .map(|file| {
+                // A file read only for its suppression comments holds nothing to check.
+                if !self.wants(&file.source.text) {
+                    return Ok(FrontEndOutput::default());
+                }
+                isolate(|| check(&file.source, settings)).and_then(|r| r)
+            })
+            .collect()
+    }
 }
 
 /// The prefilter: every Go rule needs a file that imports one of the packages named in the
 /// API tables, or that starts a goroutine. Most files do neither and are never parsed.
-fn worth_parsing(text: &str, knowledge: &knowledge::GoKnowledge) -> bool {
+fn worth_parsing(text: &str, imports: &[String]) -> bool {
     let starts_goroutine = text.lines().any(|line| {
         let line = line.trim_start();
         line.starts_with("go ") || line.starts_with("go\t") || line.starts_with("go func")
     });
-    starts_goroutine
-        || knowledge
-            .packages()
-            .iter()
-            .any(|package| text.contains(&format!("\"{package}\"")))
+    starts_goroutine || imports.iter().any(|import| text.contains(import.as_str()))
 }
 
 #[cfg(test)]
@@ -51,6 +91,16 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+
+    /// One file checked as a package of its own, prefilter included.
+    fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+        let file = ProjectFile {
+            path: "x.go".to_string(),
+            source: SourceText::new(source.text.clone()),
+        };
+        let mut outputs = GoFrontEnd::new(settings).check_project(&[file], settings);
+        outputs.pop().expect("one output per file")
+    }
 
     /// The (line, rule) pairs a fixture's `//~ rule-a rule-b` markers ask for.
     fn expected(source: &SourceText) -> BTreeSet<(usize, String)> {
@@ -133,12 +183,20 @@ mod tests {
                 if model::is_test_path(&path.display().to_string()) {
                     continue;
                 }
-                files += 1;
                 let text = std::fs::read_to_string(&path).expect("fixture is readable");
+                // Nor are generated files and files built only for tests.
+                if crate::skip::file_class(crate::walk::Language::Go, &text).is_some() {
+                    continue;
+                }
+                files += 1;
                 let source = SourceText::new(text);
                 let want = expected(&source);
                 let output = match check(&source, &settings) {
-                    Ok(output) => output,
+                    // As the engine reports them: one finding per defect.
+                    Ok(mut output) => {
+                        crate::same_defect::merge(&mut output.findings);
+                        output
+                    }
                     Err(message) => {
                         failures.push(format!("{}: {message}", path.display()));
                         continue;

@@ -112,6 +112,9 @@ fn summary(output: &Output) -> String {
     if run.files_skipped > 0 {
         let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
     }
+    if !run.not_checked.is_empty() {
+        let _ = write!(line, "; not checked: {}", not_checked(&run.not_checked));
+    }
     if let Some(baseline) = output.baseline {
         let _ = write!(line, "; {} hidden by the baseline", baseline.hidden);
         if baseline.stale > 0 {
@@ -125,6 +128,43 @@ fn summary(output: &Output) -> String {
     }
     line.push('\n');
     line
+}
+
+/// `2 generated files (--include-generated), 1 vendored directory (--include-vendored)`.
+fn not_checked(skipped: &crate::skip::Skipped) -> String {
+    let test_support = "--include-test-support";
+    let parts = [
+        (
+            skipped.generated_files,
+            "generated file",
+            "generated files",
+            "--include-generated",
+        ),
+        (
+            skipped.vendored_dirs,
+            "vendored directory",
+            "vendored directories",
+            "--include-vendored",
+        ),
+        (
+            skipped.test_support_dirs,
+            "test-support directory",
+            "test-support directories",
+            test_support,
+        ),
+        (
+            skipped.test_support_files,
+            "test-support file",
+            "test-support files",
+            test_support,
+        ),
+    ];
+    parts
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many, flag)| format!("{n} {} ({flag})", if *n == 1 { one } else { many }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -26,6 +26,7 @@ struct Tool {
 struct Summary<'a> {
     files_checked: usize,
     files_skipped: usize,
+    not_checked: crate::skip::Skipped,
     findings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     by_rule: Option<BTreeMap<&'static str, usize>>,
@@ -52,6 +53,7 @@ pub fn render(output: &Output) -> String {
         summary: Summary {
             files_checked: run.files_checked,
             files_skipped: run.files_skipped,
+            not_checked: run.not_checked,
             findings: run.findings.len(),
             by_rule: output.statistics.then(|| output.counts_by_rule()),
             fixed: output.fixes.map(|fixes| fixes.fixed),

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::EmbeddedTable;
+use crate::tables::EmbeddedTable;
 
 pub const TABLES: &[EmbeddedTable] = &[
     ("blocking", include_str!("../../rules/rust/blocking.toml")),
@@ -25,6 +25,10 @@ pub const TABLES: &[EmbeddedTable] = &[
     ("servers", include_str!("../../rules/rust/servers.toml")),
     ("spin", include_str!("../../rules/rust/spin.toml")),
     ("tasks", include_str!("../../rules/rust/tasks.toml")),
+    (
+        "test_support",
+        include_str!("../../rules/rust/test_support.toml"),
+    ),
     ("timeouts", include_str!("../../rules/rust/timeouts.toml")),
 ];
 
@@ -41,6 +45,7 @@ pub struct RustKnowledge {
     pub servers: Servers,
     pub spin: Spin,
     pub tasks: Tasks,
+    pub test_support: TestSupport,
     pub timeouts: Timeouts,
 }
 
@@ -189,6 +194,12 @@ pub struct Tasks {
     pub tracked_spawn_owners: Vec<String>,
     pub offloads: Vec<String>,
     pub blocking_tasks: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSupport {
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

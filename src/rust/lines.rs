@@ -3,7 +3,7 @@
 //! parser's positions are translated, so that every line number means the same line.
 
 use crate::diagnostic::{Finding, Span};
-use crate::engine::FrontEndOutput;
+use crate::frontend::FrontEndOutput;
 use crate::source::SourceText;
 
 /// Lines as the parser counts them, for a file where that differs from [`SourceText`].

@@ -10,7 +10,9 @@ pub mod uses;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::engine::{FrontEndOutput, Settings};
+use rayon::prelude::*;
+
+use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, Settings, isolate};
 use crate::source::SourceText;
 
 /// The trigger words of the enabled rules (a file is parsed only if one occurs) and their
@@ -81,9 +83,42 @@ impl Prefilter {
     }
 }
 
-/// Whether any enabled rule could find something in this text.
-pub fn wants(text: &str, settings: &Settings) -> bool {
-    settings.rust_prefilter.any_trigger(text)
+/// The Rust front end of one run: the prefilter of its enabled rules.
+pub struct RustFrontEnd {
+    prefilter: Prefilter,
+}
+
+impl RustFrontEnd {
+    pub fn new(settings: &Settings) -> RustFrontEnd {
+        RustFrontEnd {
+            prefilter: Prefilter::new(&|rule| settings.enabled(rule)),
+        }
+    }
+}
+
+impl FrontEnd for RustFrontEnd {
+    fn is_test_path(&self, path: &str) -> bool {
+        is_test_path(path)
+    }
+
+    fn wants(&self, text: &str) -> bool {
+        self.prefilter.any_trigger(text)
+    }
+
+    fn project_marker(&self) -> Option<&'static str> {
+        Some("Cargo.toml")
+    }
+
+    fn check_project(
+        &self,
+        files: &[ProjectFile],
+        settings: &Settings,
+    ) -> Vec<Result<FrontEndOutput, String>> {
+        files
+            .par_iter()
+            .map(|file| isolate(|| check(&self.prefilter, &file.source, settings)).and_then(|r| r))
+            .collect()
+    }
 }
 
 /// Where a word starts or ends with an identifier character, it must not continue a longer
@@ -97,8 +132,12 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
         && (!ends_ident || end == bytes.len() || !is_ident(bytes[end]))
 }
 
-pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
-    let hits = settings.rust_prefilter.hits(&source.text);
+fn check(
+    prefilter: &Prefilter,
+    source: &SourceText,
+    settings: &Settings,
+) -> Result<FrontEndOutput, String> {
+    let hits = prefilter.hits(&source.text);
     if !hits.iter().any(|(_, trigger)| *trigger) {
         return Ok(FrontEndOutput::default());
     }
@@ -175,8 +214,8 @@ mod tests {
 
     #[test]
     fn triggers_match_whole_words() {
-        let settings = Settings::defaults();
-        let wants = |text: &str| wants(text, &settings);
+        let front_end = RustFrontEnd::new(&Settings::defaults());
+        let wants = |text: &str| front_end.wants(text);
         assert!(wants("async fn f()"));
         assert!(wants("x.await"));
         assert!(wants("tokio::spawn(f)"));

@@ -607,10 +607,11 @@ fn is_test_attr(attr: &syn::Attribute) -> bool {
     path == "test" || path.ends_with("::test") || path == "bench"
 }
 
-/// `#[cfg(..)]` whose predicate holds only when compiling tests: `test`, or `all(.., test, ..)`
-/// (not `not(test)`, nor `any(test, feature = "x")`).
-fn is_cfg_test(attr: &syn::Attribute) -> bool {
-    fn only_in_tests(predicate: &syn::Meta) -> bool {
+/// `#[cfg(..)]` whose predicate holds only when compiling tests or test support: `test`, a
+/// feature of `test_features`, `all(..)` with one of these, or `any(..)` of only these
+/// (`any(test, feature = "test-util")`; not `not(test)`, nor `any(test, feature = "x")`).
+fn is_cfg_test(attr: &syn::Attribute, test_features: &[String]) -> bool {
+    fn only_in_tests(predicate: &syn::Meta, test_features: &[String]) -> bool {
         let nested = |meta: &syn::Meta| {
             meta.require_list()
                 .and_then(|list| {
@@ -621,13 +622,27 @@ fn is_cfg_test(attr: &syn::Attribute) -> bool {
                 .map(|items| items.into_iter().collect::<Vec<_>>())
                 .unwrap_or_default()
         };
+        let only = |meta: &syn::Meta| only_in_tests(meta, test_features);
         if predicate.path().is_ident("test") {
             matches!(predicate, syn::Meta::Path(_))
+        } else if predicate.path().is_ident("feature") {
+            let feature = match predicate {
+                syn::Meta::NameValue(syn::MetaNameValue {
+                    value:
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(name),
+                            ..
+                        }),
+                    ..
+                }) => name.value(),
+                _ => return false,
+            };
+            test_features.contains(&feature)
         } else if predicate.path().is_ident("all") {
-            nested(predicate).iter().any(only_in_tests)
+            nested(predicate).iter().any(only)
         } else if predicate.path().is_ident("any") {
             let options = nested(predicate);
-            !options.is_empty() && options.iter().all(only_in_tests)
+            !options.is_empty() && options.iter().all(only)
         } else {
             false
         }
@@ -635,7 +650,7 @@ fn is_cfg_test(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("cfg")
         && attr
             .parse_args::<syn::Meta>()
-            .is_ok_and(|predicate| only_in_tests(&predicate))
+            .is_ok_and(|predicate| only_in_tests(&predicate, test_features))
 }
 
 /// Strips parentheses, references, `?` and `.await` around an expression.
@@ -1936,7 +1951,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let saved = self.scope.in_test;
-        self.scope.in_test |= item.attrs.iter().any(is_cfg_test) || item.ident == "tests";
+        let test_features = &self.knowledge.test_support.features;
+        self.scope.in_test |= item
+            .attrs
+            .iter()
+            .any(|attr| is_cfg_test(attr, test_features))
+            || item.ident == "tests";
         visit::visit_item_mod(self, item);
         self.scope.in_test = saved;
     }

@@ -42,7 +42,8 @@
 //! Silent for goroutines joined in the same function (a `Wait()` call, a receive from a
 //! channel the goroutine signals, unless raced in a `select` against a timer or stop case
 //! outside a loop), `io.Pipe` producers, and goroutines started inside a
-//! `case <-ctx.Done():`. A goroutine running a function from another file is not judged.
+//! `case <-ctx.Done():`. A goroutine running a function from another file is not judged. The
+//! loop it labels is not also reported as `loop-without-cancel`: the message names that rule.
 //! A `for range` over a ticker's channel (`time.Tick(d)`, `t.C` of a local `time.NewTicker`)
 //! counts as a loop that never ends: the channel is never closed. A deadline set for a
 //! detached context by a helper in another file is not seen; any `WithTimeout`, `WithDeadline` or

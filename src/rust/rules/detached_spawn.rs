@@ -35,6 +35,7 @@
 //! Only futures written in the spawn expression are read; `tokio::spawn(run(x))` is not
 //! followed into `run`. A handle bound to a named variable is taken as kept, even if it is
 //! never used. Spawns on receivers of unknown type (`handle.spawn(..)`) are not judged.
+//! The loop it labels is not also reported as `loop-without-cancel`: the message names it.
 
 use super::RustRule;
 use crate::diagnostic::Finding;

@@ -36,6 +36,7 @@
 //! Cancellation wired elsewhere (the caller drops the future inside its own `select!`, a
 //! `Drop` impl aborts the task) is not visible; loops in `main`'s own body, in tests and in
 //! functions returning `!` are exempt. `while cond` and `while let` loops are assumed to end.
+//! A loop that `detached-spawn` reports (its label) is reported once, as `detached-spawn`.
 
 use super::RustRule;
 use crate::diagnostic::Finding;

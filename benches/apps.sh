@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Precision on applications (docs/precision.md, "Applications"): clones each application
+# below at its pinned commit, runs ctxlint on it with every rule at its default level, and
+# writes one JSON report per application plus a table of findings per rule.
+#
+#   bash benches/apps.sh [APPS_DIR] [OUT_DIR]
+#
+#   APPS_DIR   where the applications are cloned (default: target/apps); an application
+#              whose directory already exists is not cloned again (it is used as it is)
+#   OUT_DIR    where the reports go (default: target/apps-findings): NAME.json per
+#              application and counts.md, the findings per rule, per half and per application
+#
+# Environment:
+#   CTXLINT    the binary to run (default: target/release/ctxlint, built when missing)
+#   ONLY       a space-separated list of application names, to run on those only
+#
+# The applications were split into two halves before any finding was read: "tune" may be
+# used to change the rules, "hold-out" only to measure them. Triage verdicts are in
+# benches/apps-triage.tsv.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$here/.."
+apps_dir="${1:-$root/target/apps}"
+out_dir="${2:-$root/target/apps-findings}"
+ctxlint="${CTXLINT:-$root/target/release/ctxlint}"
+
+# name  repository  commit  language  half
+apps=(
+    "linkerd2-proxy   linkerd/linkerd2-proxy         29637b64f6cebedaf15bfbf516818d7a28a4d5a6  rust  tune"
+    "qdrant           qdrant/qdrant                  74f3e85b9473c62560006c043e13737ce6b48412  rust  tune"
+    "zola             getzola/zola                   b2242262b1df3e238b0b70dce3ae3a5bf3a042e9  rust  tune"
+    "lldap            lldap/lldap                    9cc54ab03c5a044bfe574e30a6b6245d45c8e7b9  rust  hold-out"
+    "meilisearch      meilisearch/meilisearch        5cb2f2e94befc717bbea60fec4a31ee64d2f60fd  rust  hold-out"
+    "neon             neondatabase/neon              6a35a3e9f149798df1b1761ee64099d8d75fbe90  rust  hold-out"
+    "1Panel           1Panel-dev/1Panel              376d6609f2eebc2de52b90efcc891eb35484c5f1  go    tune"
+    "gin-vue-admin    flipped-aurora/gin-vue-admin   02f37833255e0e339c3d69199cb5a468f17de9fc  go    tune"
+    "go-admin         go-admin-team/go-admin         85666f160f2994c17e30e817862befa1cd930535  go    tune"
+    "gotify-server    gotify/server                  d543a8aad22fcbebf25e76d201b4317882b5e148  go    tune"
+    "caddy            caddyserver/caddy              0cf03d32f7d99cf160d5375e8a40fbe3d910d515  go    hold-out"
+    "incubator-answer apache/incubator-answer        f7731bc675930f9cb9fa7a6f6346c102246b2c4d  go    hold-out"
+    "nats-server      nats-io/nats-server            1787eee035cf0253c201fa0f05afad92b6f296dc  go    hold-out"
+)
+
+if [[ ! -x "$ctxlint" ]]; then
+    cargo build --release --manifest-path "$root/Cargo.toml" >&2
+fi
+mkdir -p "$apps_dir" "$out_dir"
+
+for line in "${apps[@]}"; do
+    read -r name repo commit language half <<< "$line"
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then
+        continue
+    fi
+    dir="$apps_dir/$name"
+    if [[ ! -d "$dir" ]]; then
+        echo "apps.sh: cloning $repo at $commit" >&2
+        git clone --quiet --filter=blob:none --no-checkout "https://github.com/$repo.git" "$dir"
+        git -C "$dir" checkout --quiet "$commit"
+    fi
+    echo "apps.sh: $name ($language, $half)" >&2
+    # ctxlint prints paths as it was given them: run inside the application, so that the
+    # reports hold paths relative to its root.
+    (cd "$dir" && "$ctxlint" --format json --exit-zero --no-config .) > "$out_dir/$name.json"
+done
+
+# The table: findings per rule in each half, then per application.
+python3 - "$out_dir" "${apps[@]}" > "$out_dir/counts.md" <<'EOF'
+import collections, json, os, sys
+
+out_dir, lines = sys.argv[1], sys.argv[2:]
+per_rule = collections.defaultdict(collections.Counter)
+per_app = []
+for line in lines:
+    name, _repo, _commit, language, half = line.split()
+    report = os.path.join(out_dir, name + ".json")
+    if not os.path.exists(report):
+        continue
+    findings = json.load(open(report))["findings"]
+    rules = collections.Counter(f["rule"] for f in findings)
+    for rule, n in rules.items():
+        per_rule[rule][half] += n
+    per_app.append((half, name, language, len(findings), rules))
+
+print("| rule | tune | hold-out |")
+print("|---|---|---|")
+for rule in sorted(per_rule, key=lambda r: (-sum(per_rule[r].values()), r)):
+    print(f"| {rule} | {per_rule[rule]['tune']} | {per_rule[rule]['hold-out']} |")
+print()
+print("| half | application | language | findings | per rule |")
+print("|---|---|---|---|---|")
+for half, name, language, total, rules in per_app:
+    detail = ", ".join(f"{r} {n}" for r, n in sorted(rules.items(), key=lambda x: (-x[1], x[0])))
+    print(f"| {half} | {name} | {language} | {total} | {detail} |")
+EOF
+cat "$out_dir/counts.md"
