@@ -100,6 +100,7 @@ pub struct ContextApis {
     pub with_value: String,
     pub context_methods: Vec<String>,
     pub observing_methods: Vec<String>,
+    pub context_free_methods: Vec<String>,
     pub cancel_constructors: Vec<PackageFunctions>,
 }
 

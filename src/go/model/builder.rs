@@ -2,6 +2,7 @@
 //! expressions; `visitor.rs` holds the statement walk.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tree_sitter::{Node, Parser};
 
@@ -74,6 +75,8 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             pkg_refs: Vec::new(),
             idents: Vec::new(),
             values: HashMap::new(),
+            package_values: HashMap::new(),
+            package_facts: Arc::default(),
             chan_makes: Vec::new(),
             field_chan_makes: Vec::new(),
             returns: Vec::new(),
@@ -168,6 +171,14 @@ fn default_package_name(path: &str) -> String {
         _ => last,
     };
     last.trim_start_matches("go-").replace('-', "_")
+}
+
+/// Records what `name` holds; a name declared twice with different kinds is unknown.
+pub(super) fn merge_value(values: &mut HashMap<String, ValueKind>, name: &str, kind: &ValueKind) {
+    let entry = values.entry(name.to_string()).or_insert(kind.clone());
+    if entry != kind {
+        *entry = ValueKind::Other;
+    }
 }
 
 fn unquote(text: &str) -> &str {
@@ -901,10 +912,10 @@ impl<'s> Builder<'s, '_> {
                         _ => ValueKind::Other,
                     },
                 };
-                let entry = self.model.values.entry(name_text).or_insert(kind.clone());
-                if *entry != kind {
-                    *entry = ValueKind::Other;
+                if func.is_none() {
+                    merge_value(&mut self.model.package_values, &name_text, &kind);
                 }
+                merge_value(&mut self.model.values, &name_text, &kind);
             }
         }
         self.model.assigns.push(Assign {

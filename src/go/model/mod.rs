@@ -8,16 +8,19 @@
 mod builder;
 mod fields;
 mod flow;
+mod package;
 mod queries;
 mod visitor;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diagnostic::Span;
 use crate::source::SourceText;
 
 pub use builder::build;
 pub use flow::{Block, Flow, Return};
+pub use package::{MethodFact, PackageFacts};
 
 /// How a func literal is used where it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,7 +326,12 @@ pub struct GoModel<'s> {
     pub composites: Vec<Composite>,
     pub pkg_refs: Vec<PkgRef>,
     pub idents: Vec<Ident>,
+    /// Constants and variables of this file (package level and local) by what they hold.
     pub values: HashMap<String, ValueKind>,
+    /// The package-level ones only, which other files of the package see.
+    pub package_values: HashMap<String, ValueKind>,
+    /// What the other files of the package declare (empty until the package is indexed).
+    pub package_facts: Arc<PackageFacts>,
     /// `make(chan T, cap)` assigned to a name: (function, name, capacity text).
     pub chan_makes: Vec<(Option<usize>, String, Option<String>)>,
     /// `x.f = make(chan T, cap)` or `T{f: make(chan T, cap)}`: (field name, capacity text).

@@ -89,19 +89,84 @@ impl GoModel<'_> {
             }
         }
         let (_, field) = text.rsplit_once('.')?;
+        let in_package = self
+            .package_facts
+            .fields
+            .iter()
+            .filter(|(name, _)| name == field)
+            .map(|(_, ty)| ty.as_str());
         let mut types = self
             .structs
             .iter()
             .flat_map(|s| &s.fields)
             .filter(|fd| fd.names.iter().any(|n| n == field))
-            .map(|fd| fd.ty.as_str());
+            .map(|fd| fd.ty.as_str())
+            .chain(in_package);
         let first = types.next()?;
         types.all(|t| t == first).then(|| first.to_string())
     }
 
-    /// Whether the function declares a method `name` on type `ty` in this file.
+    /// Whether the package declares a method `name` on type `ty` (in this file or another).
     pub fn has_method(&self, ty: &str, name: &str) -> bool {
         self.methods.iter().any(|(t, n)| t == ty && n == name)
+            || self
+                .package_facts
+                .methods
+                .iter()
+                .any(|m| m.receiver == ty && m.name == name)
+    }
+
+    /// Whether the package declares on `ty` one of the methods `names` without a context
+    /// parameter (`Next() bool`, `Read(p []byte)`): an interface fixes its shape.
+    pub fn has_context_free_method(&self, ty: &str, names: &[String]) -> bool {
+        let own = self.funcs.iter().any(|f| {
+            f.usage == FuncUse::Declaration
+                && f.receiver.as_deref() == Some(ty)
+                && f.name.as_ref().is_some_and(|n| names.contains(n))
+                && !f.ctx_vars.iter().any(|v| v.kind == CtxKind::Param)
+        });
+        own || self
+            .package_facts
+            .methods
+            .iter()
+            .any(|m| m.receiver == ty && names.contains(&m.name) && !m.takes_context)
+    }
+
+    /// What a named constant or variable holds: one of this file, or a package-level one of
+    /// another file of the package.
+    pub fn value_kind(&self, name: &str) -> Option<&ValueKind> {
+        self.values
+            .get(name)
+            .or_else(|| self.package_facts.values.get(name))
+    }
+
+    /// The functions and methods of this file that attach a context to a request they are
+    /// given (`func (s *src) do(req *http.Request) { s.client.Do(req.WithContext(s.ctx)) }`).
+    pub fn own_context_attachers(&self) -> Vec<String> {
+        self.funcs
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.usage == FuncUse::Declaration)
+            .filter(|(index, f)| {
+                f.params.iter().any(|p| {
+                    self.calls.iter().any(|c| {
+                        c.func.is_some_and(|cf| self.top_func(cf) == *index)
+                            && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == p.name && name == "WithContext")
+                    })
+                })
+            })
+            .filter_map(|(_, f)| f.name.clone())
+            .collect()
+    }
+
+    /// Whether `name` is a function or method of the package that attaches a context to a
+    /// request it is given.
+    pub fn attaches_context(&self, name: &str) -> bool {
+        self.package_facts
+            .context_attachers
+            .iter()
+            .any(|n| n == name)
+            || self.own_context_attachers().iter().any(|n| n == name)
     }
 
     /// The top-level function or method declared with this name (and, for `go x.m()`, any

@@ -206,25 +206,11 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
     })
 }
 
-/// Whether the callee is a function of this file that attaches a context to a request it
-/// is given (`func (s *src) do(req *http.Request) { s.client.Do(req.WithContext(s.ctx)) }`).
+/// Whether the callee is a function of the package that attaches a context to a request
+/// it is given.
 fn attaches_context(model: &GoModel, callee: &Callee) -> bool {
-    let name = match callee {
-        Callee::Func(name) => name.as_str(),
-        Callee::Method { name, .. } => name.as_str(),
-        _ => return false,
-    };
-    model
-        .funcs
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.name.as_deref() == Some(name))
-        .any(|(index, f)| {
-            f.params.iter().any(|p| {
-                model.calls.iter().any(|c| {
-                    c.func.is_some_and(|cf| model.top_func(cf) == index)
-                        && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == p.name && name == "WithContext")
-                })
-            })
-        })
+    match callee {
+        Callee::Func(name) | Callee::Method { name, .. } => model.attaches_context(name),
+        _ => false,
+    }
 }

@@ -57,7 +57,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             // A parameter or local of visible type first (`k string`), then a named value.
             ExprKind::Ident(name) => match model.type_of(call.func, name) {
                 Some(t) => is_builtin_type(&t).then_some(t),
-                None => match model.values.get(name) {
+                None => match model.value_kind(name) {
                     Some(ValueKind::Builtin(t)) => Some(t.clone()),
                     _ => None,
                 },
