@@ -101,6 +101,7 @@ pub struct ContextApis {
     pub context_methods: Vec<String>,
     pub observing_methods: Vec<String>,
     pub context_free_methods: Vec<String>,
+    pub deliberate_root_words: Vec<String>,
     pub cancel_constructors: Vec<PackageFunctions>,
 }
 

@@ -33,6 +33,9 @@ pub(super) struct FrameState {
     pub(super) if_conditions: Vec<(usize, usize)>,
     pub(super) pending_label: Option<String>,
     pub(super) select: Option<SelectInfo>,
+    /// Inside a `defer` statement, or in a func literal written in one: runs when the
+    /// function returns.
+    pub(super) in_defer: bool,
 }
 
 pub(super) struct Builder<'s, 'k> {
@@ -467,7 +470,11 @@ impl<'s> Builder<'s, '_> {
     pub(super) fn walk_func(&mut self, node: Node, usage: FuncUse) {
         let index = self.enter_func(node, usage);
         self.func_stack.push(index);
-        self.frames.push(FrameState::default());
+        let in_defer = self.frames.last().is_some_and(|f| f.in_defer);
+        self.frames.push(FrameState {
+            in_defer,
+            ..FrameState::default()
+        });
         let calls_before = self.model.calls.len();
         if let Some(body) = node.child_by_field_id(FIELDS.body) {
             self.walk(body);

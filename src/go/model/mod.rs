@@ -155,6 +155,9 @@ pub struct Call {
     pub args: Vec<Expr>,
     /// Inside the body of a `case <-ctx.Done():` (or another stop channel) of this function.
     pub in_done_case: bool,
+    /// In a `defer` statement or a func literal written in one: it runs as the function
+    /// returns.
+    pub in_defer: bool,
     /// An operand of `==` or `!=`.
     pub in_comparison: bool,
     /// The conditions of the `if` statements whose then-block holds this call.

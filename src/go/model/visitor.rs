@@ -41,6 +41,11 @@ impl Builder<'_, '_> {
                 self.record_assign(node, true);
             }
             "go_statement" => self.go_statement(node),
+            "defer_statement" => {
+                let outer = std::mem::replace(&mut self.frame().in_defer, true);
+                self.walk_children(node);
+                self.frame().in_defer = outer;
+            }
             "call_expression" => self.call(node),
             "selector_expression" => {
                 if let (Some(operand), Some(field)) = (
@@ -424,6 +429,7 @@ impl Builder<'_, '_> {
             span: self.span(node),
             args: self.args(node),
             in_done_case: frame.done_case_depth > 0,
+            in_defer: frame.in_defer,
             in_comparison,
             if_conditions: frame.if_conditions.clone(),
         };
