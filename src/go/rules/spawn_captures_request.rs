@@ -36,8 +36,9 @@
 //! signals) is not flagged;
 //! a receive raced in a `select` against a timer, a stop channel or a `default` (gin's
 //! timeout-middleware shape, `go func() { c.Next() }()` against `time.After`) is not a join, unless
-//! the `select` is in a loop that keeps waiting. Passing the whole `*http.Request` to a function is not
-//! flagged, since the function may use only its data. A copy detached by a helper function
+//! the `select` is in a loop that keeps waiting. Passing the whole `*http.Request` to a function is
+//! flagged only when the launched function is declared in the same file and calls `Context()`
+//! on that parameter (`go notifyAll(r)`); otherwise it may use only the request's data. A copy detached by a helper function
 //! (`detach(c)`) is trusted. An argument of the `go` call counts as a use although it is
 //! evaluated before the goroutine starts: `go f(ctx, c.Param("id"))` is reported.
 //! A `c.Copy()` whose uses in the goroutine only read fields or call gin's getters
@@ -47,7 +48,7 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::{ContextApis, GoKnowledge};
-use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt};
+use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -82,6 +83,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     "goroutine uses `*gin.Context` `{}` after the handler can return: gin reuses it and its request context is cancelled",
                     var.name
                 ),
+                CtxKind::Request(kind) if kind == "request" && !after.starts_with(".Context()") => {
+                    format!(
+                        "goroutine hands `{0}` to a function that uses `{0}.Context()`, which is cancelled when the handler returns",
+                        var.name
+                    )
+                }
                 CtxKind::Request(kind) if kind == "request" => format!(
                     "goroutine uses `{}.Context()`, which is cancelled when the handler returns",
                     var.name
@@ -126,10 +133,42 @@ fn first_use(model: &GoModel, knowledge: &GoKnowledge, go: &GoStmt, var: &CtxVar
     model.goroutine_uses(go, &var.name).find(|&at| {
         let after = &model.source.text[at + var.name.len()..];
         match &var.kind {
-            CtxKind::Request(k) if k == "request" => after.starts_with(".Context()"),
+            CtxKind::Request(k) if k == "request" => {
+                after.starts_with(".Context()")
+                    || handed_to_context_user(model, go, at, at + var.name.len())
+            }
             CtxKind::GinCopy => used_as_context(after, &knowledge.context_apis),
             _ => true,
         }
+    })
+}
+
+/// `go fanOut(r)`: the request is the whole argument `[start, end)`, and the launched
+/// function of this file takes its context (`req.Context()` on that parameter).
+fn handed_to_context_user(model: &GoModel, go: &GoStmt, start: usize, end: usize) -> bool {
+    let Some(index) = go
+        .args
+        .iter()
+        .position(|a| a.start == start && a.end == end)
+    else {
+        return false;
+    };
+    let target = match &go.target {
+        GoTarget::Named(name) => model.find_declared(name, false),
+        GoTarget::Method(name) => model.find_declared(name, true),
+        _ => None,
+    };
+    let Some(param) = target.and_then(|f| model.funcs[f].params.get(index)) else {
+        return false;
+    };
+    let Some((body_start, body_end)) = target.and_then(|f| model.funcs[f].body) else {
+        return false;
+    };
+    model.idents.iter().any(|i| {
+        i.name == param.name
+            && body_start <= i.start
+            && i.start < body_end
+            && model.source.text[i.start + i.name.len()..].starts_with(".Context()")
     })
 }
 
