@@ -46,6 +46,9 @@ pub(super) struct Builder<'s, 'k> {
     pub(super) frames: Vec<FrameState>,
     /// Set while walking the call of a `go` statement, to tag the literal it launches.
     pub(super) pending_use: Option<FuncUse>,
+    /// `newRequest := http.NewRequest`: (function, local name) -> (import path, name), so that
+    /// `newRequest(..)` is a call of the package function.
+    pub(super) aliases: HashMap<(usize, String), (String, String)>,
 }
 
 /// Parses `source` and builds its model.
@@ -92,6 +95,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         func_stack: Vec::new(),
         frames: vec![FrameState::default()],
         pending_use: None,
+        aliases: HashMap::new(),
     };
     // Imports first: types anywhere in the file resolve through them.
     let mut cursor = root.walk();
@@ -548,7 +552,21 @@ impl<'s> Builder<'s, '_> {
             return Callee::Other;
         };
         match function.kind() {
-            "identifier" => Callee::Func(self.text_of(function).to_string()),
+            "identifier" => {
+                let name = self.text_of(function);
+                let alias = self
+                    .func_stack
+                    .iter()
+                    .rev()
+                    .find_map(|&f| self.aliases.get(&(f, name.to_string())));
+                match alias {
+                    Some((path, name)) => Callee::Pkg {
+                        path: path.clone(),
+                        name: name.clone(),
+                    },
+                    None => Callee::Func(name.to_string()),
+                }
+            }
             "selector_expression" => {
                 let (Some(operand), Some(field)) = (
                     function.child_by_field_id(FIELDS.operand),
@@ -817,6 +835,27 @@ impl<'s> Builder<'s, '_> {
             None
         };
         let func = self.current_func();
+        // `newRequest := http.NewRequest`: a local name for a package function.
+        if define
+            && let Some(f) = func
+            && lhs.len() == rhs_nodes.len()
+        {
+            for (l, r) in lhs.iter().zip(&rhs_nodes) {
+                if r.kind() == "selector_expression"
+                    && let (Some(operand), Some(field)) = (
+                        r.child_by_field_id(FIELDS.operand),
+                        r.child_by_field_id(FIELDS.field),
+                    )
+                    && operand.kind() == "identifier"
+                    && let Some(path) = self.import_of(self.text_of(operand))
+                {
+                    self.aliases.insert(
+                        (f, self.text_of(*l).to_string()),
+                        (path, self.text_of(field).to_string()),
+                    );
+                }
+            }
+        }
         // `x.f = make(chan T, n)`: a field's channel and its buffer.
         if rhs_nodes.len() == lhs.len() {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {

@@ -36,8 +36,9 @@
 //! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
 //! request builder: the caller attaches one).
 //!
-//! Silent for a request passed to a function of the same file that attaches a context to it
-//! (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`). A request built only
+//! Silent for a request passed to a function of the same package (any of its files) that
+//! attaches a context to it (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`).
+//! A local name for the function (`newRequest := http.NewRequest`) is followed. A request built only
 //! to be signed or serialized, never sent, is reported.
 
 use crate::diagnostic::Finding;
