@@ -22,8 +22,9 @@
 //! ```
 //!
 //! ## Known problems
-//! Keys declared in another file or package are not judged. A name declared twice in the
-//! file with different kinds is treated as unknown.
+//! Package-level keys declared in another file of the package are judged (`const userKey =
+//! "user"` in `keys.go`); keys from another package are not. A name declared twice in the
+//! package with different kinds is treated as unknown.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test's keys never meet another package's values.
