@@ -96,6 +96,8 @@ struct FlowBuilder<'b, 's, 'k> {
     targets: Vec<Target>,
     labels: HashMap<String, usize>,
     pending_label: Option<String>,
+    /// Set by a `fallthrough` at the end of a case body.
+    fell_through: bool,
 }
 
 impl Builder<'_, '_> {
@@ -109,6 +111,7 @@ impl Builder<'_, '_> {
             targets: Vec::new(),
             labels: HashMap::new(),
             pending_label: None,
+            fell_through: false,
         };
         flow.statement(body);
         let end = body.end_byte();
@@ -184,6 +187,7 @@ impl FlowBuilder<'_, '_, '_> {
         let label = self.pending_label.take();
         match node.kind() {
             "comment" | "empty_statement" => {}
+            "fallthrough_statement" => self.fell_through = true,
             "block" | "statement_list" => self.statements(node),
             "return_statement" => {
                 self.add(node);
@@ -375,20 +379,18 @@ impl FlowBuilder<'_, '_, '_> {
             }
             let mut cursor = case.walk();
             let parts: Vec<Node> = case.named_children(&mut cursor).collect();
-            let mut falls_through = false;
+            self.fell_through = false;
             for part in parts {
                 let is_header = case.child_by_field_id(FIELDS.value) == Some(part)
                     || case.child_by_field_id(FIELDS.communication) == Some(part)
                     || case.child_by_field_id(FIELDS.type_) == Some(part);
                 if is_header {
                     self.add(part);
-                } else if part.kind() == "fallthrough_statement" {
-                    falls_through = true;
                 } else {
                     self.statement(part);
                 }
             }
-            if falls_through {
+            if std::mem::take(&mut self.fell_through) {
                 falls_into = Some(self.current);
             } else {
                 self.edge(self.current, after);
@@ -399,5 +401,62 @@ impl FlowBuilder<'_, '_, '_> {
         }
         self.targets.pop();
         self.current = after;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::knowledge::Knowledge;
+    use crate::source::SourceText;
+
+    /// The line of the return through which `cancel`, made on the first line of the body,
+    /// leaks; `None` when every path uses it.
+    fn leak_line(body: &str) -> Option<usize> {
+        let text = format!(
+            "package p\n\nimport \"context\"\n\nfunc f(parent context.Context, a, b bool) error {{\n\tctx, cancel := context.WithCancel(parent)\n{body}}}\n"
+        );
+        let source = SourceText::new(text);
+        let knowledge = Knowledge::builtin().go;
+        let model = crate::go::model::build(&source, &knowledge).expect("valid Go");
+        let flow = model
+            .flow_of(0)
+            .expect("a function that makes a cancel has a flow");
+        let at = source.text.find("ctx, cancel").expect("the assignment");
+        flow.unused_path_to_return(at, |&(s, e)| model.uses_in("cancel", s, e), false)
+            .map(|r| source.position(r.start).0)
+    }
+
+    #[test]
+    fn the_leaking_return_is_found() {
+        assert_eq!(
+            leak_line("\tif a {\n\t\tcancel()\n\t\treturn nil\n\t}\n\treturn ctx.Err()\n"),
+            Some(11)
+        );
+        // A branch that skips the deferred call.
+        assert_eq!(
+            leak_line("\tif a {\n\t\tdefer cancel()\n\t}\n\t_ = ctx\n\treturn nil\n"),
+            Some(11)
+        );
+        assert_eq!(
+            leak_line("\tfor {\n\t\tif a {\n\t\t\tbreak\n\t\t}\n\t\tcancel()\n\t}\n\treturn nil\n"),
+            Some(13)
+        );
+    }
+
+    #[test]
+    fn paths_that_never_return_or_use_it_do_not_leak() {
+        assert_eq!(leak_line("\tdefer cancel()\n\treturn ctx.Err()\n"), None);
+        assert_eq!(
+            leak_line("\tif a {\n\t\tpanic(\"x\")\n\t}\n\tcancel()\n\treturn nil\n"),
+            None
+        );
+        assert_eq!(leak_line("\tfor {\n\t\t_ = ctx\n\t}\n"), None);
+        assert_eq!(
+            leak_line(
+                "\tswitch {\n\tcase a:\n\t\tfallthrough\n\tcase b:\n\t\tcancel()\n\tdefault:\n\t\tcancel()\n\t}\n\treturn nil\n"
+            ),
+            None
+        );
+        assert_eq!(leak_line("\tselect {}\n"), None);
     }
 }
