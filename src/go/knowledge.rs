@@ -301,6 +301,9 @@ pub struct ServerType {
     pub ty: String,
     pub serve: Vec<String>,
     pub shutdown: Vec<String>,
+    /// How to shut it down, when it has no shutdown method of its own.
+    #[serde(default)]
+    pub help: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
