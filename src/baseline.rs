@@ -6,8 +6,12 @@
 //! nearest line above it that starts a `fn`, `impl`, `trait`, `mod` or Go `func`) and the
 //! text of its line with whitespace collapsed. A fingerprint recorded `count` times hides at
 //! most `count` findings, so a new bug on a line that reads like an old one still shows.
+//!
+//! Paths are recorded relative to the directory of the baseline file, so the same baseline
+//! works from any working directory (a subdirectory, an editor, a CI step in another folder).
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +87,69 @@ pub fn normalize_path(path: &str) -> String {
     path
 }
 
-/// The fingerprint of a finding in a file with this text.
-fn key(finding: &Finding, source: &SourceText) -> Key {
+/// Where the paths of a baseline are relative to: the directory of its file.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    dir: PathBuf,
+}
+
+impl Anchor {
+    /// The anchor of the baseline file at `path` (relative to the current directory or not).
+    pub fn of_file(path: &Path) -> Anchor {
+        match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => Anchor::at(dir),
+            _ => Anchor::at(Path::new(".")),
+        }
+    }
+
+    pub fn at(dir: &Path) -> Anchor {
+        Anchor {
+            dir: lexical_absolute(dir),
+        }
+    }
+
+    /// The recorded form of the path a finding is reported under.
+    pub fn entry_path(&self, reported: &str) -> String {
+        let file = lexical_absolute(Path::new(reported));
+        let common = self
+            .dir
+            .components()
+            .zip(file.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut relative = PathBuf::new();
+        for _ in common..self.dir.components().count() {
+            relative.push("..");
+        }
+        relative.extend(file.components().skip(common));
+        normalize_path(&relative.display().to_string())
+    }
+
+    /// The file a recorded path names.
+    pub fn file(&self, entry_path: &str) -> PathBuf {
+        lexical_absolute(&self.dir.join(entry_path))
+    }
+}
+
+/// The absolute form of `path` with `.` and `..` taken away by reading, not by the file
+/// system: a baseline names files that may be gone.
+pub fn lexical_absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut clean = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// The fingerprint of a finding, recorded under `path`, in a file with this text.
+fn key(finding: &Finding, path: String, source: &SourceText) -> Key {
     let line = finding.span.line;
     let item = (1..line)
         .rev()
@@ -94,7 +159,7 @@ fn key(finding: &Finding, source: &SourceText) -> Key {
         .to_string();
     (
         finding.rule.to_string(),
-        normalize_path(&finding.path),
+        path,
         item,
         collapse(source.line(line)),
     )
@@ -139,13 +204,18 @@ fn indexed(sources: &BTreeMap<String, String>) -> BTreeMap<&str, SourceText> {
 }
 
 /// A baseline holding these findings; `sources` has the text of every file with a finding.
-pub fn record(findings: &[Finding], sources: &BTreeMap<String, String>) -> Baseline {
+pub fn record(
+    findings: &[Finding],
+    sources: &BTreeMap<String, String>,
+    anchor: &Anchor,
+) -> Baseline {
     let indexed = indexed(sources);
     let empty = SourceText::new(String::new());
     let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
     for finding in findings {
         let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
-        *counts.entry(key(finding, source)).or_default() += 1;
+        let path = anchor.entry_path(&finding.path);
+        *counts.entry(key(finding, path, source)).or_default() += 1;
     }
     Baseline {
         version: VERSION,
@@ -154,13 +224,14 @@ pub fn record(findings: &[Finding], sources: &BTreeMap<String, String>) -> Basel
 }
 
 /// Removes the findings the baseline has. Entries that matched fewer findings than recorded
-/// are stale when `in_scope(path)` (normalised) says their file was covered by this run (it
-/// was checked, or it no longer exists); entries of other files are left alone.
+/// are stale when `in_scope(path, rule)` (the recorded path) says this run checked their file
+/// with their rule (or the file no longer exists); other entries are left alone.
 pub fn filter(
     baseline: &Baseline,
     findings: &mut Vec<Finding>,
     sources: &BTreeMap<String, String>,
-    in_scope: impl Fn(&str) -> bool,
+    anchor: &Anchor,
+    in_scope: impl Fn(&str, &str) -> bool,
 ) -> Applied {
     let indexed = indexed(sources);
     let empty = SourceText::new(String::new());
@@ -170,7 +241,7 @@ pub fn filter(
     }
     let (hidden, shown) = std::mem::take(findings).into_iter().partition(|finding| {
         let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
-        match left.get_mut(&key(finding, source)) {
+        match left.get_mut(&key(finding, anchor.entry_path(&finding.path), source)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
                 true
@@ -181,7 +252,7 @@ pub fn filter(
     *findings = shown;
     let stale = left
         .into_iter()
-        .filter(|((_, path, _, _), count)| *count > 0 && in_scope(path))
+        .filter(|((rule, path, _, _), count)| *count > 0 && in_scope(path, rule))
         .map(Entry::from_counted)
         .collect();
     Applied { hidden, stale }
@@ -198,7 +269,7 @@ pub fn identities(findings: &[&Finding], sources: &BTreeMap<String, String>) -> 
         .iter()
         .map(|finding| {
             let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
-            let key = key(finding, source);
+            let key = key(finding, normalize_path(&finding.path), source);
             let (rule, path, item, line) = &key;
             let hash = fnv1a([rule, path, item, line].map(String::as_str));
             let occurrence = seen.entry(key).or_default();
@@ -268,6 +339,10 @@ mod tests {
     use super::*;
     use crate::diagnostic::Span;
 
+    fn anchor() -> Anchor {
+        Anchor::at(Path::new("/p"))
+    }
+
     fn finding(path: &str, line: usize) -> Finding {
         let mut finding = Finding::new("blocking-in-async", Span::new(line, 5, line, 9), "m");
         finding.path = path.to_string();
@@ -277,8 +352,12 @@ mod tests {
     #[test]
     fn fingerprints_survive_moves_and_count_repeats() {
         let old = "use x;\n\nasync fn f() {\n    sleep(d);\n    sleep(d);\n}\n";
-        let sources = BTreeMap::from([("./a.rs".to_string(), old.to_string())]);
-        let baseline = record(&[finding("./a.rs", 4), finding("./a.rs", 5)], &sources);
+        let sources = BTreeMap::from([("/p/./a.rs".to_string(), old.to_string())]);
+        let baseline = record(
+            &[finding("/p/./a.rs", 4), finding("/p/./a.rs", 5)],
+            &sources,
+            &anchor(),
+        );
         assert_eq!(baseline.findings.len(), 1);
         assert_eq!(baseline.findings[0].count, 2);
         assert_eq!(baseline.findings[0].path, "a.rs");
@@ -288,9 +367,15 @@ mod tests {
         // Two lines added above, indentation changed, a third identical call added.
         let new =
             "use x;\n// one\n// two\n\nasync fn f() {\n  sleep(d);\n\tsleep(d);\n  sleep(d);\n}\n";
-        let sources = BTreeMap::from([("a.rs".to_string(), new.to_string())]);
-        let mut findings = vec![finding("a.rs", 6), finding("a.rs", 7), finding("a.rs", 8)];
-        let applied = filter(&baseline, &mut findings, &sources, |p| p == "a.rs");
+        let sources = BTreeMap::from([("/p/a.rs".to_string(), new.to_string())]);
+        let mut findings = vec![
+            finding("/p/a.rs", 6),
+            finding("/p/a.rs", 7),
+            finding("/p/a.rs", 8),
+        ];
+        let applied = filter(&baseline, &mut findings, &sources, &anchor(), |p, _| {
+            p == "a.rs"
+        });
         assert_eq!(applied.hidden.len(), 2);
         assert_eq!(findings.len(), 1, "the extra occurrence is new");
         assert_eq!(applied.stale_count(), 0);
@@ -300,14 +385,18 @@ mod tests {
     #[test]
     fn stale_entries_and_pruning() {
         let text = "func f() {\n\tctx, _ := context.WithCancel(ctx)\n}\n";
-        let sources = BTreeMap::from([("m.go".to_string(), text.to_string())]);
-        let baseline = record(&[finding("m.go", 2)], &sources);
+        let sources = BTreeMap::from([("/p/m.go".to_string(), text.to_string())]);
+        let baseline = record(&[finding("/p/m.go", 2)], &sources, &anchor());
         assert_eq!(baseline.findings[0].item, "func f() {");
         let mut none = Vec::new();
-        let applied = filter(&baseline, &mut none, &BTreeMap::new(), |p| p == "m.go");
+        let applied = filter(&baseline, &mut none, &BTreeMap::new(), &anchor(), |p, _| {
+            p == "m.go"
+        });
         assert_eq!(applied.stale_count(), 1);
         assert!(prune(&baseline, &applied.stale).findings.is_empty());
-        let unchecked = filter(&baseline, &mut none, &BTreeMap::new(), |_| false);
+        let unchecked = filter(&baseline, &mut none, &BTreeMap::new(), &anchor(), |_, _| {
+            false
+        });
         assert_eq!(
             unchecked.stale_count(),
             0,
@@ -334,6 +423,19 @@ mod tests {
             fnv1a(["a"]),
             0x089b_e207_b544_f1e4,
             "FNV-1a of `a` and a NUL byte"
+        );
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_baseline_directory() {
+        let anchor = anchor();
+        assert_eq!(anchor.entry_path("/p/src/a.rs"), "src/a.rs");
+        assert_eq!(anchor.entry_path("/p/src/../b.rs"), "b.rs");
+        assert_eq!(anchor.entry_path("/q/c.rs"), "../q/c.rs");
+        assert_eq!(anchor.file("src/a.rs"), Path::new("/p/src/a.rs"));
+        assert_eq!(
+            Anchor::of_file(Path::new("/p/b.json")).entry_path("/p/x.rs"),
+            "x.rs"
         );
     }
 

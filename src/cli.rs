@@ -1,7 +1,8 @@
 //! Command-line interface: arguments and config become a run; the run's result becomes an
 //! exit code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -41,11 +42,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List every rule with its languages, default level and summary
-    Rules,
+    Rules {
+        /// `text` (a table) or `json` (name, languages, default level, summary, docs URL)
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Print the documentation of a rule
     Explain {
         /// A rule name, as `ctxlint rules` lists them
-        rule: String,
+        #[arg(required_unless_present = "all")]
+        rule: Option<String>,
+        /// Every rule's documentation, in name order
+        #[arg(long, conflicts_with = "rule")]
+        all: bool,
+        /// `text` (the Markdown page) or `json` (the `rules --format json` entry with the page)
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Run a language server (LSP) on standard input/output, for editors
     Lsp,
@@ -62,10 +74,10 @@ struct CheckArgs {
     /// When to use colour in human output (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
-    /// Run only these rules (comma-separated)
+    /// Run only these rules (comma-separated; `ALL`, or `rust`/`go` for a language's rules)
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     select: Vec<String>,
-    /// Do not run these rules (comma-separated)
+    /// Do not run these rules (comma-separated; `ALL`, `rust`, `go` as for --select)
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     ignore: Vec<String>,
     /// Use this config file instead of searching for ctxlint.toml
@@ -124,6 +136,18 @@ struct CheckArgs {
     /// "test-util")` items, Go files built only under `ignore` or test tags
     #[arg(long)]
     include_test_support: bool,
+    /// Print the settings FILE is checked with and where each comes from, then exit
+    #[arg(long, value_name = "FILE")]
+    show_settings: Option<PathBuf>,
+    /// List the files that would be checked, each with its config file, then exit
+    #[arg(long, conflicts_with = "show_settings")]
+    show_files: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,8 +188,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
     };
     let result = match cli.command {
-        Some(Command::Rules) => list_rules(),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { rule, all, format }) => explain(rule.as_deref(), all, format),
         Some(Command::Lsp) => Ok(crate::lsp::run()),
         None => check(cli.check),
     };
@@ -178,17 +202,21 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     }
 }
 
-fn list_rules() -> Result<i32, String> {
+fn list_rules(format: ListFormat) -> Result<i32, String> {
+    if format == ListFormat::Json {
+        let rules: Vec<serde_json::Value> = registry::RULES
+            .iter()
+            .map(|rule| rule_json(rule, false))
+            .collect();
+        print_json(&serde_json::Value::Array(rules));
+        return Ok(EXIT_CLEAN);
+    }
     let mut out = String::new();
     for rule in registry::RULES {
-        let languages: Vec<&str> = registry::languages(rule.name)
-            .iter()
-            .map(|l| l.name())
-            .collect();
         out.push_str(&format!(
             "{:<26} {:<8} {:<8} {}\n",
             rule.name,
-            languages.join(","),
+            language_names(rule).join(","),
             rule.default_level.as_str(),
             rule.summary
         ));
@@ -197,71 +225,144 @@ fn list_rules() -> Result<i32, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn explain(name: &str) -> Result<i32, String> {
-    let rule = registry::find(name)
-        .ok_or_else(|| format!("unknown rule `{name}` (`ctxlint rules` lists them)"))?;
-    print_stdout(rule.docs);
+fn language_names(rule: &registry::RuleInfo) -> Vec<&'static str> {
+    registry::languages(rule.name)
+        .iter()
+        .map(|l| l.name())
+        .collect()
+}
+
+/// A rule as `rules --format json` and `explain --format json` give it.
+fn rule_json(rule: &registry::RuleInfo, with_docs: bool) -> serde_json::Value {
+    let mut entry = serde_json::json!({
+        "name": rule.name,
+        "languages": language_names(rule),
+        "default_level": rule.default_level.as_str(),
+        "summary": rule.summary,
+        "docs_url": registry::docs_url(rule.name),
+    });
+    if with_docs {
+        entry["docs"] = rule.docs.into();
+    }
+    entry
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    text.push('\n');
+    print_stdout(&text);
+}
+
+fn explain(name: Option<&str>, all: bool, format: ListFormat) -> Result<i32, String> {
+    let rules: Vec<&registry::RuleInfo> = if all {
+        registry::RULES.iter().collect()
+    } else {
+        let name = name.unwrap_or_default();
+        let rule = registry::find(name).ok_or_else(|| {
+            format!(
+                "unknown rule `{name}`{} (`ctxlint rules` lists them)",
+                registry::did_you_mean(name)
+            )
+        })?;
+        vec![rule]
+    };
+    match format {
+        ListFormat::Json if all => {
+            let entries = rules.iter().map(|rule| rule_json(rule, true)).collect();
+            print_json(&serde_json::Value::Array(entries));
+        }
+        ListFormat::Json => print_json(&rule_json(rules[0], true)),
+        ListFormat::Text => {
+            let pages: Vec<&str> = rules.iter().map(|rule| rule.docs.trim_end()).collect();
+            print_stdout(&format!("{}\n", pages.join("\n\n")));
+        }
+    }
     Ok(EXIT_CLEAN)
 }
 
-fn check(args: CheckArgs) -> Result<i32, String> {
-    for name in args.select.iter().chain(&args.ignore) {
-        if registry::find(name).is_none() {
-            return Err(format!(
-                "unknown rule `{name}` in --select/--ignore (`ctxlint rules` lists them)"
-            ));
-        }
+/// More checking threads than cores only cost memory (each has a large stack reserved).
+fn clamp_threads(requested: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if requested > cores {
+        eprintln!("note: --threads {requested} is more than the {cores} cores here; using {cores}");
+        cores
+    } else {
+        requested
     }
+}
+
+/// Flags that do nothing in this combination: said, not silently dropped.
+fn warn_ineffective_flags(args: &CheckArgs) {
+    if args.omit_suppressed && args.format != Format::Sarif {
+        eprintln!("warning: --omit-suppressed only changes `--format sarif` output");
+    }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
+    }
+}
+
+fn check(mut args: CheckArgs) -> Result<i32, String> {
+    args.select = expand_rules(&args.select, "--select")?;
+    args.ignore = expand_rules(&args.ignore, "--ignore")?;
+    args.threads = clamp_threads(args.threads);
+    warn_ineffective_flags(&args);
     let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
     }
-    let config = load_config(&args, reads_stdin)?;
-    let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
-    settings.set_checked_roots(&args.paths);
-    settings.include_also(skip::Include {
-        generated: args.include_generated,
-        vendored: args.include_vendored,
-        test_support: args.include_test_support,
-    });
-    let excludes = PathGlobs::new(&config.exclude)?;
+    if args.stdin_filename.is_some() && !reads_stdin {
+        return Err("--stdin-filename names standard input: pass `-` to read it".to_string());
+    }
+    let mut resolver = config::Resolver::new(config_choice(&args));
+    if let Some(file) = &args.show_settings {
+        return show_settings(&args, &mut resolver, file);
+    }
 
     if reads_stdin && (args.baseline.is_some() || args.write_baseline.is_some()) {
         return Err("baselines work on files, not on standard input".to_string());
     }
-    if reads_stdin && (args.fix || args.diff) {
-        return fix_stdin(&args, &settings, &excludes, &config);
+    if reads_stdin {
+        let group = Group::load(resolver.config_for(&stdin_name(&args)).as_deref(), &args)?;
+        if args.fix || args.diff {
+            return fix_stdin(&args, &group);
+        }
+        if args.stdin_filename.is_none() {
+            eprintln!(
+                "note: standard input is checked as Rust; --stdin-filename NAME.go checks Go"
+            );
+        }
+        let (run, sources) = check_stdin(&args, &group, &read_stdin()?)?;
+        return report_run(&args, &[group], run, sources, Extras::default());
     }
     let baseline = match &args.baseline {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
-            Some(baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+            let recorded =
+                baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some((recorded, baseline::Anchor::of_file(path), path))
         }
         None => None,
     };
 
-    let (mut run, mut sources, walked) = if reads_stdin {
-        let (run, sources) = check_stdin(&args, &settings, &excludes, &config, &read_stdin()?)?;
-        (run, sources, walk::WalkResult::default())
-    } else {
-        let walked = walk::collect(&args.paths, &excludes, &config.root, settings.include())?;
-        let mut run = run_files(&walked, &settings, args.threads);
-        let sources = std::mem::take(&mut run.sources);
-        (run, sources, walked)
-    };
-    let checked: BTreeSet<String> = walked
-        .files
-        .iter()
-        .map(|(path, _)| baseline::normalize_path(&path.display().to_string()))
-        .collect();
+    // Each config file's excludes apply to the files below it, so the walk excludes nothing.
+    let include = walk_include(&args, &mut resolver)?;
+    let walked = walk::collect(&args.paths, &PathGlobs::default(), Path::new("."), include)?;
+    reject_paths_without_files(&args.paths, &walked.files)?;
+    let groups = group_files(&walked.files, &args, &mut resolver)?;
+    if args.show_files {
+        return show_files(&groups);
+    }
+    let mut run = run_groups(&groups, &walked.errors, args.threads);
+    run.not_checked.add(walked.not_walked);
+    let mut sources = std::mem::take(&mut run.sources);
 
     let mut fixes = None;
     let mut write_failed = false;
     if args.fix || args.diff {
         let mut visible = run.findings.clone();
-        if let Some(baseline) = &baseline {
-            baseline::filter(baseline, &mut visible, &sources, |_| false);
+        if let Some((baseline, anchor, _)) = &baseline {
+            baseline::filter(baseline, &mut visible, &sources, anchor, |_, _| false);
         }
         let allowed = fix::Allowed {
             unsafe_fixes: args.unsafe_fixes,
@@ -283,7 +384,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         }
         if fixed.summary.fixed > 0 {
             // Report what is left in the files as they are now.
-            run = run_files(&walked, &settings, args.threads);
+            run = run_groups(&groups, &walked.errors, args.threads);
             sources = std::mem::take(&mut run.sources);
         }
         write_failed = !fixed.write_errors.is_empty();
@@ -292,7 +393,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
 
     if let Some(path) = &args.write_baseline {
-        let recorded = baseline::record(&run.findings, &sources);
+        let recorded = baseline::record(&run.findings, &sources, &baseline::Anchor::of_file(path));
         write_atomically(path, baseline::to_json(&recorded).as_bytes())?;
         eprintln!(
             "Recorded {} in the baseline `{}`",
@@ -303,27 +404,26 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     }
     let mut baseline_summary = None;
     let mut baseline_hidden = Vec::new();
-    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        // A recorded file that is gone, below a path given to this run, is covered too: its
-        // findings are stale.
-        let roots: Vec<String> = args
-            .paths
-            .iter()
-            .map(|path| baseline::normalize_path(&path.display().to_string()))
-            .collect();
-        let below_a_root = |path: &str| {
-            roots.iter().any(|root| {
-                root == "."
-                    || path == root
-                    || path
-                        .strip_prefix(root.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-        };
-        let in_scope = |path: &str| {
-            checked.contains(path) || (below_a_root(path) && !Path::new(path).exists())
-        };
-        let applied = baseline::filter(baseline, &mut run.findings, &sources, in_scope);
+    if let Some((baseline, anchor, path)) = &baseline {
+        let rechecked = Rechecked::new(&groups, &args);
+        if !baseline.findings.is_empty()
+            && !baseline
+                .findings
+                .iter()
+                .any(|entry| rechecked.checked(&anchor.file(&entry.path)))
+        {
+            eprintln!(
+                "warning: no file recorded in the baseline `{}` was checked (its paths are relative to the baseline's directory)",
+                path.display()
+            );
+        }
+        let applied = baseline::filter(
+            baseline,
+            &mut run.findings,
+            &sources,
+            anchor,
+            |entry, rule| rechecked.covers(&anchor.file(entry), rule),
+        );
         let mut stale = applied.stale_count();
         if args.prune_baseline && stale > 0 {
             let pruned = baseline::prune(baseline, &applied.stale);
@@ -342,9 +442,104 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         baseline_hidden = applied.hidden;
     }
 
+    let extras = Extras {
+        fixes,
+        baseline: baseline_summary,
+        baseline_hidden,
+        write_failed,
+    };
+    report_run(&args, &groups, run, sources, extras)
+}
+
+/// What a run re-checked, so that pruning a baseline removes only entries of files that were
+/// checked with the entry's rule: nothing recorded for another directory, or for a rule left
+/// out by `--select`, `--ignore` or the config, is lost.
+struct Rechecked<'a> {
+    /// Each checked file (absolute) with the settings it was checked with.
+    files: BTreeMap<PathBuf, (&'a Settings, Language, String)>,
+    /// The paths given to the run (absolute): a recorded file that is gone below one of them
+    /// was covered too.
+    roots: Vec<PathBuf>,
+    select: &'a [String],
+    ignore: &'a [String],
+}
+
+impl<'a> Rechecked<'a> {
+    fn new(groups: &'a [Group], args: &'a CheckArgs) -> Rechecked<'a> {
+        let files = groups
+            .iter()
+            .flat_map(|group| {
+                group.files.iter().map(|(path, language)| {
+                    let display = path.display().to_string();
+                    (
+                        baseline::lexical_absolute(path),
+                        (&group.settings, *language, display),
+                    )
+                })
+            })
+            .collect();
+        Rechecked {
+            files,
+            roots: args
+                .paths
+                .iter()
+                .map(|p| baseline::lexical_absolute(p))
+                .collect(),
+            select: &args.select,
+            ignore: &args.ignore,
+        }
+    }
+
+    fn checked(&self, file: &Path) -> bool {
+        self.files.contains_key(file)
+    }
+
+    /// Whether `rule` ran on `file`, or `file` is gone below a checked path and `rule` was
+    /// selected.
+    fn covers(&self, file: &Path, rule: &str) -> bool {
+        match self.files.get(file) {
+            Some((settings, language, display)) => {
+                settings.enabled(rule)
+                    && registry::implemented_for(rule, *language)
+                    && !settings.ignored_for(display).contains(&rule)
+                    && !engine::is_test_file(*language, settings, display)
+            }
+            None => {
+                let selected = registry::find(rule).is_some_and(|info| {
+                    let (_, origin) = Config::defaults().rule_level(info, self.select, self.ignore);
+                    !matches!(
+                        origin,
+                        config::LevelOrigin::NotSelected | config::LevelOrigin::Ignore
+                    )
+                });
+                selected && !file.exists() && self.roots.iter().any(|root| file.starts_with(root))
+            }
+        }
+    }
+}
+
+/// What a run has to report besides its findings.
+#[derive(Default)]
+struct Extras {
+    fixes: Option<FixSummary>,
+    baseline: Option<BaselineSummary>,
+    /// The findings the baseline hid.
+    baseline_hidden: Vec<Finding>,
+    /// `--fix` could not write a file.
+    write_failed: bool,
+}
+
+/// Prints the report of a run; returns its exit code.
+fn report_run(
+    args: &CheckArgs,
+    groups: &[Group],
+    mut run: RunReport,
+    sources: BTreeMap<String, String>,
+    mut extras: Extras,
+) -> Result<i32, String> {
     if args.omit_suppressed {
         run.suppressed.clear();
-        baseline_hidden.clear();
+        extras.baseline_hidden.clear();
     }
     let color = match args.color {
         Color::Always => true,
@@ -360,27 +555,50 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         color,
         quiet: args.quiet,
         statistics: args.statistics,
-        fixes: fixes.as_ref(),
-        baseline: baseline_summary,
-        baseline_hidden: &baseline_hidden,
+        fixes: extras.fixes.as_ref(),
+        baseline: extras.baseline,
+        baseline_hidden: &extras.baseline_hidden,
     };
     print_stdout(&report::render(args.format, &output));
 
     let nothing_checked = run.files_checked == 0 && !run.errors.is_empty();
-    if nothing_checked || write_failed {
+    if nothing_checked || extras.write_failed {
         return Ok(EXIT_ERROR);
     }
-    Ok(exit_code(&args, &config, &run))
+    Ok(exit_code(args, groups, &run))
 }
 
-/// 1 when a finding is at or above the failing level (and not `--exit-zero`), else 0.
-fn exit_code(args: &CheckArgs, config: &Config, run: &RunReport) -> i32 {
-    let fail_level = args
-        .fail_level
-        .map(FailLevel::level)
-        .or(config.fail_level)
-        .unwrap_or(Level::Warning);
-    let failing = run.findings.iter().any(|f| f.severity >= fail_level);
+/// 1 when a finding is at or above the failing level of its file (`--fail-level`, else its
+/// config's `fail-level`, else warning), or a file could not be checked (whole or in part:
+/// never a clean run), and not `--exit-zero`; else 0.
+fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
+    let configured: BTreeMap<String, Level> = groups
+        .iter()
+        .filter_map(|group| Some((group, group.config.fail_level?)))
+        .flat_map(|(group, level)| {
+            group
+                .files
+                .iter()
+                .map(move |(path, _)| (path.display().to_string(), level))
+        })
+        .collect();
+    // Standard input has no walked file: its one group's level applies.
+    let single = match groups {
+        [group] => group.config.fail_level,
+        _ => None,
+    };
+    let fail_level = |path: &str| {
+        args.fail_level
+            .map(FailLevel::level)
+            .or_else(|| configured.get(path).copied())
+            .or(single)
+            .unwrap_or(Level::Warning)
+    };
+    let failing = !run.errors.is_empty()
+        || run
+            .findings
+            .iter()
+            .any(|f| f.severity >= fail_level(&f.path));
     if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
@@ -388,36 +606,269 @@ fn exit_code(args: &CheckArgs, config: &Config, run: &RunReport) -> i32 {
     }
 }
 
-fn load_config(args: &CheckArgs, reads_stdin: bool) -> Result<Config, String> {
-    if args.no_config {
-        return Ok(Config {
-            root: PathBuf::from("."),
-            ..Config::default()
+/// The rule names of `--select`/`--ignore`: each trimmed (`'a, b'` works), `ALL` for every
+/// rule, `rust` or `go` for the rules of a language; anything else must be a rule's name.
+fn expand_rules(names: &[String], flag: &str) -> Result<Vec<String>, String> {
+    let mut rules = Vec::new();
+    for name in names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+    {
+        let language = match name {
+            "rust" => Some(Language::Rust),
+            "go" => Some(Language::Go),
+            _ => None,
+        };
+        let group = registry::RULES.iter().filter(|rule| {
+            name == "ALL" || language.is_some_and(|l| registry::implemented_for(rule.name, l))
         });
-    }
-    let found = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => {
-            let start = if reads_stdin {
-                args.stdin_filename
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("."))
-            } else {
-                args.paths
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| PathBuf::from("."))
-            };
-            config::discover(&start).or_else(|| config::discover(Path::new(".")))
+        let before = rules.len();
+        rules.extend(group.map(|rule| rule.name.to_string()));
+        if rules.len() > before {
+            continue;
         }
-    };
-    match found {
-        Some(path) => config::load(&path),
-        None => Ok(Config {
-            root: PathBuf::from("."),
-            ..Config::default()
-        }),
+        if registry::find(name).is_none() {
+            return Err(format!(
+                "unknown rule `{name}` in {flag}{} (`ctxlint rules` lists them; `ALL`, `rust` and `go` name groups)",
+                registry::did_you_mean(name)
+            ));
+        }
+        rules.push(name.to_string());
     }
+    rules.sort();
+    rules.dedup();
+    Ok(rules)
+}
+
+/// A path that holds no Rust or Go file is a mistake (a typo, the wrong directory), not a
+/// clean run: CI must not pass on it. Files excluded by a config still count as found.
+fn reject_paths_without_files(
+    paths: &[PathBuf],
+    files: &[(PathBuf, Language)],
+) -> Result<(), String> {
+    let files: Vec<PathBuf> = files
+        .iter()
+        .map(|(file, _)| baseline::lexical_absolute(file))
+        .collect();
+    for path in paths {
+        let root = baseline::lexical_absolute(path);
+        if !files.iter().any(|file| file.starts_with(&root)) {
+            let what = if path.is_dir() {
+                "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
+            } else {
+                "is not a .rs or .go file"
+            };
+            return Err(format!("`{}` {what}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn config_choice(args: &CheckArgs) -> config::Choice {
+    match &args.config {
+        _ if args.no_config => config::Choice::Defaults,
+        Some(path) => config::Choice::File(path.clone()),
+        None => config::Choice::Nearest,
+    }
+}
+
+/// Files that share one configuration, and what it makes of them.
+struct Group {
+    config: Config,
+    settings: Settings,
+    excludes: PathGlobs,
+    files: Vec<(PathBuf, Language)>,
+}
+
+impl Group {
+    /// The group of a config file (`None`: the defaults), with no files yet.
+    fn load(path: Option<&Path>, args: &CheckArgs) -> Result<Group, String> {
+        let config = config::load_or_defaults(path)?;
+        let mut settings = Settings::from_config(&config, &args.select, &args.ignore)?;
+        settings.set_checked_roots(&args.paths);
+        settings.include_also(flags_include(args));
+        let excludes = PathGlobs::new(&config.exclude)?;
+        Ok(Group {
+            config,
+            settings,
+            excludes,
+            files: Vec::new(),
+        })
+    }
+
+    fn excludes(&self, path: &Path) -> bool {
+        self.excludes.matches(path, &self.config.root)
+    }
+}
+
+/// The classes of code the command line asks to check too.
+fn flags_include(args: &CheckArgs) -> skip::Include {
+    skip::Include {
+        generated: args.include_generated,
+        vendored: args.include_vendored,
+        test_support: args.include_test_support,
+    }
+}
+
+/// What the walk enters: the flags, and what the config of each path named asks for (the
+/// walk runs before files are grouped by their configs).
+fn walk_include(
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+) -> Result<skip::Include, String> {
+    let mut include = flags_include(args);
+    for path in &args.paths {
+        // A directory's own config counts: ask as for a file inside it.
+        let probe = if path.is_dir() {
+            path.join("ctxlint.toml")
+        } else {
+            path.clone()
+        };
+        let config = config::load_or_defaults(resolver.config_for(&probe).as_deref())?;
+        include = include.or(config.include);
+    }
+    Ok(include)
+}
+
+/// Splits the files by the config file that applies to each and drops the ones it excludes.
+/// The groups come in the order of their config files' paths, each file in walk order, so
+/// the run does not depend on the order of the paths given.
+fn group_files(
+    files: &[(PathBuf, Language)],
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+) -> Result<Vec<Group>, String> {
+    let mut groups: BTreeMap<Option<PathBuf>, Group> = BTreeMap::new();
+    for (path, language) in files {
+        let group = match groups.entry(resolver.config_for(path)) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let group = Group::load(entry.key().as_deref(), args)?;
+                entry.insert(group)
+            }
+        };
+        if !group.excludes(path) {
+            group.files.push((path.clone(), *language));
+        }
+    }
+    Ok(groups.into_values().collect())
+}
+
+/// The files a run would check, one per line, each with the config file it uses.
+fn show_files(groups: &[Group]) -> Result<i32, String> {
+    let mut listed: Vec<(String, String)> = groups
+        .iter()
+        .flat_map(|group| {
+            let origin = config_origin(&group.config);
+            group
+                .files
+                .iter()
+                .filter(|(path, language)| {
+                    !engine::is_test_file(*language, &group.settings, &path.display().to_string())
+                })
+                .map(move |(path, _)| (path.display().to_string(), origin.clone()))
+        })
+        .collect();
+    listed.sort();
+    let mut out = String::new();
+    for (path, origin) in listed {
+        out.push_str(&format!("{path}  ({origin})\n"));
+    }
+    print_stdout(&out);
+    Ok(EXIT_CLEAN)
+}
+
+/// Where a config came from, for people: its path relative to the current directory.
+fn config_origin(config: &Config) -> String {
+    match &config.path {
+        Some(path) => shown_path(path),
+        None => "defaults".to_string(),
+    }
+}
+
+fn shown_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path);
+    baseline::normalize_path(&relative.display().to_string())
+}
+
+/// `--show-settings FILE`: what FILE is checked with, and where each setting comes from.
+fn show_settings(
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+    file: &Path,
+) -> Result<i32, String> {
+    let found = resolver.config_for(file);
+    let group = Group::load(found.as_deref(), args)?;
+    let config = &group.config;
+    let origin = config_origin(config);
+    let display = file.display().to_string();
+    let language = Language::from_path(file);
+    let mut out = format!("file: {display}\n");
+    out.push_str(&format!(
+        "language: {}\n",
+        language.map_or("none (not checked: ctxlint reads .rs and .go files)", |l| l
+            .name())
+    ));
+    let config_line = match (&config.path, &args.config) {
+        (Some(_), Some(_)) => format!("{origin} (--config)"),
+        (Some(_), None) => format!("{origin} (the nearest above the file)"),
+        (None, _) if args.no_config => "none: the defaults (--no-config)".to_string(),
+        (None, _) => "none: the defaults (no ctxlint.toml above the file)".to_string(),
+    };
+    out.push_str(&format!("config: {config_line}\n"));
+    let checked = if group.excludes(file) {
+        format!("no: excluded by `exclude` in {origin}")
+    } else if language.is_some_and(|l| engine::is_test_file(l, &group.settings, &display)) {
+        "no: test code".to_string()
+    } else {
+        "yes".to_string()
+    };
+    out.push_str(&format!("checked: {checked}\n"));
+    let (fail_level, fail_origin) = match (args.fail_level, config.fail_level) {
+        (Some(level), _) => (level.level(), "--fail-level".to_string()),
+        (None, Some(level)) => (level, origin.clone()),
+        (None, None) => (Level::Warning, "default".to_string()),
+    };
+    out.push_str(&format!(
+        "fail-level: {} ({fail_origin})\n",
+        fail_level.as_str()
+    ));
+    let ignored = group.settings.ignored_for(&display);
+    out.push_str("rules:\n");
+    for rule in registry::RULES {
+        let (level, level_origin) = config.rule_level(rule, &args.select, &args.ignore);
+        let (level, why) = if level != Level::Off && ignored.contains(&rule.name) {
+            (Level::Off, format!("[per-file-ignores] in {origin}"))
+        } else {
+            let why = match level_origin {
+                config::LevelOrigin::Default => "default".to_string(),
+                config::LevelOrigin::Config => format!("[rules] in {origin}"),
+                config::LevelOrigin::NotSelected => "not in --select".to_string(),
+                config::LevelOrigin::Ignore => "--ignore".to_string(),
+            };
+            (level, why)
+        };
+        let applies = language.is_none_or(|l| registry::implemented_for(rule.name, l));
+        let note = if applies {
+            ""
+        } else {
+            " (not implemented for this language)"
+        };
+        out.push_str(&format!(
+            "  {:<26} {:<8} {why}{note}\n",
+            rule.name,
+            level.as_str()
+        ));
+    }
+    let api = match &config.api {
+        Some(_) => format!("[api] in {origin}, added to the built-in tables"),
+        None => "the built-in tables".to_string(),
+    };
+    out.push_str(&format!("api knowledge: {api}\n"));
+    print_stdout(&out);
+    Ok(EXIT_CLEAN)
 }
 
 fn read_stdin() -> Result<Vec<u8>, String> {
@@ -430,9 +881,7 @@ fn read_stdin() -> Result<Vec<u8>, String> {
 
 fn check_stdin(
     args: &CheckArgs,
-    settings: &Settings,
-    excludes: &PathGlobs,
-    config: &Config,
+    group: &Group,
     bytes: &[u8],
 ) -> Result<(RunReport, BTreeMap<String, String>), String> {
     let name = stdin_name(args);
@@ -442,11 +891,11 @@ fn check_stdin(
             name.display()
         )
     })?;
-    if excludes.matches(&name, &config.root) {
+    if group.excludes(&name) {
         return Ok((RunReport::default(), BTreeMap::new()));
     }
     let display = name.display().to_string();
-    let report = engine::check_bytes_isolated(&display, language, bytes, settings);
+    let report = engine::check_bytes_isolated(&display, language, bytes, &group.settings);
     let mut run = RunReport::from_reports([report]);
     let sources = std::mem::take(&mut run.sources);
     Ok((run, sources))
@@ -455,14 +904,9 @@ fn check_stdin(
 /// `--fix` or `--diff` on standard input, as editors and formatters pipe code: with `--fix`
 /// the fixed source goes to stdout (all of it, changed or not) and the report of what is
 /// left to stderr; with `--diff`, the diff goes to stdout.
-fn fix_stdin(
-    args: &CheckArgs,
-    settings: &Settings,
-    excludes: &PathGlobs,
-    config: &Config,
-) -> Result<i32, String> {
+fn fix_stdin(args: &CheckArgs, group: &Group) -> Result<i32, String> {
     let bytes = read_stdin()?;
-    let (run, sources) = check_stdin(args, settings, excludes, config, &bytes)?;
+    let (run, sources) = check_stdin(args, group, &bytes)?;
     let allowed = fix::Allowed {
         unsafe_fixes: args.unsafe_fixes,
     };
@@ -517,7 +961,7 @@ fn fix_stdin(
     let _ = stdout.flush();
     // Report what is left in the fixed text, on stderr: stdout holds the code.
     let (left, sources) = if summary.fixed > 0 {
-        check_stdin(args, settings, excludes, config, &output_bytes)?
+        check_stdin(args, group, &output_bytes)?
     } else {
         (run, sources)
     };
@@ -535,7 +979,7 @@ fn fix_stdin(
     if left.files_checked == 0 && !left.errors.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    Ok(exit_code(args, config, &left))
+    Ok(exit_code(args, std::slice::from_ref(group), &left))
 }
 
 /// The name standard input is reported under.
@@ -552,11 +996,14 @@ fn print_stdout(text: &str) {
     let _ = stdout.flush();
 }
 
-/// Checks the walked files; problems met while walking become errors of the run.
-fn run_files(walked: &walk::WalkResult, settings: &Settings, threads: usize) -> RunReport {
-    let mut run = engine::run(&walked.files, settings, threads);
-    run.not_checked.add(walked.not_walked);
-    for (path, message) in &walked.errors {
+/// Checks each group's files with its settings; problems met while walking become errors of
+/// the run.
+fn run_groups(groups: &[Group], walk_errors: &[(String, String)], threads: usize) -> RunReport {
+    let runs = groups
+        .iter()
+        .map(|group| engine::run(&group.files, &group.settings, threads));
+    let mut run = RunReport::merge(runs);
+    for (path, message) in walk_errors {
         run.errors.push(FileError {
             path: path.clone(),
             message: message.clone(),

@@ -1,6 +1,7 @@
-//! `ctxlint.toml`: discovery (walking up from the checked path) and parsing.
+//! `ctxlint.toml`: discovery (the nearest one above each checked file), parsing, and where
+//! each rule's level comes from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -27,6 +28,97 @@ pub struct Config {
     pub include: crate::skip::Include,
 }
 
+impl Config {
+    /// No file: every rule at its default level, globs relative to the current directory.
+    pub fn defaults() -> Config {
+        Config {
+            root: PathBuf::from("."),
+            ..Config::default()
+        }
+    }
+
+    /// The level of `rule` and what decided it: `ignore` turns it off, a `select` that does
+    /// not name it turns it off, then the file's `[rules]`, then the default.
+    pub fn rule_level(
+        &self,
+        rule: &registry::RuleInfo,
+        select: &[String],
+        ignore: &[String],
+    ) -> (Level, LevelOrigin) {
+        if ignore.iter().any(|name| name == rule.name) {
+            (Level::Off, LevelOrigin::Ignore)
+        } else if !select.is_empty() && !select.iter().any(|name| name == rule.name) {
+            (Level::Off, LevelOrigin::NotSelected)
+        } else if let Some(level) = self.levels.get(rule.name) {
+            (*level, LevelOrigin::Config)
+        } else {
+            (rule.default_level, LevelOrigin::Default)
+        }
+    }
+}
+
+/// What decided the level of a rule (`--show-settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelOrigin {
+    Default,
+    Config,
+    NotSelected,
+    Ignore,
+}
+
+/// Which configuration the checked files use.
+#[derive(Debug, Clone)]
+pub enum Choice {
+    /// Each file, the nearest `ctxlint.toml` above it (the defaults when there is none).
+    Nearest,
+    /// This file for every file (`--config`).
+    File(PathBuf),
+    /// The defaults for every file (`--no-config`).
+    Defaults,
+}
+
+/// Finds the configuration file of each checked file, remembering the answer per directory:
+/// a tree of thousands of files has a few dozen directories.
+pub struct Resolver {
+    choice: Choice,
+    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Resolver {
+    pub fn new(choice: Choice) -> Resolver {
+        Resolver {
+            choice,
+            by_dir: HashMap::new(),
+        }
+    }
+
+    /// The config file that applies to `file` (`None`: the defaults).
+    pub fn config_for(&mut self, file: &Path) -> Option<PathBuf> {
+        match &self.choice {
+            Choice::File(path) => Some(path.clone()),
+            Choice::Defaults => None,
+            Choice::Nearest => {
+                let dir = match file.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                self.by_dir
+                    .entry(dir)
+                    .or_insert_with_key(|dir| discover_from_dir(dir))
+                    .clone()
+            }
+        }
+    }
+}
+
+/// Reads the config file, or gives the defaults for `None`.
+pub fn load_or_defaults(path: Option<&Path>) -> Result<Config, String> {
+    match path {
+        Some(path) => load(path),
+        None => Ok(Config::defaults()),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
@@ -49,11 +141,17 @@ struct RawConfig {
 /// Walks up from `start` to the first directory holding a `ctxlint.toml`.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(start).ok()?;
-    let mut dir = if start.is_dir() {
-        start.as_path()
+    if start.is_dir() {
+        discover_from_dir(&start)
     } else {
-        start.parent()?
-    };
+        discover_from_dir(start.parent()?)
+    }
+}
+
+/// Walks up from the directory `dir` (relative to the current one, or absolute).
+fn discover_from_dir(dir: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(dir).ok()?;
+    let mut dir = start.as_path();
     loop {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
@@ -83,7 +181,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         if registry::find(name.get_ref()).is_none() {
             return Err(located(
                 Some(name.span()),
-                &format!("unknown rule `{}` in [rules]", name.get_ref()),
+                &format!(
+                    "unknown rule `{}` in [rules]{}",
+                    name.get_ref(),
+                    registry::did_you_mean(name.get_ref())
+                ),
             ));
         }
         levels.insert(name.into_inner(), level);
@@ -97,7 +199,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             if registry::find(rule.get_ref()).is_none() {
                 return Err(located(
                     Some(rule.span()),
-                    &format!("unknown rule `{}` in [per-file-ignores]", rule.get_ref()),
+                    &format!(
+                        "unknown rule `{}` in [per-file-ignores]{}",
+                        rule.get_ref(),
+                        registry::did_you_mean(rule.get_ref())
+                    ),
                 ));
             }
             names.push(rule.into_inner());
@@ -165,6 +271,15 @@ mod tests {
         );
         let error = parse("[per-file-ignores]\n\"a/[\" = []\n", path).unwrap_err();
         assert!(error.starts_with("ctxlint.toml:2: invalid"), "{error}");
+    }
+
+    #[test]
+    fn unknown_rules_get_a_suggestion() {
+        let error = parse("[rules]\nmissing-timout = \"off\"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(
+            error,
+            "c.toml:2: unknown rule `missing-timout` in [rules]; did you mean `missing-timeout`?"
+        );
     }
 
     #[test]

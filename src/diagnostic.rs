@@ -60,6 +60,9 @@ pub struct Label {
     #[serde(flatten)]
     pub span: Span,
     pub message: String,
+    /// The file the span is in, when it is not the finding's own (evidence in a helper).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// Whether a fix may be applied without a human reading it.
@@ -131,6 +134,17 @@ impl Finding {
         self.labels.push(Label {
             span,
             message: message.into(),
+            path: None,
+        });
+        self
+    }
+
+    /// A label in another file of the project.
+    pub fn label_in(mut self, path: &str, span: Span, message: impl Into<String>) -> Finding {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            path: Some(path.to_string()),
         });
         self
     }

@@ -139,7 +139,7 @@ fn check_project(
         .par_iter()
         .map(|path| {
             let display = path.display().to_string();
-            if is_test_file(front_end, settings, &display) {
+            if is_test_file_of(front_end, settings, &display) {
                 return Prepared::Done(FileReport::not_checked_test_file());
             }
             // One reused buffer per thread: a fresh allocation per file costs page faults.
@@ -198,9 +198,19 @@ fn check_prepared(
     reports
 }
 
-/// Whether a file is test code, which no rule checks. Most paths hold no sign of tests at
-/// all: only those are matched again below the checked roots.
-fn is_test_file(front_end: &dyn FrontEnd, settings: &Settings, path: &str) -> bool {
+/// Whether a file is test code, which no rule checks, so that it is not even read: Rust files
+/// under `tests/` or `benches/`, Go `_test.go` files and files under `testdata/`.
+pub fn is_test_file(language: Language, settings: &Settings, path: &str) -> bool {
+    let is_test_path = match language {
+        Language::Rust => crate::rust::is_test_path,
+        Language::Go => crate::go::model::is_test_path,
+    };
+    is_test_path(path) && is_test_path(settings.below_checked_root(path).to_str().unwrap_or(path))
+}
+
+/// [`is_test_file`] with the front end at hand. Most paths hold no sign of tests at all:
+/// only those are matched again below the checked roots.
+fn is_test_file_of(front_end: &dyn FrontEnd, settings: &Settings, path: &str) -> bool {
     front_end.is_test_path(path)
         && front_end.is_test_path(settings.below_checked_root(path).to_str().unwrap_or(path))
 }
@@ -225,13 +235,33 @@ impl RunReport {
             run.suppressed.extend(report.suppressed);
             run.errors.extend(report.errors);
         }
-        for findings in [&mut run.findings, &mut run.suppressed] {
+        run.sort();
+        run
+    }
+
+    /// Joins the runs of several groups of files, in the same order as one run of them all.
+    pub fn merge(runs: impl IntoIterator<Item = RunReport>) -> RunReport {
+        let mut run = RunReport::default();
+        for part in runs {
+            run.findings.extend(part.findings);
+            run.suppressed.extend(part.suppressed);
+            run.errors.extend(part.errors);
+            run.files_checked += part.files_checked;
+            run.files_skipped += part.files_skipped;
+            run.sources.extend(part.sources);
+            run.not_checked.add(part.not_checked);
+        }
+        run.sort();
+        run
+    }
+
+    fn sort(&mut self) {
+        for findings in [&mut self.findings, &mut self.suppressed] {
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             findings.dedup();
         }
-        run.errors
+        self.errors
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-        run
     }
 }
 
@@ -284,7 +314,7 @@ pub fn check_bytes(
 ) -> FileReport {
     let front_ends = FrontEnds::new(settings);
     let front_end = front_ends.of(language);
-    if is_test_file(front_end, settings, path) {
+    if is_test_file_of(front_end, settings, path) {
         return FileReport::not_checked_test_file();
     }
     let prepared = prepare(path.to_string(), bytes, language, front_end, settings);

@@ -111,21 +111,10 @@ impl Settings {
         select: &[String],
         ignore: &[String],
     ) -> Result<Settings, String> {
-        let mut levels = BTreeMap::new();
-        for rule in registry::RULES {
-            let mut level = config
-                .levels
-                .get(rule.name)
-                .copied()
-                .unwrap_or(rule.default_level);
-            if !select.is_empty() && !select.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            if ignore.iter().any(|s| s == rule.name) {
-                level = Level::Off;
-            }
-            levels.insert(rule.name, level);
-        }
+        let levels = registry::RULES
+            .iter()
+            .map(|rule| (rule.name, config.rule_level(rule, select, ignore).0))
+            .collect();
         let knowledge = Knowledge::load(config.api.as_ref()).map_err(|e| match &config.path {
             Some(path) => format!("{}: {e}", path.display()),
             None => e,

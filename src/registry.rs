@@ -151,8 +151,52 @@ pub const SAME_DEFECT: &[SameDefect] = &[
 /// Rules that check suppression comments rather than code.
 pub const SUPPRESSION_RULES: &[&str] = &["unknown-rule", "unused-suppression"];
 
+/// Where each rule's page (`docs/rules/<rule>.md`) is published; the one place that says so.
+pub const DOCS_URL_BASE: &str = "https://github.com/ctxlint/ctxlint/blob/main/docs/rules/";
+
+/// The address of a rule's documentation.
+pub fn docs_url(rule: &str) -> String {
+    format!("{DOCS_URL_BASE}{rule}.md")
+}
+
 pub fn find(name: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|rule| rule.name == name)
+}
+
+/// The rule an unknown name was most likely meant to be: the closest by edit distance, when
+/// close enough to be a typo (a quarter of the name's length, at least one edit).
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let name = name.to_lowercase();
+    let limit = (name.chars().count() / 4).max(1);
+    RULES
+        .iter()
+        .map(|rule| (edit_distance(&name, rule.name), rule.name))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, rule)| rule)
+}
+
+/// `; did you mean `rule`?` for a name with a likely intended rule, else nothing.
+pub fn did_you_mean(name: &str) -> String {
+    suggest(name)
+        .map(|rule| format!("; did you mean `{rule}`?"))
+        .unwrap_or_default()
+}
+
+/// The Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// The languages a rule is implemented for.
@@ -181,6 +225,15 @@ pub fn implemented_for(name: &str, language: Language) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        assert_eq!(suggest("blocking-in-asink"), Some("blocking-in-async"));
+        assert_eq!(suggest("Missing-Timeout"), Some("missing-timeout"));
+        assert_eq!(suggest("loop-without-cancle"), Some("loop-without-cancel"));
+        assert_eq!(suggest("clippy"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn rules_are_sorted_unique_and_implemented() {

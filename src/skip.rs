@@ -124,6 +124,15 @@ const TEST_SUPPORT_WORDS: &[&str] = &[
     "testing",
 ];
 
+/// Whole directory names of integration-test harnesses (a crate such as `app/integration`
+/// that only tests link), matched exactly: `stripe-integration` is application code.
+const TEST_SUPPORT_DIRS: &[&str] = &[
+    "integration",
+    "integration-tests",
+    "integration_tests",
+    "e2e",
+];
+
 /// Why a file is not checked by default, read from its first lines.
 pub fn file_class(language: Language, text: &str) -> Option<Class> {
     match language {
@@ -136,7 +145,7 @@ pub fn file_class(language: Language, text: &str) -> Option<Class> {
 pub fn dir_class(name: &str) -> Option<Class> {
     if name == "vendor" {
         Some(Class::Vendored)
-    } else if is_test_support_name(name) {
+    } else if is_test_support_name(name) || TEST_SUPPORT_DIRS.contains(&name) {
         Some(Class::TestSupport)
     } else {
         None
@@ -303,5 +312,7 @@ mod tests {
         }
         assert_eq!(dir_class("vendor"), Some(Class::Vendored));
         assert_eq!(dir_class("vendors"), None);
+        assert_eq!(dir_class("integration"), Some(Class::TestSupport));
+        assert_eq!(dir_class("stripe-integration"), None);
     }
 }

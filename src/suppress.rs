@@ -1,7 +1,11 @@
 //! Suppression comments: `// ctxlint: allow(rule-a, rule-b) reason` on the line of a finding
 //! (trailing) or alone on the line above it; above an item it covers the whole item;
 //! `// ctxlint: allow-file(rule)` anywhere covers the file. Go's `//nolint:ctxlint` covers
-//! every rule in the same places. Parsers drop comments, so this scans the text itself.
+//! every rule in the same places, as do golangci-lint's bare `//nolint` and `//nolint:all`.
+//! A comment that looks meant for ctxlint but is not a directive it reads (no parentheses,
+//! upper case, a `/* */` comment) is reported as `unused-suppression`: it silences nothing,
+//! and saying nothing would let the user believe it did. Parsers drop comments, so this
+//! scans the text itself.
 
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::registry;
@@ -21,6 +25,9 @@ pub struct Directive {
     /// What removes the comment: its whole line when it stands alone, else the comment and
     /// the blanks before it.
     pub removal: Span,
+    /// Why a comment meant for ctxlint is not read as a directive (it then covers nothing),
+    /// with the span of the comment.
+    pub malformed: Option<(&'static str, Span)>,
 }
 
 /// Finds every directive in a file. `item_ranges` are the (first, last) lines of items
@@ -76,7 +83,20 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                 file_level: false,
                 all_rules: true,
                 removal,
+                malformed: None,
             }),
+            Body::Malformed(why) => {
+                let start = line[..comment_start].chars().count() + 1;
+                let span = Span::new(line_number, start, line_number, line.chars().count() + 1);
+                directives.push(Directive {
+                    rules: Vec::new(),
+                    covers: (line_number, line_number),
+                    file_level: false,
+                    all_rules: false,
+                    removal,
+                    malformed: Some((why, span)),
+                });
+            }
             Body::Allow {
                 file_level,
                 names_at,
@@ -105,6 +125,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                     file_level,
                     all_rules: false,
                     removal,
+                    malformed: None,
                 });
             }
         }
@@ -112,13 +133,21 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
     directives
 }
 
-/// A cheap test: text without these words has no directive.
+/// A cheap test: text without these words (in any case) has no directive.
 pub fn may_contain_directives(text: &str) -> bool {
-    text.contains(MARKER) || text.contains("nolint")
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([MARKER, "nolint"])
+            .expect("two literal words")
+    });
+    WORDS.is_match(text)
 }
 
 enum Body<'a> {
     NoLint,
+    /// Meant for ctxlint, but not a directive it reads; says why.
+    Malformed(&'static str),
     Allow {
         file_level: bool,
         /// Byte offset in the line where the names start.
@@ -129,18 +158,36 @@ enum Body<'a> {
 
 /// Finds a `//` comment holding a directive; returns where the comment starts and its body.
 fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
+    if let Some(block) = line.find("/*")
+        && line[block + 2..]
+            .trim_start_matches(['*', '!'])
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with(MARKER)
+    {
+        return Some((block, Body::Malformed(BLOCK_COMMENT)));
+    }
     let mut search_from = 0;
     while let Some(found) = line[search_from..].find("//") {
         let comment_start = search_from + found;
         let after = &line[comment_start..];
         let body = after.trim_start_matches('/').trim_start();
         let body_at = comment_start + (after.len() - body.len());
-        if let Some(rest) = body.strip_prefix(MARKER) {
+        let marked = body
+            .get(..MARKER.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(MARKER));
+        if marked {
+            let rest = &body[MARKER.len()..];
             let rest_trimmed = rest.trim_start();
             let rest_at = body_at + MARKER.len() + (rest.len() - rest_trimmed.len());
             for (keyword, file_level) in [("allow-file(", true), ("allow(", false)] {
                 if let Some(inner) = rest_trimmed.strip_prefix(keyword) {
-                    let close = inner.find(')')?;
+                    let Some(close) = inner.find(')') else {
+                        return Some((comment_start, Body::Malformed(UNCLOSED)));
+                    };
+                    if !body.starts_with(MARKER) {
+                        return Some((comment_start, Body::Malformed(UPPER_CASE)));
+                    }
                     return Some((
                         comment_start,
                         Body::Allow {
@@ -151,7 +198,23 @@ fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
                     ));
                 }
             }
-            return None;
+            let word: String = rest_trimmed
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+                .collect();
+            let why = match word.to_ascii_lowercase().as_str() {
+                "allow" | "allow-file"
+                    if rest_trimmed[word.len()..].trim_start().starts_with('(') =>
+                {
+                    UPPER_CASE
+                }
+                "allow" | "allow-file" => NO_PARENTHESES,
+                _ => UNKNOWN_KEYWORD,
+            };
+            return Some((comment_start, Body::Malformed(why)));
+        }
+        if body == "nolint" || body.starts_with("nolint ") {
+            return Some((comment_start, Body::NoLint));
         }
         if let Some(list) = body.strip_prefix("nolint:") {
             let list = list.split_whitespace().next().unwrap_or("");
@@ -166,6 +229,16 @@ fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
     }
     None
 }
+
+const NO_PARENTHESES: &str =
+    "the rules must be in parentheses: `// ctxlint: allow(rule-a, rule-b) reason`";
+const UNCLOSED: &str =
+    "the list of rules is not closed: `// ctxlint: allow(rule-a, rule-b) reason`";
+const BLOCK_COMMENT: &str =
+    "a `/* */` comment is not read as a suppression: write `// ctxlint: allow(rule)`";
+const UPPER_CASE: &str = "directives are lower case: `// ctxlint: allow(rule)`";
+const UNKNOWN_KEYWORD: &str =
+    "ctxlint reads `// ctxlint: allow(rule)` and `// ctxlint: allow-file(rule)` only";
 
 fn next_code_line(source: &SourceText, after: usize) -> Option<usize> {
     (after + 1..=source.line_count()).find(|&line| {
@@ -238,15 +311,29 @@ pub fn apply(
         }
     }
     for (index, directive) in directives.iter().enumerate() {
+        if let Some((why, span)) = directive.malformed {
+            kept.push(
+                Finding::new(
+                    "unused-suppression",
+                    span,
+                    "this comment is not a suppression ctxlint reads: it suppresses nothing",
+                )
+                .help(why),
+            );
+        }
         for (rule_index, (name, span)) in directive.rules.iter().enumerate() {
             if registry::find(name).is_none() {
+                let help = match registry::suggest(name) {
+                    Some(rule) => format!("did you mean `{rule}`?"),
+                    None => "`ctxlint rules` lists every rule name".to_string(),
+                };
                 kept.push(
                     Finding::new(
                         "unknown-rule",
                         *span,
                         format!("`{name}` is not a ctxlint rule"),
                     )
-                    .help("`ctxlint rules` lists every rule name"),
+                    .help(help),
                 );
             } else if !used[index][rule_index]
                 && ran(name)
@@ -311,5 +398,41 @@ mod tests {
         assert!(directives("let u = \"http://x\"; // ctxlint is great\n", &[]).is_empty());
         let found = directives("x := 1 //nolint:errcheck,ctxlint\n", &[]);
         assert!(found[0].all_rules);
+        assert!(directives("x := 1 //nolint:errcheck\n", &[]).is_empty());
+    }
+
+    #[test]
+    fn bare_nolint_covers_every_rule_as_golangci_reads_it() {
+        for text in [
+            "x := f() //nolint\n",
+            "x := f() //nolint // why\n",
+            "x := f() //nolint:all\n",
+        ] {
+            let found = directives(text, &[]);
+            assert!(found[0].all_rules, "{text}");
+        }
+        assert!(directives("// nolintish\nx := 1\n", &[]).is_empty());
+    }
+
+    #[test]
+    fn comments_meant_as_directives_are_malformed_not_ignored() {
+        for (text, why) in [
+            ("// ctxlint: allow missing-timeout\n", NO_PARENTHESES),
+            ("// ctxlint: allow(missing-timeout\n", UNCLOSED),
+            ("// CTXLINT: allow(missing-timeout)\n", UPPER_CASE),
+            ("// ctxlint: Allow(missing-timeout)\n", UPPER_CASE),
+            ("// ctxlint: ignore(missing-timeout)\n", UNKNOWN_KEYWORD),
+            (
+                "let a = 1; /* ctxlint: allow(missing-timeout) */\n",
+                BLOCK_COMMENT,
+            ),
+        ] {
+            let found = directives(text, &[]);
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(found[0].malformed.map(|(w, _)| w), Some(why), "{text}");
+            assert!(found[0].rules.is_empty() && !found[0].all_rules);
+        }
+        let found = directives("let a = 1; /* ctxlint: allow(x) */\n", &[]);
+        assert_eq!(found[0].malformed.unwrap().1, Span::new(1, 12, 1, 35));
     }
 }

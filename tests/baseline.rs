@@ -172,7 +172,116 @@ fn findings_of_a_deleted_file_are_stale() {
     assert_eq!(doc["summary"]["baseline_hidden"], 2);
     // Checking only another directory does not make them stale.
     std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("other/clean.rs"), "async fn f() {}\n").unwrap();
     let (_, doc) = json(&dir, &["--baseline", "b.json", "other"]);
     assert_eq!(doc["summary"]["baseline_stale"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn recorded_entries(path: &Path) -> Vec<(String, String)> {
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    recorded["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["path"].as_str().unwrap().to_string(),
+                entry["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Two files, each with a `blocking-in-async` and a `missing-timeout` finding.
+const TWO_RULES: &str = "async fn poll() {
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    reqwest::get(\"http://x\").await;
+}
+";
+
+#[test]
+fn paths_are_relative_to_the_baseline_file() {
+    let dir = temp_dir("relative");
+    std::fs::write(dir.join("src/api.rs"), ORIGINAL).unwrap();
+    let (code, _, err) = run(&dir.join("src"), &["--write-baseline", "../b.json", "."]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        recorded_entries(&dir.join("b.json"))[0].0,
+        "src/api.rs",
+        "recorded from src/, relative to the baseline's directory"
+    );
+    // The same baseline hides the findings from the project's root and from src/.
+    let (code, doc) = json(&dir, &["--baseline", "b.json", "."]);
+    assert_eq!((code, &doc["summary"]["baseline_hidden"]), (0, &2.into()));
+    let (code, doc) = json(&dir.join("src"), &["--baseline", "../b.json", "api.rs"]);
+    assert_eq!((code, &doc["summary"]["baseline_hidden"]), (0, &2.into()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pruning_keeps_entries_of_files_and_rules_not_rechecked() {
+    let dir = temp_dir("prune-scope");
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("src/api.rs"), TWO_RULES).unwrap();
+    std::fs::write(dir.join("other/db.rs"), TWO_RULES).unwrap();
+    let (code, _, err) = run(&dir, &["--write-baseline", "b.json", "."]);
+    assert_eq!(code, 0, "{err}");
+    let all = recorded_entries(&dir.join("b.json"));
+    assert_eq!(all.len(), 4, "{all:?}");
+
+    // From a subdirectory, checking only it: nothing is stale, nothing is removed.
+    let (code, _, err) = run(
+        &dir.join("src"),
+        &["--baseline", "../b.json", "--prune-baseline", "."],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(recorded_entries(&dir.join("b.json")), all, "{err}");
+
+    // With --select, the entries of the rules that did not run stay, even once fixed.
+    std::fs::write(dir.join("src/api.rs"), "async fn poll() {}\n").unwrap();
+    let (_, _, err) = run(
+        &dir,
+        &[
+            "--baseline",
+            "b.json",
+            "--prune-baseline",
+            "--select",
+            "blocking-in-async",
+            ".",
+        ],
+    );
+    assert!(err.contains("Removed 1 stale entry"), "{err}");
+    let left = recorded_entries(&dir.join("b.json"));
+    assert_eq!(
+        left,
+        [
+            ("other/db.rs".to_string(), "blocking-in-async".to_string()),
+            ("other/db.rs".to_string(), "missing-timeout".to_string()),
+            ("src/api.rs".to_string(), "missing-timeout".to_string()),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_baseline_that_matches_no_checked_file_says_so() {
+    let dir = temp_dir("no-match");
+    std::fs::write(dir.join("src/api.rs"), ORIGINAL).unwrap();
+    let (code, _, _) = run(&dir, &["--write-baseline", "src/b.json", "src/api.rs"]);
+    assert_eq!(code, 0);
+    // Moved away from the files it names: its paths point at nothing checked.
+    std::fs::rename(dir.join("src/b.json"), dir.join("b.json")).unwrap();
+    let (code, _, err) = run(&dir, &["--baseline", "b.json", "src"]);
+    assert_eq!(code, 1, "nothing hidden");
+    assert!(
+        err.contains("warning: no file recorded in the baseline `b.json` was checked"),
+        "{err}"
+    );
+    std::fs::rename(dir.join("b.json"), dir.join("src/b.json")).unwrap();
+    let (code, _, err) = run(&dir, &["--baseline", "src/b.json", "src"]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("warning"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

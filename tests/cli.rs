@@ -396,6 +396,8 @@ fn sarif_output_structure() {
         ] {
             assert!(rule.get(key).is_some(), "rule lacks {key}: {rule}");
         }
+        let id = rule["id"].as_str().unwrap();
+        assert_eq!(rule["helpUri"], ctxlint::registry::docs_url(id));
     }
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 7);

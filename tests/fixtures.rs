@@ -215,3 +215,101 @@ fn one_finding_per_defect() {
     assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
     assert!(merged > 0, "no fixture shows a merged finding");
 }
+
+/// The files of each multi-file fixture (`fixtures/<language>/projects/<name>/`), by project.
+fn fixture_projects() -> Vec<(PathBuf, Vec<(PathBuf, Language)>)> {
+    let mut projects = Vec::new();
+    for language in ["rust", "go"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(language)
+            .join("projects");
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        for project in entries.flatten() {
+            let mut files = Vec::new();
+            let mut dirs = vec![project.path()];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        dirs.push(path);
+                    } else if let Some(language) = Language::from_path(&path) {
+                        files.push((path, language));
+                    }
+                }
+            }
+            files.sort();
+            projects.push((project.path(), files));
+        }
+    }
+    projects.sort();
+    projects
+}
+
+/// A project is checked as one run: the findings in all its files together equal the
+/// markers, and a `//~^ label rule` line asks for a label of that rule, from a finding in
+/// another file, on the line above it.
+#[test]
+fn projects_match_their_markers_exactly() {
+    let settings = Settings::defaults();
+    let projects = fixture_projects();
+    assert!(!projects.is_empty(), "no fixture projects");
+    let mut failures = Vec::new();
+    for (project, files) in &projects {
+        let run = ctxlint::engine::run(files, &settings, 2);
+        for error in &run.errors {
+            failures.push(format!(
+                "{}: unexpected error: {}",
+                error.path, error.message
+            ));
+        }
+        let mut expected = BTreeSet::new();
+        for (path, _) in files {
+            let text = std::fs::read_to_string(path).unwrap();
+            let display = path.display().to_string();
+            for (line, marker) in markers(&text) {
+                if marker == "^" || marker == "label" {
+                    continue;
+                }
+                let is_label = text.lines().nth(line - 1).unwrap().contains("//~^ label");
+                let (line, kind) = if is_label {
+                    (line - 1, "label")
+                } else {
+                    (line, "finding")
+                };
+                expected.insert((display.clone(), line, kind, marker));
+            }
+        }
+        let mut found = BTreeSet::new();
+        for finding in &run.findings {
+            found.insert((
+                finding.path.clone(),
+                finding.span.line,
+                "finding",
+                finding.rule.to_string(),
+            ));
+            for label in &finding.labels {
+                if let Some(path) = &label.path {
+                    found.insert((
+                        path.clone(),
+                        label.span.line,
+                        "label",
+                        finding.rule.to_string(),
+                    ));
+                }
+            }
+        }
+        let name = project.display();
+        for (path, line, kind, rule) in expected.difference(&found) {
+            failures.push(format!(
+                "{name}: {path}:{line}: expected {kind} `{rule}`, not found"
+            ));
+        }
+        for (path, line, kind, rule) in found.difference(&expected) {
+            failures.push(format!("{name}: {path}:{line}: unexpected {kind} `{rule}`"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
+}

@@ -464,3 +464,48 @@ fn excluded_documents_get_no_diagnostics_and_only_quick_fixes_are_offered() {
     assert_eq!(fixes.as_array().unwrap().len(), 2);
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn each_document_uses_the_nearest_config_as_the_command_line_does() {
+    let dir = temp_dir("nested-config");
+    std::fs::write(
+        dir.join("ctxlint.toml"),
+        "[rules]\nblocking-in-async = \"error\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("inner")).unwrap();
+    std::fs::write(
+        dir.join("inner/ctxlint.toml"),
+        "[rules]\nblocking-in-async = \"info\"\n",
+    )
+    .unwrap();
+    let (mut client, _) = Client::start(json!({}));
+    let outer = uri(&dir.join("pause.rs"));
+    let inner = uri(&dir.join("inner/deeper/pause.rs"));
+    client.open(&outer, "rust", &rust_document());
+    client.open(&inner, "rust", &rust_document());
+    assert_eq!(client.diagnostics(&outer, 1)[0]["severity"], 1);
+    assert_eq!(client.diagnostics(&inner, 1)[0]["severity"], 3);
+    assert_eq!(client.shutdown(), 0);
+
+    // The command line gives the same levels for the same files.
+    std::fs::create_dir_all(dir.join("inner/deeper")).unwrap();
+    std::fs::write(dir.join("pause.rs"), rust_document()).unwrap();
+    std::fs::write(dir.join("inner/deeper/pause.rs"), rust_document()).unwrap();
+    let output = Command::new(assert_cmd::cargo::cargo_bin("ctxlint"))
+        .current_dir(&dir)
+        .args(["inner", "pause.rs", "--format", "json"])
+        .output()
+        .unwrap();
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let severities: Vec<(&str, &str)> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        severities,
+        [("inner/deeper/pause.rs", "info"), ("pause.rs", "error")]
+    );
+}

@@ -491,7 +491,7 @@ impl Server {
         }
         let loaded = match &found {
             Some(file) => config::load(file).and_then(|config| profile_from(&config)),
-            None => profile_from(&default_config()),
+            None => profile_from(&Config::defaults()),
         };
         let profile = match loaded {
             Ok(profile) => profile,
@@ -680,13 +680,6 @@ fn log_message(kind: MessageType, message: String) -> Message {
     Notification::new(notif::LogMessage::METHOD.to_string(), params).into()
 }
 
-fn default_config() -> Config {
-    Config {
-        root: PathBuf::from("."),
-        ..Config::default()
-    }
-}
-
 fn profile_from(config: &Config) -> Result<Profile, String> {
     let mut settings = Settings::from_config(config, &[], &[])?;
     settings.set_checked_roots(std::slice::from_ref(&config.root));
@@ -711,6 +704,20 @@ fn severity(level: Level) -> DiagnosticSeverity {
     }
 }
 
+/// A range in a file the server does not hold: columns are taken as they are.
+fn range_elsewhere(span: &crate::diagnostic::Span) -> Range {
+    let position = |line: usize, column: usize| {
+        lsp_types::Position::new(
+            line.saturating_sub(1) as u32,
+            column.saturating_sub(1) as u32,
+        )
+    };
+    Range::new(
+        position(span.line, span.column),
+        position(span.end_line, span.end_column),
+    )
+}
+
 fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encoding) -> Diagnostic {
     let mut message = finding.message.clone();
     if !finding.help.is_empty() {
@@ -720,9 +727,18 @@ fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encod
     let related: Vec<DiagnosticRelatedInformation> = finding
         .labels
         .iter()
-        .map(|label| DiagnosticRelatedInformation {
-            location: Location::new(uri.clone(), range_of(source, &label.span, encoding)),
-            message: label.message.clone(),
+        .filter_map(|label| {
+            let location = match &label.path {
+                Some(path) => Location::new(
+                    Url::from_file_path(std::path::absolute(path).ok()?).ok()?,
+                    range_elsewhere(&label.span),
+                ),
+                None => Location::new(uri.clone(), range_of(source, &label.span, encoding)),
+            };
+            Some(DiagnosticRelatedInformation {
+                location,
+                message: label.message.clone(),
+            })
         })
         .collect();
     Diagnostic {

@@ -7,7 +7,7 @@ use super::{Output, human};
 
 pub fn render(output: &Output) -> String {
     let mut text = String::new();
-    if !output.quiet {
+    if output.lists_findings() {
         for finding in &output.run.findings {
             let _ = writeln!(
                 text,

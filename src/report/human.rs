@@ -1,51 +1,279 @@
-//! `--format human`: rustc-style snippets through miette, then errors and a summary.
+//! `--format human`: each finding in the shape rustc and clippy print (`warning[rule]: message`,
+//! `--> path:line:column`, the lines with the spans underlined, `= help:`, the fix, `= note:`
+//! with the rule's documentation), then errors and a summary. Lines are never wrapped: help
+//! text holds code, and a terminal wraps long lines itself without breaking them.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
-};
-
 use super::Output;
-use crate::diagnostic::{Finding, Level, Span};
+use crate::diagnostic::{Applicability, Finding, Fix, Level};
+use crate::registry;
 use crate::source::SourceText;
 
-/// Wide enough for real code; fixed so that output does not depend on the terminal.
-const WIDTH: usize = 100;
+/// Tabs are shown as this many spaces, so that underlines line up.
+const TAB_WIDTH: usize = 4;
 
 pub fn render(output: &Output) -> String {
-    let mut text = String::new();
-    let theme = if output.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
+    let paint = Paint {
+        color: output.color,
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(WIDTH)
-        .with_links(false)
-        .with_context_lines(1);
-    if !output.quiet {
+    let mut text = String::new();
+    if output.lists_findings() {
         let mut indexed: Option<(&str, SourceText)> = None;
         for finding in &output.run.findings {
-            let source = output
-                .sources
-                .get(&finding.path)
-                .map(String::as_str)
-                .unwrap_or("");
             if indexed
                 .as_ref()
                 .is_none_or(|(path, _)| *path != finding.path)
             {
-                indexed = Some((&finding.path, SourceText::new(source.to_string())));
+                let source = output
+                    .sources
+                    .get(&finding.path)
+                    .cloned()
+                    .unwrap_or_default();
+                indexed = Some((&finding.path, SourceText::new(source)));
             }
-            let (_, index) = indexed.as_ref().expect("set above");
-            let report = FindingReport::new(finding, index);
-            let _ = handler.render_report(&mut text, &report);
+            let (_, source) = indexed.as_ref().expect("set above");
+            render_finding(&mut text, finding, source, paint);
             text.push('\n');
         }
     }
     text.push_str(&trailer(output));
     text
+}
+
+/// One underlined span on one line.
+struct Mark<'a> {
+    line: usize,
+    /// 1-based columns, `end` exclusive; a span that goes on to later lines ends with its
+    /// first line.
+    start: usize,
+    end: usize,
+    primary: bool,
+    message: &'a str,
+}
+
+fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, paint: Paint) {
+    let _ = writeln!(
+        out,
+        "{}{}",
+        paint.level(
+            finding.severity,
+            &format!("{}[{}]", level_name(finding.severity), finding.rule)
+        ),
+        paint.bold(&format!(": {}", finding.message)),
+    );
+    let mark = |span: &crate::diagnostic::Span, primary, message| {
+        let end = if span.end_line == span.line {
+            span.end_column
+        } else {
+            source.line(span.line).chars().count() + 1
+        };
+        Mark {
+            line: span.line,
+            start: span.column,
+            end: end.max(span.column + 1),
+            primary,
+            message,
+        }
+    };
+    let mut marks = vec![mark(&finding.span, true, "")];
+    // Evidence in another file is a note: a snippet of this file cannot show it.
+    marks.extend(
+        finding
+            .labels
+            .iter()
+            .filter(|label| label.path.is_none())
+            .map(|label| mark(&label.span, false, label.message.as_str())),
+    );
+    let lines: BTreeSet<usize> = marks.iter().map(|mark| mark.line).collect();
+    let width = lines.last().copied().unwrap_or(1).to_string().len();
+    let gutter = |out: &mut String, number: &str| {
+        let _ = write!(out, "{}", paint.gutter(&format!("{number:>width$} |")));
+    };
+    let _ = writeln!(
+        out,
+        "{:width$}{} {}:{}:{}",
+        "",
+        paint.gutter("-->"),
+        finding.path,
+        finding.span.line,
+        finding.span.column
+    );
+    gutter(out, "");
+    out.push('\n');
+    let mut previous = None;
+    for &line in &lines {
+        if previous.is_some_and(|previous| line > previous + 1) {
+            let _ = writeln!(out, "{}", paint.gutter("..."));
+        }
+        previous = Some(line);
+        let text = source.line(line);
+        gutter(out, &line.to_string());
+        let _ = writeln!(out, " {}", expand_tabs(text));
+        for mark in marks.iter().filter(|mark| mark.line == line) {
+            let start = display_column(text, mark.start);
+            let end = display_column(text, mark.end).max(start + 1);
+            let underline = if mark.primary { "^" } else { "-" }.repeat(end - start);
+            let underline = format!("{underline} {}", mark.message);
+            gutter(out, "");
+            let _ = writeln!(
+                out,
+                " {:start$}{}",
+                "",
+                paint.mark(finding.severity, mark.primary, underline.trim_end())
+            );
+        }
+    }
+    gutter(out, "");
+    out.push('\n');
+    let note = |out: &mut String, kind: &str, text: &str| {
+        let _ = writeln!(out, "{:width$} {} {kind}: {text}", "", paint.gutter("="));
+    };
+    for label in &finding.labels {
+        if let Some(path) = &label.path {
+            let at = &label.span;
+            let evidence = format!("{path}:{}:{}: {}", at.line, at.column, label.message);
+            note(out, "note", &evidence);
+        }
+    }
+    if !finding.help.is_empty() {
+        note(out, "help", &finding.help);
+    }
+    if let Some(fix) = &finding.fix {
+        let kind = match fix.applicability {
+            Applicability::Safe => "fix (safe, `--fix` applies it)",
+            Applicability::Unsafe => "fix (unsafe, `--fix --unsafe-fixes` applies it)",
+            Applicability::Display => "suggestion",
+        };
+        note(out, kind, &describe_fix(fix, source));
+    }
+    note(
+        out,
+        "note",
+        &format!("see {}", registry::docs_url(finding.rule)),
+    );
+}
+
+/// What a fix does, in words: a deletion, insertion or replacement by what it removes and
+/// adds; several edits of one line by the line they make; larger fixes by the lines they
+/// touch, which `--diff` shows.
+fn describe_fix(fix: &Fix, source: &SourceText) -> String {
+    let [edit] = fix.edits.as_slice() else {
+        return describe_edits(fix, source);
+    };
+    let span = &edit.span;
+    let whole_lines = span.column == 1 && span.end_column == 1 && span.end_line > span.line;
+    if edit.replacement.is_empty() && whole_lines {
+        return match span.end_line - span.line {
+            1 => format!("remove line {}", span.line),
+            _ => format!("remove lines {}-{}", span.line, span.end_line - 1),
+        };
+    }
+    if edit.replacement.contains('\n') || span.end_line != span.line {
+        return format!(
+            "rewrite lines {}-{} (`--diff` shows it)",
+            span.line, span.end_line
+        );
+    }
+    let removed: String = source
+        .line(span.line)
+        .chars()
+        .skip(span.column - 1)
+        .take(span.end_column.saturating_sub(span.column))
+        .collect();
+    match (removed.is_empty(), edit.replacement.is_empty()) {
+        (true, _) => format!("insert `{}`", edit.replacement),
+        (false, true) => format!("remove `{removed}`"),
+        (false, false) => format!("replace `{removed}` with `{}`", edit.replacement),
+    }
+}
+
+fn describe_edits(fix: &Fix, source: &SourceText) -> String {
+    let first = fix.edits.iter().map(|e| e.span.line).min().unwrap_or(1);
+    let last = fix
+        .edits
+        .iter()
+        .map(|e| e.span.end_line)
+        .max()
+        .unwrap_or(first);
+    let one_line = first == last && fix.edits.iter().all(|e| !e.replacement.contains('\n'));
+    if !one_line {
+        return format!("rewrite lines {first}-{last} (`--diff` shows it)");
+    }
+    let mut chars: Vec<char> = source.line(first).chars().collect();
+    let mut edits: Vec<_> = fix.edits.iter().collect();
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.span.column));
+    for edit in edits {
+        let start = (edit.span.column - 1).min(chars.len());
+        let end = (edit.span.end_column - 1).clamp(start, chars.len());
+        chars.splice(start..end, edit.replacement.chars());
+    }
+    let fixed: String = chars.into_iter().collect();
+    format!("line {first} becomes `{}`", fixed.trim())
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info | Level::Off => "info",
+    }
+}
+
+fn expand_tabs(text: &str) -> String {
+    text.replace('\t', &" ".repeat(TAB_WIDTH))
+}
+
+/// The 0-based screen column of a 1-based column of `text`, with tabs expanded.
+fn display_column(text: &str, column: usize) -> usize {
+    let before = text.chars().take(column.saturating_sub(1));
+    let shown: usize = before.map(|c| if c == '\t' { TAB_WIDTH } else { 1 }).sum();
+    shown + column.saturating_sub(1 + text.chars().count())
+}
+
+/// ANSI colours as rustc uses them, or none.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn level_code(level: Level) -> &'static str {
+        match level {
+            Level::Error => "1;31",
+            Level::Warning => "1;33",
+            Level::Info | Level::Off => "1;36",
+        }
+    }
+
+    fn level(self, level: Level, text: &str) -> String {
+        self.paint(Paint::level_code(level), text)
+    }
+
+    fn mark(self, level: Level, primary: bool, text: &str) -> String {
+        if primary {
+            self.level(level, text)
+        } else {
+            self.gutter(text)
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn gutter(self, text: &str) -> String {
+        self.paint("1;34", text)
+    }
 }
 
 /// What follows the findings in the text formats: files that could not be checked, fixes
@@ -73,7 +301,9 @@ pub(super) fn trailer(output: &Output) -> String {
         );
     }
     if output.statistics {
-        for (rule, count) in output.counts_by_rule() {
+        let mut counts: Vec<(&str, usize)> = output.counts_by_rule().into_iter().collect();
+        counts.sort_by(|(a, m), (b, n)| n.cmp(m).then(a.cmp(b)));
+        for (rule, count) in counts {
             let _ = writeln!(text, "{count:>6}  {rule}");
         }
     }
@@ -114,6 +344,34 @@ fn summary(output: &Output) -> String {
     }
     if !run.not_checked.is_empty() {
         let _ = write!(line, "; not checked: {}", not_checked(&run.not_checked));
+    }
+    if output.fixes.is_none() {
+        let fixable = |applicability| {
+            run.findings
+                .iter()
+                .filter(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|fix| fix.applicability == applicability)
+                })
+                .count()
+        };
+        let (safe, unsafe_) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
+        match (safe, unsafe_) {
+            (0, 0) => {}
+            (0, n) => {
+                let _ = write!(line, "; {n} fixable with `--fix --unsafe-fixes`");
+            }
+            (n, 0) => {
+                let _ = write!(line, "; {n} fixable with `--fix`");
+            }
+            (n, m) => {
+                let _ = write!(
+                    line,
+                    "; {n} fixable with `--fix` ({m} more with `--unsafe-fixes`)"
+                );
+            }
+        }
     }
     if let Some(baseline) = output.baseline {
         let _ = write!(line, "; {} hidden by the baseline", baseline.hidden);
@@ -172,99 +430,5 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
-    }
-}
-
-/// A finding as miette sees it.
-struct FindingReport {
-    message: String,
-    rule: &'static str,
-    severity: Severity,
-    help: Option<String>,
-    source: NamedSource<String>,
-    labels: Vec<LabeledSpan>,
-}
-
-impl FindingReport {
-    fn new(finding: &Finding, index: &SourceText) -> FindingReport {
-        let span = |span: &Span| {
-            let start = index.offset(span.line, span.column);
-            let end = index.offset(span.end_line, span.end_column).max(start);
-            (start, end - start)
-        };
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            None,
-            span(&finding.span),
-        )];
-        for label in &finding.labels {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.message.clone()),
-                span(&label.span),
-            ));
-        }
-        let mut help = finding.help.clone();
-        if let Some(fix) = &finding.fix
-            && let [edit] = fix.edits.as_slice()
-            && !edit.replacement.contains('\n')
-        {
-            let insert = if edit.span.line == edit.span.end_line
-                && edit.span.column == edit.span.end_column
-            {
-                "insert "
-            } else {
-                ""
-            };
-            let _ = write!(help, "\n  suggested fix: {insert}`{}`", edit.replacement);
-        }
-        FindingReport {
-            message: finding.message.clone(),
-            rule: finding.rule,
-            severity: match finding.severity {
-                Level::Error => Severity::Error,
-                Level::Info | Level::Off => Severity::Advice,
-                Level::Warning => Severity::Warning,
-            },
-            help: (!help.is_empty()).then_some(help),
-            source: NamedSource::new(finding.path.clone(), index.text.clone()),
-            labels,
-        }
-    }
-}
-
-impl std::fmt::Debug for FindingReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::fmt::Display for FindingReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FindingReport {}
-
-impl Diagnostic for FindingReport {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(self.rule))
-    }
-
-    fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().cloned()))
     }
 }

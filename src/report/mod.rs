@@ -28,6 +28,7 @@ pub struct Output<'a> {
     pub color: bool,
     /// Only the summary (human format).
     pub quiet: bool,
+    /// Counts per rule instead of the findings (text formats), or with them (JSON).
     pub statistics: bool,
     /// What `--fix` did, when it ran.
     pub fixes: Option<&'a FixSummary>,
@@ -78,6 +79,12 @@ pub struct BaselineSummary {
 }
 
 impl Output<'_> {
+    /// Whether the text formats list each finding: not with `--quiet`, and not with
+    /// `--statistics`, which asks for the counts instead.
+    pub fn lists_findings(&self) -> bool {
+        !self.quiet && !self.statistics
+    }
+
     /// Findings per rule, sorted by rule name.
     pub fn counts_by_rule(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();

@@ -107,6 +107,7 @@ fn rule_descriptor(rule: &registry::RuleInfo) -> Value {
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": full},
         "help": {"text": rule.summary, "markdown": rule.docs},
+        "helpUri": registry::docs_url(rule.name),
         "defaultConfiguration": {"level": level(rule.default_level)},
         "properties": {"tags": tags},
     })
@@ -142,12 +143,13 @@ fn result(finding: &Finding, suppression: Option<Suppression>, identity: &str) -
         .iter()
         .position(|rule| rule.name == finding.rule)
         .unwrap_or(0);
-    let location = |span: &Span| {
+    let location_in = |path: &str, span: &Span| {
         json!({"physicalLocation": {
-            "artifactLocation": artifact(&finding.path),
+            "artifactLocation": artifact(path),
             "region": region(span),
         }})
     };
+    let location = |span: &Span| location_in(&finding.path, span);
     let message = if finding.help.is_empty() {
         finding.message.clone()
     } else {
@@ -174,7 +176,8 @@ fn result(finding: &Finding, suppression: Option<Suppression>, identity: &str) -
             .iter()
             .enumerate()
             .map(|(id, label)| {
-                let mut related = location(&label.span);
+                let path = label.path.as_deref().unwrap_or(&finding.path);
+                let mut related = location_in(path, &label.span);
                 related["id"] = json!(id);
                 related["message"] = json!({"text": label.message});
                 related

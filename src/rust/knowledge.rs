@@ -193,6 +193,7 @@ pub struct Tasks {
     pub spawns: Vec<String>,
     pub tracked_spawn_owners: Vec<String>,
     pub offloads: Vec<String>,
+    pub offload_methods: Vec<String>,
     pub blocking_tasks: Vec<String>,
 }
 

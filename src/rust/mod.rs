@@ -1,10 +1,12 @@
 //! Rust front end: parse with syn, build the file's [`model::Model`] in one pass, run the
 //! enabled rules on it.
 
+mod calls;
 pub mod knowledge;
 mod lines;
 mod mask;
 pub mod model;
+pub mod project;
 pub mod rules;
 pub mod uses;
 
@@ -114,9 +116,36 @@ impl FrontEnd for RustFrontEnd {
         files: &[ProjectFile],
         settings: &Settings,
     ) -> Vec<Result<FrontEndOutput, String>> {
-        files
+        let knowledge = &settings.knowledge.rust;
+        let models: Vec<Result<Option<model::Model>, String>> = files
             .par_iter()
-            .map(|file| isolate(|| check(&self.prefilter, &file.source, settings)).and_then(|r| r))
+            .map(|file| isolate(|| parse(&self.prefilter, &file.source, knowledge)).and_then(|r| r))
+            .collect();
+        let indexed: Vec<(&str, Option<&model::Model>)> = files
+            .iter()
+            .zip(&models)
+            .map(|(file, model)| {
+                (
+                    file.path.as_str(),
+                    model.as_ref().ok().and_then(Option::as_ref),
+                )
+            })
+            .collect();
+        let project = project::Project::build(&indexed, knowledge);
+        models
+            .into_par_iter()
+            .zip(files)
+            .enumerate()
+            .map(|(index, (model, file))| match model? {
+                None => Ok(FrontEndOutput::default()),
+                Some(model) => {
+                    let in_project = project::InProject {
+                        project: &project,
+                        file: index,
+                    };
+                    isolate(|| run_rules(model, &file.source, settings, &in_project))
+                }
+            })
             .collect()
     }
 }
@@ -132,19 +161,17 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
         && (!ends_ident || end == bytes.len() || !is_ident(bytes[end]))
 }
 
-fn check(
+/// Parses the parts of a file some enabled rule could look at and builds its model; `None`
+/// when no trigger word occurs.
+fn parse(
     prefilter: &Prefilter,
     source: &SourceText,
-    settings: &Settings,
-) -> Result<FrontEndOutput, String> {
+    knowledge: &knowledge::RustKnowledge,
+) -> Result<Option<model::Model>, String> {
     let hits = prefilter.hits(&source.text);
     if !hits.iter().any(|(_, trigger)| *trigger) {
-        return Ok(FrontEndOutput::default());
+        return Ok(None);
     }
-    let enabled: Vec<&rules::RustRule> = rules::RULES
-        .iter()
-        .filter(|rule| settings.enabled(rule.name))
-        .collect();
     // Parse only the items some enabled rule could look at; if blanking the rest broke the
     // file (an unusual item boundary), parse it whole.
     let wanted = |start: usize, end: usize| {
@@ -155,28 +182,11 @@ fn check(
         Some(masked) => syn::parse_file(&masked).or_else(|_| syn::parse_file(&source.text)),
         None => syn::parse_file(&source.text),
     };
-    let parser_lines = lines::ParserLines::differing(source);
     let result = match parsed {
-        Ok(file) => {
-            let model = model::Model::build(&file, &settings.knowledge.rust);
-            drop(file);
-            let mut findings = Vec::new();
-            for rule in enabled {
-                findings.extend((rule.check)(&model, &settings.knowledge.rust));
-            }
-            let mut output = FrontEndOutput {
-                findings,
-                item_ranges: model.item_ranges,
-                problems: Vec::new(),
-            };
-            if let Some(parser_lines) = &parser_lines {
-                parser_lines.translate(&mut output);
-            }
-            Ok(output)
-        }
+        Ok(file) => Ok(Some(model::Model::build(&file, knowledge))),
         Err(error) => {
             let start = error.span().start();
-            let (line, column) = match &parser_lines {
+            let (line, column) = match lines::ParserLines::differing(source) {
                 Some(parser_lines) => parser_lines.position(start.line, start.column + 1),
                 None => (start.line, start.column + 1),
             };
@@ -186,6 +196,32 @@ fn check(
     // Spans are kept in a per-thread table that would otherwise grow with every file.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Runs the enabled rules on a file's model, with the facts of its project.
+fn run_rules(
+    model: model::Model,
+    source: &SourceText,
+    settings: &Settings,
+    in_project: &project::InProject,
+) -> FrontEndOutput {
+    let knowledge = &settings.knowledge.rust;
+    let mut findings = Vec::new();
+    for rule in rules::RULES
+        .iter()
+        .filter(|rule| settings.enabled(rule.name))
+    {
+        findings.extend((rule.check)(&model, knowledge, in_project));
+    }
+    let mut output = FrontEndOutput {
+        findings,
+        item_ranges: model.item_ranges,
+        problems: Vec::new(),
+    };
+    if let Some(parser_lines) = lines::ParserLines::differing(source) {
+        parser_lines.translate(&mut output);
+    }
+    output
 }
 
 /// Files of tests and benchmarks: everything in them is test code, which no rule checks (a

@@ -3,7 +3,7 @@
 //! loops, spawn sites, `select!` branches and await points. Rules read this model; none of
 //! them walks the syntax tree again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
@@ -363,9 +363,6 @@ pub struct Model {
     pub binding_uses: HashMap<usize, usize>,
     /// Structs of the file with a field holding a cancellation token: struct name -> field.
     pub token_fields: HashMap<String, String>,
-    /// Local `async fn`s (by name) that await a future which is not cancel-safe, directly or
-    /// through another such local function, with the operation and where it is awaited.
-    pub cancel_unsafe_fns: HashMap<String, UnsafeAwait>,
 }
 
 /// `let name = init;`
@@ -381,16 +378,6 @@ pub struct LetInfo {
     pub init_names: BTreeSet<String>,
     pub span: Span,
     pub scope: Scope,
-}
-
-/// A future that is not cancel-safe, awaited inside a local `async fn`.
-#[derive(Debug, Clone)]
-pub struct UnsafeAwait {
-    /// The operation (`read_exact`), or for a chain of helpers the innermost one.
-    pub op: String,
-    /// Index into [`CancelSafety::unsafe_ops`](super::knowledge::CancelSafety).
-    pub entry: usize,
-    pub span: Span,
 }
 
 impl Model {
@@ -412,7 +399,6 @@ impl Model {
                 cancellable_fns: BTreeSet::new(),
                 detached_fns: BTreeSet::new(),
                 method_names: BTreeSet::new(),
-                cancel_unsafe_fns: HashMap::new(),
                 token_fields: HashMap::new(),
                 lets: Vec::new(),
                 binding_uses: HashMap::new(),
@@ -436,34 +422,7 @@ impl Model {
             reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
         model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
         model.detached_fns = reachable(&model, &builder.local_calls, &model.detached_fns);
-        model.cancel_unsafe_fns = model.summarize_cancel_unsafe(knowledge);
         model
-    }
-
-    /// The entry of `rules/rust/cancel_safety.toml` a call matches: a future that loses data
-    /// when it is dropped before completing.
-    pub fn cancel_unsafe_op(&self, knowledge: &RustKnowledge, call: &Call) -> Option<usize> {
-        let origin = call.chain.root_path().unwrap_or("");
-        let ty = call.receiver_type().unwrap_or("");
-        knowledge
-            .cancel_safety
-            .unsafe_ops
-            .iter()
-            .position(|op| match &call.callee {
-                Callee::Path(path) => any_matches(&op.paths, path),
-                Callee::Method(name) => {
-                    op.methods.contains(name)
-                        && op.args.is_none_or(|args| args == call.arg_count)
-                        && (op.receiver_origins.is_empty() && op.receiver_types.is_empty()
-                            || any_matches(&op.receiver_origins, origin)
-                            || any_matches(&op.receiver_types, ty))
-                        && op
-                            .requires_import
-                            .as_deref()
-                            .is_none_or(|name| self.uses.imports(name))
-                        && !any_matches(&op.except_origins, origin)
-                }
-            })
     }
 
     /// The local `async fn` a call names: `helper(..)` or `self.helper(..)`.
@@ -474,76 +433,6 @@ impl Model {
             Callee::Method(name) if call.receiver_is_self => Some(name),
             Callee::Method(_) => None,
         }
-    }
-
-    /// For every local `async fn`, whether its own body awaits a future that is not
-    /// cancel-safe, followed through calls of other local functions. A name shared by several
-    /// functions counts only if every one of them does.
-    fn summarize_cancel_unsafe(&self, knowledge: &RustKnowledge) -> HashMap<String, UnsafeAwait> {
-        let mut direct: HashMap<usize, UnsafeAwait> = HashMap::new();
-        let mut callees: HashMap<usize, Vec<(String, Span)>> = HashMap::new();
-        for call in &self.calls {
-            let Some(function) = call.scope.function else {
-                continue;
-            };
-            if !call.awaited
-                || !self.fns[function].is_async
-                || !call.scope.spawns.is_empty()
-                || call.scope.offload.is_some()
-            {
-                continue;
-            }
-            if let Some(entry) = self.cancel_unsafe_op(knowledge, call) {
-                direct.entry(function).or_insert(UnsafeAwait {
-                    op: call.name().to_string(),
-                    entry,
-                    span: call.span,
-                });
-            } else if let Some(name) = self.local_callee(call) {
-                callees
-                    .entry(function)
-                    .or_default()
-                    .push((name.to_string(), call.span));
-            }
-        }
-        // The functions of each name, found once: a scan of every function per name would
-        // grow with the square of the file.
-        let mut named: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (index, function) in self.fns.iter().enumerate() {
-            named.entry(&function.name).or_default().push(index);
-        }
-        let mut by_name: HashMap<String, UnsafeAwait> = HashMap::new();
-        loop {
-            let mut changed = false;
-            for (&name, indices) in &named {
-                if by_name.contains_key(name) {
-                    continue;
-                }
-                let mut found = None;
-                let mut all = true;
-                for &index in indices {
-                    let summary = direct.get(&index).cloned().or_else(|| {
-                        callees.get(&index).and_then(|calls| {
-                            calls
-                                .iter()
-                                .find_map(|(callee, _)| by_name.get(callee).cloned())
-                        })
-                    });
-                    match summary {
-                        Some(summary) => found = found.or(Some(summary)),
-                        None => all = false,
-                    }
-                }
-                if all && let Some(summary) = found {
-                    by_name.insert(name.to_string(), summary);
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        by_name
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {
@@ -2220,6 +2109,9 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         } else {
             None
         };
+        // `handle.spawn_blocking(|| ..)`: a closure on another thread, like a thread's spawn.
+        let offloads_closure =
+            spawn.is_some() || self.knowledge.tasks.offload_methods.contains(&name);
         match (spawn, call.args.first()) {
             (Some((callee, kind)), Some(future)) if !matches!(future, Expr::Closure(c) if c.asyncness.is_none() && !matches!(&*c.body, Expr::Async(_))) =>
             {
@@ -2239,10 +2131,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.visit_expr(arg);
                 }
             }
-            (Some(_), Some(Expr::Closure(closure))) => {
+            (_, Some(Expr::Closure(closure)))
+                if offloads_closure && closure.asyncness.is_none() =>
+            {
                 // A thread builder's or scope's `spawn(|| ..)`: a closure on another thread.
                 let scope = Scope {
-                    offload: Some("spawn".to_string()),
+                    offload: Some(name.clone()),
                     ..self.body_scope(false)
                 };
                 self.visit_closure_in(closure, scope);

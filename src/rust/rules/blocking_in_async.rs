@@ -29,17 +29,19 @@
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
-use crate::rust::knowledge::{RustKnowledge, path_matches};
-use crate::rust::model::{Call, Callee, Model};
+use crate::rust::knowledge::RustKnowledge;
+use crate::rust::model::{Call, Model};
+use crate::rust::project::{InProject, Proof};
 
 pub const RULE: RustRule = RustRule {
     name: "blocking-in-async",
-    triggers: &["async"],
+    // Sync helpers that block are found in files without async code too.
+    triggers: &["async", "fs::", "thread::sleep", "block_on", "blocking"],
     context: &[],
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for call in &model.calls {
         let scope = &call.scope;
@@ -53,81 +55,56 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
         }
         if let Some(finding) = judge(model, knowledge, call) {
             findings.push(finding);
+        } else if let Some(proof) = project.blocks(model, call) {
+            findings.push(through_helper(call, &proof));
         }
     }
     findings
 }
 
 fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Finding> {
-    let blocking = &knowledge.blocking;
-    match &call.callee {
-        Callee::Path(path) => {
-            let entry = blocking.call.iter().find(|entry| {
-                entry.only_with_methods.is_empty() && path_matches(&entry.path, path)
-            })?;
-            let mut finding = Finding::new(
-                "blocking-in-async",
-                call.expr_span,
-                format!("`{path}` blocks the executor thread inside async code"),
-            )
-            .help(help(&entry.instead));
-            if let Some(async_path) = &entry.async_path {
-                finding = finding.fix(Fix {
-                    applicability: Applicability::Unsafe,
-                    edits: vec![
-                        Edit {
-                            span: call.span,
-                            replacement: async_path.clone(),
-                        },
-                        Edit {
-                            span: end_of(call.expr_span),
-                            replacement: ".await".to_string(),
-                        },
-                    ],
-                });
-            }
-            Some(finding)
-        }
-        Callee::Method(name) => {
-            let origin = call.chain.root_path().unwrap_or("");
-            let by_method = blocking.method.iter().find(|entry| {
-                entry.name == *name
-                    && (entry.origins.is_empty()
-                        || entry.origins.iter().any(|o| path_matches(o, origin)))
-                    && entry
-                        .requires_use
-                        .as_ref()
-                        .is_none_or(|krate| model.uses.uses_crate(krate))
-                    && (!entry.requires_args || call.arg_count > 0)
-            });
-            let (what, instead) = match by_method {
-                Some(entry) => (format!("`.{name}()`"), entry.instead.as_str()),
-                None => {
-                    let entry = blocking.call.iter().find(|entry| {
-                        entry.only_with_methods.contains(name) && path_matches(&entry.path, origin)
-                    })?;
-                    (
-                        format!("`{}().{name}()`", entry.path),
-                        entry.instead.as_str(),
-                    )
-                }
-            };
-            let origin_note = match call.chain.root_path() {
-                Some(path) if by_method.is_some_and(|e| !e.origins.is_empty()) => {
-                    format!(" on a value from `{path}`")
-                }
-                _ => String::new(),
-            };
-            Some(
-                Finding::new(
-                    "blocking-in-async",
-                    call.span,
-                    format!("{what}{origin_note} blocks the executor thread inside async code"),
-                )
-                .help(help(instead)),
-            )
-        }
-    }
+    let blocking = model.blocking_op(knowledge, call)?;
+    let message = format!(
+        "{} blocks the executor thread inside async code",
+        blocking.what
+    );
+    let finding = match blocking.async_path {
+        // A path call is shown whole, where a fix can swap it for its async equivalent.
+        Some(async_path) => Finding::new("blocking-in-async", call.expr_span, message).fix(Fix {
+            applicability: Applicability::Unsafe,
+            edits: vec![
+                Edit {
+                    span: call.span,
+                    replacement: async_path.to_string(),
+                },
+                Edit {
+                    span: end_of(call.expr_span),
+                    replacement: ".await".to_string(),
+                },
+            ],
+        }),
+        None if call.path().is_some() => Finding::new("blocking-in-async", call.expr_span, message),
+        None => Finding::new("blocking-in-async", call.span, message),
+    };
+    Some(finding.help(help(blocking.instead)))
+}
+
+/// A sync function of the crate whose body blocks, called from async code.
+fn through_helper(call: &Call, proof: &Proof) -> Finding {
+    let name = call.name();
+    let blocking = &proof.evidence.what;
+    let finding = Finding::new(
+        "blocking-in-async",
+        call.span,
+        format!(
+            "`{name}` blocks the executor thread inside async code: it calls {blocking} ({})",
+            proof.place()
+        ),
+    )
+    .help(format!(
+        "move the call into `tokio::task::spawn_blocking`, or make `{name}` async"
+    ));
+    proof.label(finding, format!("{blocking} blocks here"))
 }
 
 fn help(instead: &str) -> String {

@@ -32,6 +32,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::{Callee, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "broken-cancel-chain",
@@ -40,7 +41,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for call in &model.calls {
         let Callee::Path(path) = &call.callee else {

@@ -41,6 +41,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{HandleUse, Model, SpawnKind};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "detached-spawn",
@@ -49,7 +50,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, spawn) in model.spawns.iter().enumerate() {
         let dropped = match &spawn.handle {

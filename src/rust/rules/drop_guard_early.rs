@@ -37,6 +37,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::{HandleUse, Model, SpawnKind};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "drop-guard-early",
@@ -45,7 +46,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, _: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.lets {
         let Some(call) = guard.init_call.map(|index| &model.calls[index]) else {

@@ -38,6 +38,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::Model;
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "guard-across-await",
@@ -46,7 +47,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, _knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, _: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.guards {
         if guard.is_future || guard.scope.in_test {

@@ -43,6 +43,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::Model;
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "handler-partial-effects",
@@ -51,7 +52,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let handlers = &knowledge.handlers;
     let mut findings = Vec::new();
     for (index, function) in model.fns.iter().enumerate() {

@@ -33,6 +33,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{Callee, LoopKind, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "loop-never-yields",
@@ -41,7 +42,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let spin = &knowledge.spin;
     let mut findings = Vec::new();
     for (index, info) in model.loops.iter().enumerate() {

@@ -42,6 +42,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{HandleUse, LoopInfo, Model, SpawnKind};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "loop-without-cancel",
@@ -50,7 +51,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for info in &model.loops {
         let scope = &info.scope;

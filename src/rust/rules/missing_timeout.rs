@@ -22,8 +22,9 @@
 //! ```
 //!
 //! ## Known problems
-//! A deadline applied by a caller in another file is not visible; within one file, a
-//! function called inside `timeout(..)` is trusted. A client is not flagged when any request
+//! A function of the crate called inside `timeout(..)` (in any file, directly or through
+//! awaited helpers) is trusted; a deadline applied through a tower layer, a trait object or
+//! a caller outside the checked files is not visible. A client is not flagged when any request
 //! in the same file sets `.timeout(..)`. Reads on long-lived connections are not flagged.
 
 use std::collections::BTreeSet;
@@ -32,6 +33,7 @@ use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::rust::knowledge::{RustKnowledge, any_matches, path_matches};
 use crate::rust::model::{Call, Callee, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "missing-timeout",
@@ -40,33 +42,44 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut first_reads_seen = BTreeSet::new();
     for call in model.calls.iter().filter(|call| !call.scope.in_test) {
-        if let Some(finding) = wait_without_deadline(model, knowledge, call) {
+        if let Some(finding) = wait_without_deadline(model, knowledge, project, call) {
             findings.push(finding);
         }
         if let Some(finding) = client_without_timeout(model, knowledge, call) {
             findings.push(finding);
         }
-        if let Some(finding) = first_read(model, knowledge, call, &mut first_reads_seen) {
+        if let Some(finding) = first_read(model, knowledge, project, call, &mut first_reads_seen) {
             findings.push(finding);
         }
     }
     findings
 }
 
-/// Under a deadline here, or in a local function some caller in this file wraps in one.
-fn has_deadline(model: &Model, call: &Call) -> bool {
+/// Under a deadline here, in a local function some caller in this file wraps in one, or in a
+/// function of the crate that runs under a caller's deadline (in any file).
+fn has_deadline(model: &Model, project: &InProject, call: &Call) -> bool {
     call.scope.in_timeout
         || model
             .function(&call.scope)
             .is_some_and(|function| model.timeout_wrapped_fns.contains(&function.name))
+        || call.scope.spawns.is_empty()
+            && call
+                .scope
+                .function
+                .is_some_and(|function| project.under_deadline(function))
 }
 
-fn wait_without_deadline(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Finding> {
-    if !call.awaited || has_deadline(model, call) {
+fn wait_without_deadline(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    project: &InProject,
+    call: &Call,
+) -> Option<Finding> {
+    if !call.awaited || has_deadline(model, project, call) {
         return None;
     }
     let origin = call.chain.root_path().unwrap_or("");
@@ -155,6 +168,7 @@ fn client_without_timeout(
 fn first_read(
     model: &Model,
     knowledge: &RustKnowledge,
+    project: &InProject,
     call: &Call,
     seen: &mut BTreeSet<usize>,
 ) -> Option<Finding> {
@@ -173,7 +187,7 @@ fn first_read(
     if !accepted || binding.open_loop != call.open_loop || !seen.insert(binding.id) {
         return None;
     }
-    if has_deadline(model, call) {
+    if has_deadline(model, project, call) {
         return None;
     }
     Some(

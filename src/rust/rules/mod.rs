@@ -17,6 +17,7 @@ mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
 use super::model::Model;
+use super::project::InProject;
 use crate::diagnostic::Finding;
 
 pub struct RustRule {
@@ -26,7 +27,7 @@ pub struct RustRule {
     /// Once the file is parsed, items that contain one of these are kept too: they hold
     /// facts the rule reads elsewhere (a helper wrapped in a deadline, a spawn of a local fn).
     pub context: &'static [&'static str],
-    pub check: fn(&Model, &RustKnowledge) -> Vec<Finding>,
+    pub check: fn(&Model, &RustKnowledge, &InProject) -> Vec<Finding>,
 }
 
 pub static RULES: &[RustRule] = &[

@@ -2,7 +2,8 @@
 //! Flags, inside a loop, a `tokio::select!` branch whose future is not cancel-safe
 //! (`read_exact`, `read_line`, `read_u32`, `write_all`, `mpsc::Sender::send`,
 //! `SinkExt::send`, `tokio::io::copy`, ... listed in `rules/rust/cancel_safety.toml`),
-//! directly, through `timeout(d, ..)`, or through a local `async fn` that awaits one.
+//! directly, through `timeout(d, ..)`, or through an `async fn` of the crate (in any file)
+//! that awaits one.
 //!
 //! ## Why is this bad
 //! Each time another branch wins, `select!` drops the losing future. A `read_exact` that
@@ -36,8 +37,10 @@
 //! `fut.as_mut()`) and a `select!` whose every other branch leaves the loop are silent: the
 //! dropped future is never resumed. `mpsc` senders are recognised only when made by
 //! `mpsc::channel` or typed `mpsc::Sender` in the same function (not struct fields); sinks
-//! only when the file imports `SinkExt`. A local helper is followed by name, and only when
-//! every function of that name in the file awaits an unsafe future. Futures that only lose
+//! only when the file imports `SinkExt`. A helper of the same crate is followed (in any file,
+//! through further helpers) when the call names exactly one function: a free function by
+//! its path, a method on `self` or on a variable of a declared type; a method on a value of
+//! unknown type is not followed. Futures that only lose
 //! their place in a fair queue (`lock`, `acquire`, `reserve`, `notified`) are not reported.
 //! `timeout(d, fut)` awaited directly in a loop, outside `select!`, is not checked.
 
@@ -45,15 +48,17 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::{BranchPart, BranchRef, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "select-cancel-unsafe",
-    triggers: &["select!"],
-    context: &["async fn"],
+    // Files with async functions hold the helpers a `select!` elsewhere may race.
+    triggers: &["select!", "async fn"],
+    context: &[],
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (select_index, select) in model.selects.iter().enumerate() {
         if select.scope.in_test {
@@ -90,23 +95,24 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
                     if let Some(entry) = model.cancel_unsafe_op(knowledge, call) {
                         return Some((call, entry, None));
                     }
-                    let name = model.local_callee(call)?;
-                    let summary = model.cancel_unsafe_fns.get(name)?;
-                    Some((call, summary.entry, Some(summary)))
+                    let proof = project.cancel_unsafe(model, call)?;
+                    Some((call, proof.evidence.entry, Some(proof)))
                 });
             let Some((call, entry, through)) = unsafe_call else {
                 continue;
             };
             let op = &knowledge.cancel_safety.unsafe_ops[entry];
             let name = call.name();
-            let message = match through {
+            let message = match &through {
                 None => format!(
                     "`{name}` is not cancel-safe: when another `select!` branch wins, it loses {}",
                     op.loses
                 ),
-                Some(summary) => format!(
-                    "`{name}` awaits `{}`, which is not cancel-safe: when another `select!` branch wins, it loses {}",
-                    summary.op, op.loses
+                Some(proof) => format!(
+                    "`{name}` awaits `{}` ({}), which is not cancel-safe: when another `select!` branch wins, it loses {}",
+                    proof.evidence.what,
+                    proof.place(),
+                    op.loses
                 ),
             };
             let mut finding = Finding::new("select-cancel-unsafe", call.span, message)
@@ -116,8 +122,9 @@ fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
                     "this `select!` drops the losing future and the loop starts a new one",
                 )
                 .label(model.loops[loop_index].span, "the loop");
-            if let Some(summary) = through {
-                finding = finding.label(summary.span, format!("`{}` is awaited here", summary.op));
+            if let Some(proof) = through {
+                let message = format!("`{}` is awaited here", proof.evidence.what);
+                finding = proof.label(finding, message);
             }
             findings.push(finding);
         }

@@ -47,6 +47,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{BranchPart, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "send-without-cancel",
@@ -55,7 +56,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let channels = &knowledge.channels;
     let mut findings = Vec::new();
     for call in &model.calls {

@@ -32,6 +32,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches, path_matches};
 use crate::rust::model::{Callee, Model};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "serve-without-shutdown",
@@ -40,7 +41,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let servers = &knowledge.servers;
     // `main`, and the local functions it calls.
     let mut main_path: BTreeSet<&str> = BTreeSet::new();

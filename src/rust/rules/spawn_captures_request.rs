@@ -35,6 +35,7 @@ use super::RustRule;
 use crate::diagnostic::Finding;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
 use crate::rust::model::{Call, Model, RequestKind};
+use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
     name: "spawn-captures-request",
@@ -43,7 +44,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, spawn) in model.spawns.iter().enumerate() {
         let Some((name, kind, ty)) = spawn.captured_request.first() else {
