@@ -17,10 +17,6 @@ fn fixture_files() -> Vec<(PathBuf, Language)> {
             continue;
         };
         for rule in rules.flatten() {
-            // Multi-file projects are checked as one run each, below.
-            if rule.file_name() == "projects" {
-                continue;
-            }
             for file in std::fs::read_dir(rule.path()).unwrap().flatten() {
                 let path = file.path();
                 if let Some(language) = Language::from_path(&path) {
@@ -78,60 +74,6 @@ fn fixtures_match_their_markers_exactly() {
             failures.push(format!("{display}:{line}: unexpected `{rule}`: {message}"));
         }
     }
-    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
-}
-
-/// Each directory under `fixtures/<language>/projects/` is checked as one run: the markers
-/// of all its files together must equal the findings.
-#[test]
-fn projects_match_their_markers_exactly() {
-    let settings = Settings::defaults();
-    let mut failures = Vec::new();
-    let mut projects = 0;
-    for language in ["rust", "go"] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(language)
-            .join("projects");
-        let Ok(dirs) = std::fs::read_dir(&root) else {
-            continue;
-        };
-        for dir in dirs.flatten() {
-            projects += 1;
-            let mut files: Vec<(PathBuf, Language)> = std::fs::read_dir(dir.path())
-                .unwrap()
-                .flatten()
-                .filter_map(|e| Language::from_path(&e.path()).map(|l| (e.path(), l)))
-                .collect();
-            files.sort();
-            let report = ctxlint::engine::run(&files, &settings, 1);
-            for error in &report.errors {
-                failures.push(format!(
-                    "{}: unexpected error: {}",
-                    error.path, error.message
-                ));
-            }
-            let found: BTreeSet<(String, usize, String)> = report
-                .findings
-                .iter()
-                .map(|f| (f.path.clone(), f.span.line, f.rule.to_string()))
-                .collect();
-            let mut expected = BTreeSet::new();
-            for (path, _) in &files {
-                let text = std::fs::read_to_string(path).unwrap();
-                for (line, rule) in markers(&text) {
-                    expected.insert((path.display().to_string(), line, rule));
-                }
-            }
-            for (path, line, rule) in expected.difference(&found) {
-                failures.push(format!("{path}:{line}: expected `{rule}`, not found"));
-            }
-            for (path, line, rule) in found.difference(&expected) {
-                failures.push(format!("{path}:{line}: unexpected `{rule}`"));
-            }
-        }
-    }
-    assert!(projects > 0, "no project fixtures found");
     assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
 }
 
