@@ -1,8 +1,8 @@
 //! Command-line interface: arguments and config become a run; the run's result becomes an
 //! exit code.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -647,13 +647,17 @@ fn reject_paths_without_files(
     paths: &[PathBuf],
     files: &[(PathBuf, Language)],
 ) -> Result<(), String> {
-    let files: Vec<PathBuf> = files
-        .iter()
-        .map(|(file, _)| baseline::lexical_absolute(file))
-        .collect();
+    // Every file and directory that holds a walked file, each directory added once.
+    let mut holding: HashSet<PathBuf> = HashSet::new();
+    for (file, _) in files {
+        for ancestor in baseline::lexical_absolute(file).ancestors() {
+            if !holding.insert(ancestor.to_path_buf()) {
+                break;
+            }
+        }
+    }
     for path in paths {
-        let root = baseline::lexical_absolute(path);
-        if !files.iter().any(|file| file.starts_with(&root)) {
+        if !holding.contains(&baseline::lexical_absolute(path)) {
             let what = if path.is_dir() {
                 "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
             } else {

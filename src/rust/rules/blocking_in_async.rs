@@ -36,9 +36,9 @@ use crate::rust::project::{InProject, Proof};
 
 pub const RULE: RustRule = RustRule {
     name: "blocking-in-async",
-    // Sync helpers that block are found in files without async code too.
-    triggers: &["async", "fs::", "thread::sleep", "block_on", "blocking"],
-    context: &[],
+    triggers: &["async"],
+    // Sync helpers that block, in files parsed for their async code.
+    context: &["fs::", "thread::sleep", "block_on", "blocking"],
     check,
 };
 
