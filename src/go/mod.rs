@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use model::{GoModel, PackageFacts};
 
-use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, Settings, isolate};
+use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
 
 fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
     let knowledge = &settings.knowledge.go;
@@ -113,11 +113,15 @@ impl FrontEnd for GoFrontEnd {
         }
         let models: Vec<Result<GoModel, String>> = files
             .par_iter()
-            .map(|file| isolate(|| model::build(&file.source, knowledge)).and_then(|r| r))
+            .map(|file| {
+                timed(Phase::Model, || {
+                    isolate(|| model::build(&file.source, knowledge)).and_then(|r| r)
+                })
+            })
             .collect();
         // Phase 2: what the files of the package tell each other.
         let built: Vec<&GoModel> = models.iter().flatten().collect();
-        let facts = Arc::new(PackageFacts::from_models(&built));
+        let facts = Arc::new(timed(Phase::Index, || PackageFacts::from_models(&built)));
         // Phase 3: the rules of each file worth checking, with the package's facts. A file
         // read only for its suppression comments, or for its facts, holds nothing to check.
         models
@@ -128,7 +132,7 @@ impl FrontEnd for GoFrontEnd {
                 Err(message) => Err(message),
                 Ok(mut model) => {
                     model.package_facts = Arc::clone(&facts);
-                    isolate(|| run_rules(model, settings))
+                    timed(Phase::Rules, || isolate(|| run_rules(model, settings)))
                 }
             })
             .collect()
