@@ -175,31 +175,138 @@ fn check_prepared(
     front_end: &dyn FrontEnd,
     settings: &Settings,
 ) -> Vec<FileReport> {
-    let mut reports = Vec::with_capacity(prepared.len());
+    let mut reports: Vec<Option<FileReport>> = Vec::with_capacity(prepared.len());
     let mut ready = Vec::new();
     for file in prepared {
         match file {
-            Prepared::Done(report) => reports.push(report),
-            Prepared::Ready(file) => ready.push(file),
+            Prepared::Done(report) => reports.push(Some(report)),
+            Prepared::Ready(file) => {
+                ready.push(file);
+                reports.push(None);
+            }
         }
     }
-    if ready.is_empty() {
-        return reports;
+    if !ready.is_empty() {
+        let outputs = isolate(|| front_end.check_project(&ready, settings))
+            .unwrap_or_else(|message| ready.iter().map(|_| Err(message.clone())).collect());
+        let settled: Vec<FileReport> = ready
+            .into_par_iter()
+            .zip(outputs)
+            .map(|(file, output)| match output {
+                Ok(output) => timed(Phase::Rules, || {
+                    settle(&file.path, &file.source, output, language, settings)
+                }),
+                Err(message) => FileReport::error(&file.path, message),
+            })
+            .collect();
+        // Back in the order the files came in.
+        let mut settled = settled.into_iter();
+        for slot in reports.iter_mut().filter(|slot| slot.is_none()) {
+            *slot = settled.next();
+        }
     }
-    let outputs = isolate(|| front_end.check_project(&ready, settings))
-        .unwrap_or_else(|message| ready.iter().map(|_| Err(message.clone())).collect());
-    let settled: Vec<FileReport> = ready
-        .into_par_iter()
-        .zip(outputs)
-        .map(|(file, output)| match output {
-            Ok(output) => timed(Phase::Rules, || {
-                settle(&file.path, &file.source, output, language, settings)
-            }),
-            Err(message) => FileReport::error(&file.path, message),
+    reports.into_iter().flatten().collect()
+}
+
+/// The most files read from disk to check one document with its project; a larger project
+/// is checked a document at a time.
+pub const MAX_PROJECT_FILES: usize = 2_000;
+
+/// Checks one document as part of its project on disk, for an editor: the other files of its
+/// crate or package are read from disk, or taken from `open` (texts the editor has not saved),
+/// so that facts of other files count; only this document's report is returned. A document
+/// with no project on disk, or in a project over [`MAX_PROJECT_FILES`], is checked alone.
+pub fn check_in_project(
+    path: &Path,
+    language: Language,
+    bytes: &[u8],
+    settings: &Settings,
+    open: &HashMap<PathBuf, String>,
+) -> FileReport {
+    let display = path.display().to_string();
+    let front_ends = FrontEnds::new(settings);
+    let front_end = front_ends.of(language);
+    if is_test_file_of(front_end, settings, &display) {
+        return FileReport::not_checked_test_file();
+    }
+    let neighbours = project_neighbours(path, language, &front_ends, settings);
+    if neighbours.len() > MAX_PROJECT_FILES || !neighbours.iter().any(|file| file == path) {
+        return check_bytes(&display, language, bytes, settings);
+    }
+    let prepared: Vec<Prepared> = neighbours
+        .iter()
+        .map(|file| {
+            let shown = file.display().to_string();
+            if file == path {
+                return prepare(display.clone(), bytes, language, front_end, settings);
+            }
+            if is_test_file_of(front_end, settings, &shown) {
+                return Prepared::Done(FileReport::not_checked_test_file());
+            }
+            match open.get(file) {
+                Some(text) => prepare(shown, text.as_bytes(), language, front_end, settings),
+                None => match std::fs::read(file) {
+                    Ok(bytes) => prepare(shown, &bytes, language, front_end, settings),
+                    Err(error) => Prepared::Done(FileReport::error(
+                        &shown,
+                        format!("cannot read file: {error}"),
+                    )),
+                },
+            }
         })
         .collect();
-    reports.extend(settled);
-    reports
+    let at = neighbours.iter().position(|file| file == path);
+    check_prepared(prepared, language, front_end, settings)
+        .into_iter()
+        .nth(at.unwrap_or(0))
+        .unwrap_or_default()
+}
+
+/// The files of the project `path` belongs to, found on disk the way a run walks them.
+fn project_neighbours(
+    path: &Path,
+    language: Language,
+    front_ends: &FrontEnds,
+    settings: &Settings,
+) -> Vec<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let Some(marker) = front_ends.of(language).project_marker() else {
+        // A package is the files of one directory, not of the directories below it.
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|file| file.is_file() && Language::from_path(file) == Some(language))
+            .collect();
+        files.sort();
+        return files;
+    };
+    let Some(root) = dir
+        .ancestors()
+        .find(|ancestor| ancestor.join(marker).is_file())
+    else {
+        return Vec::new();
+    };
+    let Ok(walked) = crate::walk::collect(
+        &[root.to_path_buf()],
+        &crate::walk::PathGlobs::default(),
+        root,
+        settings.include(),
+    ) else {
+        return Vec::new();
+    };
+    let files: Vec<(PathBuf, Language)> = walked
+        .files
+        .into_iter()
+        .filter(|(_, other)| *other == language)
+        .collect();
+    projects(&files, front_ends)
+        .into_iter()
+        .find(|(_, members)| members.iter().any(|member| member.as_path() == path))
+        .map(|(_, members)| members.into_iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Whether a file is test code, which no rule checks, so that it is not even read: Rust files
@@ -304,6 +411,27 @@ pub fn check_bytes_isolated(
         match worker {
             Ok(worker) => worker.join().unwrap_or_default(),
             Err(_) => check_bytes(path, language, bytes, settings),
+        }
+    })
+}
+
+/// [`check_in_project`] on a thread with a large stack.
+pub fn check_in_project_isolated(
+    path: &Path,
+    language: Language,
+    bytes: &[u8],
+    settings: &Settings,
+    open: &HashMap<PathBuf, String>,
+) -> FileReport {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || {
+                check_in_project(path, language, bytes, settings, open)
+            });
+        match worker {
+            Ok(worker) => worker.join().unwrap_or_default(),
+            Err(_) => check_in_project(path, language, bytes, settings, open),
         }
     })
 }

@@ -509,3 +509,55 @@ fn each_document_uses_the_nearest_config_as_the_command_line_does() {
         [("inner/deeper/pause.rs", "info"), ("pause.rs", "error")]
     );
 }
+
+/// A document is checked with the other files of its crate: a helper in another file counts,
+/// the evidence is a related location in that file, and an unsaved edit of the helper (an
+/// open document) is what counts, not the file on disk.
+#[test]
+fn documents_are_checked_with_their_crate_and_open_edits_reach_other_files() {
+    let dir = temp_dir("project");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"relay\"\n").unwrap();
+    let main = "mod wire;\n\
+                pub async fn run(mut s: tokio::net::TcpStream, mut tick: tokio::time::Interval) {\n\
+                \x20   loop {\n\
+                \x20       tokio::select! {\n\
+                \x20           _ = wire::read_header(&mut s) => {}\n\
+                \x20           _ = tick.tick() => {}\n\
+                \x20       }\n\
+                \x20   }\n\
+                }\n";
+    let unsafe_wire = "use tokio::io::AsyncReadExt;\n\
+                       pub async fn read_header(s: &mut tokio::net::TcpStream) {\n\
+                       \x20   let mut b = [0u8; 8];\n\
+                       \x20   let _ = s.read_exact(&mut b).await;\n\
+                       }\n";
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    std::fs::write(dir.join("src/wire.rs"), unsafe_wire).unwrap();
+    let main_uri = uri(&dir.join("src/main.rs"));
+    let wire_uri = uri(&dir.join("src/wire.rs"));
+    let (mut client, _) = Client::start(json!({}));
+    client.open(&main_uri, "rust", main);
+    let diagnostics = client.diagnostics(&main_uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "select-cancel-unsafe");
+    let related = diagnostics[0]["relatedInformation"].as_array().unwrap();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["location"]["uri"] == wire_uri.as_str()
+                && r["location"]["range"]["start"]["line"] == 3),
+        "{related:?}"
+    );
+    // The helper edited in the editor, not saved: the race loses nothing now.
+    client.open(&wire_uri, "rust", unsafe_wire);
+    client.change(
+        &wire_uri,
+        2,
+        json!([{ "range": range(3, 14, 24), "text": "read" }]),
+    );
+    let diagnostics = client.diagnostics(&main_uri, 1);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    client.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -39,13 +39,42 @@ use crate::walk::{Language, PathGlobs};
 /// How long a document must stay unchanged before it is checked.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
-/// Checks one document's text; [`engine::check_bytes_isolated`] outside of tests.
-pub type Checker = fn(&str, Language, &[u8], &Settings) -> FileReport;
+/// One document to check, with the unsaved texts of the other open documents.
+pub struct CheckInput<'a> {
+    /// The name findings are reported under: the file's path, or the URI.
+    pub display: &'a str,
+    /// The file on disk, when the URI names one: its project is checked with it.
+    pub path: Option<&'a Path>,
+    pub language: Language,
+    pub text: &'a str,
+    pub settings: &'a Settings,
+    /// The other open documents with a path, by path, as the editor holds them.
+    pub open: &'a HashMap<PathBuf, String>,
+}
+
+/// Checks one document; [`check_document`] outside of tests.
+pub type Checker = fn(&CheckInput) -> FileReport;
+
+/// A document with a path on disk is checked as part of its crate or package, so that a
+/// helper in another file counts; one without (an unsaved buffer) is checked alone.
+pub fn check_document(input: &CheckInput) -> FileReport {
+    let bytes = input.text.as_bytes();
+    match input.path {
+        Some(path) => engine::check_in_project_isolated(
+            path,
+            input.language,
+            bytes,
+            input.settings,
+            input.open,
+        ),
+        None => engine::check_bytes_isolated(input.display, input.language, bytes, input.settings),
+    }
+}
 
 /// Serves on standard input/output until `exit`; returns the process exit code.
 pub fn run() -> i32 {
     let (connection, io_threads) = Connection::stdio();
-    match serve(connection, engine::check_bytes_isolated) {
+    match serve(connection, check_document) {
         Ok(code) => {
             // The reader stops at `exit` or end of input; the writer once every sender is gone.
             let _ = io_threads.join();
@@ -175,7 +204,10 @@ struct Job {
     version: i32,
     language: Language,
     display: String,
+    path: Option<PathBuf>,
     text: String,
+    /// The other open documents of the same language, by path.
+    open: HashMap<PathBuf, String>,
     profile: Arc<Profile>,
 }
 
@@ -189,12 +221,14 @@ struct Done {
 fn check_worker(checker: Checker, jobs: &Receiver<Job>, done: &Sender<Done>) {
     for job in jobs {
         let report = catch_unwind(AssertUnwindSafe(|| {
-            checker(
-                &job.display,
-                job.language,
-                job.text.as_bytes(),
-                &job.profile.settings,
-            )
+            checker(&CheckInput {
+                display: &job.display,
+                path: job.path.as_deref(),
+                language: job.language,
+                text: &job.text,
+                settings: &job.profile.settings,
+                open: &job.open,
+            })
         }))
         .map_err(|panic| panic_message(&*panic));
         let result = Done {
@@ -413,6 +447,14 @@ impl Server {
         }
         document.version = params.text_document.version;
         document.dirty = true;
+        // Facts of this file reach the other open files of its language (a helper that now
+        // blocks, or no longer does): check them again too.
+        let language = document.language;
+        for other in self.documents.values_mut() {
+            if other.language == language && other.path.is_some() {
+                other.dirty = true;
+            }
+        }
         self.schedule();
     }
 
@@ -458,12 +500,24 @@ impl Server {
                 Some(path) => path.display().to_string(),
                 None => uri.to_string(),
             };
+            let language = document.language;
+            let path = document.path.clone();
+            let text = document.text.clone();
+            let version = document.version;
+            let open = self
+                .documents
+                .values()
+                .filter(|other| other.language == language && other.path != path)
+                .filter_map(|other| Some((other.path.clone()?, other.text.clone())))
+                .collect();
             let job = Job {
                 uri,
-                version: document.version,
-                language: document.language,
+                version,
+                language,
                 display,
-                text: document.text.clone(),
+                path,
+                text,
+                open,
                 profile,
             };
             if self.jobs.send(job).is_err() {
@@ -836,8 +890,8 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Panics on documents that say so, is slow on others that say so, finds nothing.
-    fn test_checker(_: &str, _: Language, bytes: &[u8], _: &Settings) -> FileReport {
-        let text = String::from_utf8_lossy(bytes);
+    fn test_checker(input: &CheckInput) -> FileReport {
+        let text = input.text;
         if text.contains("panic") {
             panic!("a test panic");
         }
