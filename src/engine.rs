@@ -404,15 +404,7 @@ pub fn check_bytes_isolated(
     bytes: &[u8],
     settings: &Settings,
 ) -> FileReport {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || check_bytes(path, language, bytes, settings));
-        match worker {
-            Ok(worker) => worker.join().unwrap_or_default(),
-            Err(_) => check_bytes(path, language, bytes, settings),
-        }
-    })
+    on_large_stack(|| check_bytes(path, language, bytes, settings))
 }
 
 /// [`check_in_project`] on a thread with a large stack.
@@ -423,15 +415,18 @@ pub fn check_in_project_isolated(
     settings: &Settings,
     open: &HashMap<PathBuf, String>,
 ) -> FileReport {
+    on_large_stack(|| check_in_project(path, language, bytes, settings, open))
+}
+
+/// Runs a check on a thread with [`STACK_SIZE`] of stack (on this one if none can start).
+fn on_large_stack(check: impl Fn() -> FileReport + Sync) -> FileReport {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || {
-                check_in_project(path, language, bytes, settings, open)
-            });
+            .spawn_scoped(scope, &check);
         match worker {
             Ok(worker) => worker.join().unwrap_or_default(),
-            Err(_) => check_in_project(path, language, bytes, settings, open),
+            Err(_) => check(),
         }
     })
 }
