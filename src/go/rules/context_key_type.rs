@@ -2,7 +2,10 @@
 //! Flags `context.WithValue` called with a key of a built-in type: a string, integer or
 //! boolean literal, a conversion such as `string(k)`, a literal wrapped in `interface{}(..)` or
 //! `any(..)` (the key keeps its dynamic type), a parameter or local declared with a built-in
-//! type (`k string`), or a constant or variable of this file that holds one.
+//! type (`k string`), or a constant or variable of the package that holds one. Also a key
+//! that cannot be compared (a slice, map or func, or a struct of the file with such a field:
+//! the call panics) and an empty anonymous struct (`struct{}{}`, equal to every other), as
+//! staticcheck's SA1029 does.
 //!
 //! ## Why is this bad
 //! Context values are found by key equality across every package that touches the context.
@@ -47,36 +50,101 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let Some(key) = call.args.get(1) else {
             continue;
         };
-        let builtin = match &key.kind {
-            ExprKind::Str => Some("string".to_string()),
-            ExprKind::Int => Some("int".to_string()),
-            ExprKind::Call(callee) => match callee.as_ref() {
-                Callee::Func(t) if is_builtin_type(t) => Some(t.clone()),
-                _ => None,
-            },
-            ExprKind::Bool => Some("bool".to_string()),
-            // A parameter or local of visible type first (`k string`), then a named value.
-            ExprKind::Ident(name) => match model.type_of(call.func, name) {
-                Some(t) => is_builtin_type(&t).then_some(t),
-                None => match model.value_kind(name) {
-                    Some(ValueKind::Builtin(t)) => Some(t.clone()),
-                    _ => None,
-                },
-            },
-            _ => None,
-        };
-        let Some(builtin) = builtin else {
+        let key_text = model.text(key.start, key.end);
+        let problem = builtin_type(model, call.func, &key.kind)
+            .map(KeyProblem::Builtin)
+            .or_else(|| literal_problem(model, call.func, key_text));
+        let Some(problem) = problem else {
             continue;
         };
-        let key_text = model.text(key.start, key.end);
+        let (message, help) = match problem {
+            KeyProblem::Builtin(builtin) => (
+                format!(
+                    "context key `{key_text}` has built-in type `{builtin}`, which any package can collide with"
+                ),
+                "declare an unexported key type: `type ctxKey struct{}` and use `context.WithValue(ctx, ctxKey{}, v)`",
+            ),
+            KeyProblem::NotComparable(ty) => (
+                format!(
+                    "context key `{key_text}` has type `{ty}`, which is not comparable: `context.WithValue` panics"
+                ),
+                "use a comparable key type: `type ctxKey struct{}`",
+            ),
+            KeyProblem::EmptyAnonymousStruct => (
+                format!(
+                    "context key `{key_text}` is an empty anonymous struct, equal to every other package's `struct{{}}{{}}` key"
+                ),
+                "name the type: `type ctxKey struct{}` and use `ctxKey{}`",
+            ),
+        };
         findings.push(
-            Finding::new(
-                "context-key-type",
-                model.span(key.start, key.end),
-                format!("context key `{key_text}` has built-in type `{builtin}`, which any package can collide with"),
-            )
-            .help("declare an unexported key type: `type ctxKey struct{}` and use `context.WithValue(ctx, ctxKey{}, v)`"),
+            Finding::new("context-key-type", model.span(key.start, key.end), message).help(help),
         );
     }
     findings
+}
+
+/// Why a key is not fit for `context.WithValue`.
+enum KeyProblem {
+    /// Of a built-in type: another package's key of the same type and value collides.
+    Builtin(String),
+    /// Of a type that cannot be compared: the call panics.
+    NotComparable(String),
+    /// `struct{}{}`: every empty anonymous struct equals every other.
+    EmptyAnonymousStruct,
+}
+
+/// The built-in type of a key: a literal, a conversion, or a name of visible built-in type.
+fn builtin_type(model: &GoModel, func: Option<usize>, key: &ExprKind) -> Option<String> {
+    match key {
+        ExprKind::Str => Some("string".to_string()),
+        ExprKind::Int => Some("int".to_string()),
+        ExprKind::Call(callee) => match callee.as_ref() {
+            Callee::Func(t) if is_builtin_type(t) => Some(t.clone()),
+            _ => None,
+        },
+        ExprKind::Bool => Some("bool".to_string()),
+        // A parameter or local of visible type first (`k string`), then a named value.
+        ExprKind::Ident(name) => match model.type_of(func, name) {
+            Some(t) => is_builtin_type(&t).then_some(t),
+            None => match model.value_kind(name) {
+                Some(ValueKind::Builtin(t)) => Some(t.clone()),
+                _ => None,
+            },
+        },
+        _ => None,
+    }
+}
+
+/// A key whose written type (a composite literal, a conversion, a typed local) cannot be
+/// compared or is an empty anonymous struct.
+fn literal_problem(model: &GoModel, func: Option<usize>, key: &str) -> Option<KeyProblem> {
+    let ty = match model.type_of(func, key) {
+        Some(ty) => ty,
+        None => written_type(key)?.to_string(),
+    };
+    let compact: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact == "struct{}" {
+        return Some(KeyProblem::EmptyAnonymousStruct);
+    }
+    let uncomparable = |ty: &str| ["[]", "map[", "func("].iter().any(|p| ty.starts_with(p));
+    // A struct of this file with a field that cannot be compared cannot be either.
+    let has_uncomparable_field = model
+        .structs
+        .iter()
+        .filter(|decl| decl.name.as_deref() == Some(ty.as_str()))
+        .any(|decl| decl.fields.iter().any(|field| uncomparable(&field.ty)));
+    (uncomparable(&compact) || has_uncomparable_field).then_some(KeyProblem::NotComparable(ty))
+}
+
+/// The type a composite literal or conversion writes: `bag` in `bag{}`, `struct{}` in
+/// `struct{}{}`, `[]byte` in `[]byte(nil)`.
+fn written_type(key: &str) -> Option<&str> {
+    if let Some(rest) = key.strip_prefix("struct") {
+        // The struct type's own braces end the type.
+        let close = rest.find('}')?;
+        return Some(&key[.."struct".len() + close + 1]);
+    }
+    let end = key.find(['{', '('])?;
+    (end > 0).then(|| &key[..end])
 }
