@@ -116,6 +116,11 @@ pub static RULES: &[RuleInfo] = &[
         "a server started with no graceful shutdown"
     ),
     rule!(
+        "shutdown-ignores-sigterm",
+        Warning,
+        "a graceful shutdown that waits for Ctrl-C only never runs under SIGTERM"
+    ),
+    rule!(
         "spawn-captures-request",
         Warning,
         "a background task captures a value that lives only as long as the request"

@@ -162,6 +162,11 @@ pub struct Handlers {
 #[serde(deny_unknown_fields)]
 pub struct Servers {
     pub graceful: Vec<String>,
+    /// Signal waits that see only SIGINT (Ctrl-C).
+    pub interrupt_only: Vec<String>,
+    /// Calls that subscribe to SIGTERM (or to signals by number): a shutdown that makes one
+    /// of these is not interrupt-only.
+    pub terminate: Vec<String>,
     #[serde(default)]
     pub server: Vec<Server>,
 }

@@ -615,6 +615,7 @@ impl Builder<'_> {
             function: Some(index),
             is_async: sig.asyncness.is_some(),
             in_test: self.scope.in_test || is_test,
+            off_unix: self.scope.off_unix || attrs.iter().any(is_cfg_off_unix),
             ..Scope::default()
         };
         let saved_scope = std::mem::replace(&mut self.scope, scope);

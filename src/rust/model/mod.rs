@@ -35,6 +35,8 @@ pub struct Scope {
     pub in_timeout: bool,
     /// Inside a test function or a module compiled only for tests.
     pub in_test: bool,
+    /// Compiled only for targets that are not unix (`cfg(windows)`, `cfg(not(unix))`).
+    pub off_unix: bool,
     /// Whoever runs this code can visibly stop it: it is a `select!` branch future, the
     /// argument of `run_until_cancelled`/`abortable`, or spawned with its handle kept.
     pub cancellable: bool,

@@ -73,6 +73,23 @@ pub(super) fn is_cfg_test(attr: &syn::Attribute, test_features: &[String]) -> bo
             .is_ok_and(|predicate| only_in_tests(&predicate, test_features))
 }
 
+/// `#[cfg(..)]` whose predicate excludes unix: `windows`, `not(unix)`, `target_os = "windows"`,
+/// `target_family = "windows"`.
+pub(super) fn is_cfg_off_unix(attr: &syn::Attribute) -> bool {
+    if !attr.path().is_ident("cfg") {
+        return false;
+    }
+    let text = attr
+        .meta
+        .require_list()
+        .map(|list| list.tokens.to_string().replace(' ', ""))
+        .unwrap_or_default();
+    matches!(
+        text.as_str(),
+        "windows" | "not(unix)" | "target_os=\"windows\"" | "target_family=\"windows\""
+    )
+}
+
 /// Strips parentheses, references, `?` and `.await` around an expression.
 pub(super) fn peel(mut expr: &Expr) -> &Expr {
     // A loop, not recursion: hostile input nests these thousands deep.

@@ -57,14 +57,11 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             .iter()
             .any(|attr| is_cfg_test(attr, test_features))
             || item.ident == "tests";
+        let saved_off_unix = self.scope.off_unix;
+        self.scope.off_unix |= item.attrs.iter().any(is_cfg_off_unix);
         visit::visit_item_mod(self, item);
+        self.scope.off_unix = saved_off_unix;
         self.scope.in_test = saved;
-    }
-
-    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        let saved = self.impl_context.take();
-        self.visit_fn(&item.attrs, &item.sig, &item.block);
-        self.impl_context = saved;
     }
 
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
@@ -131,94 +128,20 @@ impl<'ast> Visit<'ast> for Builder<'_> {
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        match stmt {
-            syn::Stmt::Expr(expr, Some(_)) => {
-                if let Expr::Call(call) = expr {
-                    self.discarded = Some(address(call));
-                } else if let Expr::MethodCall(call) = expr {
-                    self.discarded = Some(address(call));
-                }
-                self.visit_expr(expr);
-            }
-            syn::Stmt::Local(local) => {
-                let first_call = self.model.calls.len();
-                if let Some(init) = &local.init {
-                    let name = match &local.pat {
-                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-                        syn::Pat::Wild(_) => Some("_".to_string()),
-                        syn::Pat::Type(typed) => match &*typed.pat {
-                            syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-                            syn::Pat::Wild(_) => Some("_".to_string()),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    if let Some(name) = name {
-                        match &*init.expr {
-                            Expr::Call(call) => self.bound_to = Some((address(call), name)),
-                            Expr::MethodCall(call) => self.bound_to = Some((address(call), name)),
-                            _ => {}
-                        }
-                    }
-                    self.visit_expr(&init.expr);
-                    if let Some((_, diverge)) = &init.diverge {
-                        self.visit_expr(diverge);
-                    }
-                }
-                let mut info = self.plain_binding();
-                if let Some(init) = &local.init {
-                    let chain = self.chain_of(&init.expr);
-                    if chain.root != Root::Other {
-                        info.origin = Some(chain.clone());
-                    }
-                    info.request = self.request_derived(&init.expr, &chain);
-                }
-                self.bind_pattern(&local.pat, &info);
-                self.visit_pat(&local.pat);
-                let name = match &local.pat {
-                    syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-                    syn::Pat::Type(typed) => match &*typed.pat {
-                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                if let (Some(name), Some(init)) = (name, &local.init) {
-                    if let Some(guard) = self.guard_of_init(&init.expr) {
-                        self.hold_guard(Some(name.clone()), guard);
-                    }
-                    if let Some((_, info)) = self.lookup(&name) {
-                        let binding = info.id;
-                        let inner = peel_unwrap(&init.expr);
-                        // The call whose closing parenthesis ends the initializer.
-                        let close = match inner {
-                            Expr::Call(call) => Some(span_of(call.paren_token.span.close())),
-                            Expr::MethodCall(call) => Some(span_of(call.paren_token.span.close())),
-                            _ => None,
-                        };
-                        let init_call = close.and_then(|close| {
-                            (first_call..self.model.calls.len()).find(|&index| {
-                                let span = self.model.calls[index].expr_span;
-                                (span.end_line, span.end_column)
-                                    == (close.end_line, close.end_column)
-                            })
-                        });
-                        self.model.lets.push(LetInfo {
-                            name,
-                            binding,
-                            init_call,
-                            init_names: quote::ToTokens::to_token_stream(&init.expr)
-                                .into_iter()
-                                .flat_map(flatten_tokens)
-                                .collect(),
-                            span: span_of(local.span()),
-                            scope: self.scope.clone(),
-                        });
-                    }
-                }
-            }
-            _ => visit::visit_stmt(self, stmt),
+        let saved = self.scope.off_unix;
+        if let syn::Stmt::Local(syn::Local { attrs, .. })
+        | syn::Stmt::Macro(syn::StmtMacro { attrs, .. }) = stmt
+        {
+            self.scope.off_unix |= attrs.iter().any(is_cfg_off_unix);
         }
+        self.visit_stmt_in_scope(stmt);
+        self.scope.off_unix = saved;
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let saved = self.impl_context.take();
+        self.visit_fn(&item.attrs, &item.sig, &item.block);
+        self.impl_context = saved;
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -505,5 +428,99 @@ impl<'ast> Visit<'ast> for Builder<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_macro_body(mac);
+    }
+}
+
+impl Builder<'_> {
+    /// A statement, once its `cfg` attributes are in the scope.
+    fn visit_stmt_in_scope(&mut self, stmt: &syn::Stmt) {
+        match stmt {
+            syn::Stmt::Expr(expr, Some(_)) => {
+                if let Expr::Call(call) = expr {
+                    self.discarded = Some(address(call));
+                } else if let Expr::MethodCall(call) = expr {
+                    self.discarded = Some(address(call));
+                }
+                self.visit_expr(expr);
+            }
+            syn::Stmt::Local(local) => {
+                let first_call = self.model.calls.len();
+                if let Some(init) = &local.init {
+                    let name = match &local.pat {
+                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        syn::Pat::Wild(_) => Some("_".to_string()),
+                        syn::Pat::Type(typed) => match &*typed.pat {
+                            syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                            syn::Pat::Wild(_) => Some("_".to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        match &*init.expr {
+                            Expr::Call(call) => self.bound_to = Some((address(call), name)),
+                            Expr::MethodCall(call) => self.bound_to = Some((address(call), name)),
+                            _ => {}
+                        }
+                    }
+                    self.visit_expr(&init.expr);
+                    if let Some((_, diverge)) = &init.diverge {
+                        self.visit_expr(diverge);
+                    }
+                }
+                let mut info = self.plain_binding();
+                if let Some(init) = &local.init {
+                    let chain = self.chain_of(&init.expr);
+                    if chain.root != Root::Other {
+                        info.origin = Some(chain.clone());
+                    }
+                    info.request = self.request_derived(&init.expr, &chain);
+                }
+                self.bind_pattern(&local.pat, &info);
+                self.visit_pat(&local.pat);
+                let name = match &local.pat {
+                    syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    syn::Pat::Type(typed) => match &*typed.pat {
+                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some(name), Some(init)) = (name, &local.init) {
+                    if let Some(guard) = self.guard_of_init(&init.expr) {
+                        self.hold_guard(Some(name.clone()), guard);
+                    }
+                    if let Some((_, info)) = self.lookup(&name) {
+                        let binding = info.id;
+                        let inner = peel_unwrap(&init.expr);
+                        // The call whose closing parenthesis ends the initializer.
+                        let close = match inner {
+                            Expr::Call(call) => Some(span_of(call.paren_token.span.close())),
+                            Expr::MethodCall(call) => Some(span_of(call.paren_token.span.close())),
+                            _ => None,
+                        };
+                        let init_call = close.and_then(|close| {
+                            (first_call..self.model.calls.len()).find(|&index| {
+                                let span = self.model.calls[index].expr_span;
+                                (span.end_line, span.end_column)
+                                    == (close.end_line, close.end_column)
+                            })
+                        });
+                        self.model.lets.push(LetInfo {
+                            name,
+                            binding,
+                            init_call,
+                            init_names: quote::ToTokens::to_token_stream(&init.expr)
+                                .into_iter()
+                                .flat_map(flatten_tokens)
+                                .collect(),
+                            span: span_of(local.span()),
+                            scope: self.scope.clone(),
+                        });
+                    }
+                }
+            }
+            _ => visit::visit_stmt(self, stmt),
+        }
     }
 }

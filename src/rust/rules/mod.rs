@@ -13,6 +13,7 @@ mod select_cancel_unsafe;
 mod select_drops_join_handle;
 mod send_without_cancel;
 mod serve_without_shutdown;
+mod shutdown_ignores_sigterm;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -44,5 +45,6 @@ pub static RULES: &[RustRule] = &[
     select_drops_join_handle::RULE,
     send_without_cancel::RULE,
     serve_without_shutdown::RULE,
+    shutdown_ignores_sigterm::RULE,
     spawn_captures_request::RULE,
 ];
