@@ -66,6 +66,11 @@ pub static RULES: &[RuleInfo] = &[
         "a `DropGuard` dropped when the function returns cancels the task it just spawned"
     ),
     rule!(
+        "futurelock",
+        Warning,
+        "a future polled by reference in `select!` holds a lock that another branch's handler waits for"
+    ),
+    rule!(
         "guard-across-await",
         Warning,
         "a synchronous lock guard or `RefCell` borrow held across an `.await`"

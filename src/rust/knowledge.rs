@@ -21,6 +21,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/rust/frameworks.toml"),
     ),
     ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("locks", include_str!("../../rules/rust/locks.toml")),
     ("handlers", include_str!("../../rules/rust/handlers.toml")),
     ("servers", include_str!("../../rules/rust/servers.toml")),
     ("spin", include_str!("../../rules/rust/spin.toml")),
@@ -42,6 +43,7 @@ pub struct RustKnowledge {
     pub frameworks: Frameworks,
     pub guards: Guards,
     pub handlers: Handlers,
+    pub locks: Locks,
     pub servers: Servers,
     pub spin: Spin,
     pub tasks: Tasks,
@@ -135,6 +137,28 @@ pub struct Frameworks {
     pub request_types: Vec<String>,
     pub token_types: Vec<String>,
     pub request_handoffs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Locks {
+    pub acquire: Vec<Acquire>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acquire {
+    pub methods: Vec<String>,
+    pub args: usize,
+}
+
+impl Locks {
+    /// An awaited call that takes a lock, a permit or a channel slot.
+    pub fn acquires(&self, method: &str, arg_count: usize) -> bool {
+        self.acquire
+            .iter()
+            .any(|entry| entry.args == arg_count && entry.methods.iter().any(|m| m == method))
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -808,7 +808,7 @@ impl Builder<'_> {
         chain: Chain,
         (span, expr_span): (Span, Span),
         awaited: bool,
-        arg_count: usize,
+        args: &Punctuated<Expr, Token![,]>,
         receiver: Option<&Expr>,
         result: HandleUse,
     ) {
@@ -848,7 +848,8 @@ impl Builder<'_> {
             span,
             expr_span,
             awaited,
-            arg_count,
+            arg_count: args.len(),
+            arg_places: args.iter().map(place_of).collect(),
             receiver_is_self: matches!(receiver.map(peel), Some(Expr::Path(p)) if p.path.is_ident("self")),
             receiver_root: receiver.and_then(raw_root),
             receiver_place: receiver.and_then(place_of),

@@ -10,6 +10,8 @@ mod summaries;
 mod syntax;
 mod visit;
 
+pub use spans::encloses;
+
 use std::collections::{BTreeSet, HashMap};
 
 use super::knowledge::RustKnowledge;
@@ -120,6 +122,8 @@ pub struct Call {
     pub expr_span: Span,
     pub awaited: bool,
     pub arg_count: usize,
+    /// The place each argument starts from (`lock` for `lock.clone()` or `&lock`), if it is one.
+    pub arg_places: Vec<Option<String>>,
     /// A method called on `self`.
     pub receiver_is_self: bool,
     /// The variable a method's receiver chain starts from, as written (no `let` substitution).
@@ -246,6 +250,8 @@ pub struct SelectBranch {
     pub future_is_reference: bool,
     /// The future is a variable, named here (`handle` in `res = handle => ..`).
     pub future_variable: Option<String>,
+    /// The variable polled by reference (`fut` in `&mut fut` or `fut.as_mut()`).
+    pub reference_variable: Option<String>,
     /// Every identifier written in the future expression.
     pub future_names: BTreeSet<String>,
     /// The handler contains `break` or `return`.

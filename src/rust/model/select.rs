@@ -125,6 +125,7 @@ impl Builder<'_> {
                         }
                         _ => None,
                     },
+                    reference_variable: referenced_variable(future),
                     handler_exits: contains_exit(&branch.handler),
                     calls: 0..0,
                 },
@@ -136,6 +137,7 @@ impl Builder<'_> {
                     future_chain: Chain::default(),
                     future_is_reference: false,
                     future_variable: None,
+                    reference_variable: None,
                     future_names: BTreeSet::new(),
                     handler_exits: contains_exit(&branch.handler),
                     calls: 0..0,

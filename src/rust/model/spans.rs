@@ -91,3 +91,9 @@ pub(super) fn flatten_tokens(token: TokenTree) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+/// Whether `inner` lies within `outer`.
+pub fn encloses(outer: Span, inner: Span) -> bool {
+    (outer.line, outer.column) <= (inner.line, inner.column)
+        && (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+}

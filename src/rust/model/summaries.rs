@@ -65,3 +65,76 @@ impl Model {
         reached
     }
 }
+
+/// How deep helper calls are followed when asking what a function acquires.
+const MAX_HELPER_DEPTH: usize = 8;
+
+impl Model {
+    /// The places an async body acquires (takes a lock, permit or slot of, and may hold
+    /// across its later awaits): the receivers of the awaited acquiring calls among `calls`,
+    /// and the arguments passed to local async helpers in the positions those helpers acquire
+    /// (the helper's future acquires them whoever polls it; a caller that asks what it waits
+    /// for passes only its awaited calls).
+    pub fn acquired_places<'a>(
+        &self,
+        calls: impl Iterator<Item = &'a Call>,
+        acquires: &dyn Fn(&Call) -> bool,
+    ) -> BTreeSet<(String, Span)> {
+        let mut places = BTreeSet::new();
+        for call in calls {
+            if acquires(call) {
+                if let Some(place) = call.receiver_place.as_ref().filter(|_| call.awaited) {
+                    places.insert((place.clone(), call.span));
+                }
+                continue;
+            }
+            for param in self.helper_acquired_params(call, acquires, 0) {
+                if let Some(Some(place)) = call.arg_places.get(param) {
+                    places.insert((place.clone(), call.span));
+                }
+            }
+        }
+        places
+    }
+
+    /// The argument positions whose place the local async function `call` names acquires.
+    fn helper_acquired_params(
+        &self,
+        call: &Call,
+        acquires: &dyn Fn(&Call) -> bool,
+        depth: usize,
+    ) -> BTreeSet<usize> {
+        let mut positions = BTreeSet::new();
+        let Some(name) = self.local_callee(call) else {
+            return positions;
+        };
+        if depth >= MAX_HELPER_DEPTH {
+            return positions;
+        }
+        for (index, helper) in self.fns.iter().enumerate() {
+            if helper.name != name || !helper.is_async || helper.has_self != call.receiver_is_self {
+                continue;
+            }
+            let body = self
+                .calls
+                .iter()
+                .filter(|inner| inner.scope.function == Some(index) && inner.awaited);
+            for inner in body {
+                let roots: Vec<&str> = if acquires(inner) {
+                    inner.receiver_root.as_deref().into_iter().collect()
+                } else {
+                    self.helper_acquired_params(inner, acquires, depth + 1)
+                        .into_iter()
+                        .filter_map(|position| inner.arg_places.get(position)?.as_deref())
+                        .collect()
+                };
+                for root in roots {
+                    if let Some(position) = helper.params.iter().position(|p| p.name == root) {
+                        positions.insert(position);
+                    }
+                }
+            }
+        }
+        positions
+    }
+}

@@ -182,6 +182,22 @@ pub(super) fn place_of(expr: &Expr) -> Option<String> {
     Some(place)
 }
 
+/// The variable behind `&mut fut`, `fut.as_mut()` or `(&mut fut)`.
+pub(super) fn referenced_variable(expr: &Expr) -> Option<String> {
+    let inner = match expr {
+        Expr::Reference(reference) if reference.mutability.is_some() => &reference.expr,
+        Expr::MethodCall(call) if call.method == "as_mut" => &call.receiver,
+        Expr::Paren(paren) => return referenced_variable(&paren.expr),
+        _ => return None,
+    };
+    match inner.as_ref() {
+        Expr::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().map(|ident| ident.to_string())
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn is_reference_future(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => reference.mutability.is_some(),

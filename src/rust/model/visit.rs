@@ -165,7 +165,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     span_between(first_token(&call.func), call.paren_token.span.close()),
                 ),
                 awaited,
-                call.args.len(),
+                &call.args,
                 None,
                 handle.clone(),
             );
@@ -226,7 +226,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
             chain,
             (end, end),
             awaited,
-            call.args.len(),
+            &call.args,
             Some(&call.receiver),
             handle.clone(),
         );

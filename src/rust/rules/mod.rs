@@ -4,6 +4,7 @@ mod blocking_in_async;
 mod broken_cancel_chain;
 mod detached_spawn;
 mod drop_guard_early;
+mod futurelock;
 mod guard_across_await;
 mod handler_partial_effects;
 mod loop_never_yields;
@@ -36,6 +37,7 @@ pub static RULES: &[RustRule] = &[
     broken_cancel_chain::RULE,
     detached_spawn::RULE,
     drop_guard_early::RULE,
+    futurelock::RULE,
     guard_across_await::RULE,
     handler_partial_effects::RULE,
     loop_never_yields::RULE,
