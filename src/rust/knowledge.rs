@@ -245,6 +245,10 @@ pub struct Timeouts {
     pub client: Vec<Client>,
     pub accept_methods: Vec<String>,
     pub first_reads: Vec<String>,
+    pub request_builders: Vec<String>,
+    pub request_sends: Vec<String>,
+    pub body_reads: Vec<String>,
+    pub request_deadlines: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
