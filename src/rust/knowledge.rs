@@ -219,6 +219,10 @@ pub struct Spin {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tasks {
+    /// Methods that wrap a future and run it unchanged (`.instrument(span)`).
+    pub future_adapters: Vec<String>,
+    /// Functions that box a future (`Box::pin(fut)`).
+    pub future_boxes: Vec<String>,
     pub spawns: Vec<String>,
     pub tracked_spawn_owners: Vec<String>,
     pub offloads: Vec<String>,

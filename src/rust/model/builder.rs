@@ -661,32 +661,58 @@ impl Builder<'_> {
             self.mark_awaited(future);
         }
         for arg in args {
-            match (&offload, arg) {
-                (Some(offload), Expr::Closure(closure)) if closure.asyncness.is_none() => {
-                    let scope = Scope {
-                        is_async: false,
-                        offload: Some(offload.clone()),
-                        ..self.body_scope(false)
-                    };
-                    self.visit_closure_in(closure, scope);
+            self.visit_arg(arg, path, offload.as_deref(), is_wrapper, awaited);
+        }
+    }
+
+    /// One argument of a call: a closure given to an offloading call runs on another thread,
+    /// the future given to a deadline wrapper runs under the deadline.
+    fn visit_arg(
+        &mut self,
+        arg: &Expr,
+        path: Option<&str>,
+        offload: Option<&str>,
+        is_wrapper: bool,
+        awaited: bool,
+    ) {
+        // `thread::spawn({ let a = a.clone(); move || .. })`: the block's statements run
+        // here, its closure on the other thread.
+        if offload.is_some()
+            && let Some((stmts, tail @ Expr::Closure(_))) = block_tail(arg)
+        {
+            self.in_block(|this| {
+                for stmt in stmts {
+                    this.visit_stmt(stmt);
                 }
-                (None, Expr::Closure(closure))
-                    if (path.is_some() || awaited) && closure.asyncness.is_none() =>
-                {
-                    // A closure handed to a function, or to a method whose future is awaited
-                    // (`pool.run(|| ..).await`), may run anywhere, later, on another thread
-                    // (`asyncify(|| ..)`): do not judge it as async code.
-                    let scope = self.body_scope(false);
-                    self.visit_closure_in(closure, scope);
-                }
-                _ if is_wrapper => {
-                    let saved = self.scope.in_timeout;
-                    self.scope.in_timeout = true;
-                    self.visit_expr(arg);
-                    self.scope.in_timeout = saved;
-                }
-                _ => self.visit_expr(arg),
+                this.visit_arg(tail, path, offload, is_wrapper, awaited);
+            });
+            return;
+        }
+        match (offload, arg) {
+            (Some(offload), Expr::Closure(closure)) if closure.asyncness.is_none() => {
+                let scope = Scope {
+                    is_async: false,
+                    offload: Some(offload.to_string()),
+                    ..self.body_scope(false)
+                };
+                self.visit_closure_in(closure, scope);
             }
+            (None, Expr::Closure(closure))
+                if (path.is_some() || awaited) && closure.asyncness.is_none() =>
+            {
+                // A closure handed to a function, or to a method whose future is awaited
+                // (`pool.run(|| ..).await`), may run anywhere, later, on another thread
+                // (`asyncify(|| ..)`): do not judge it as async code.
+                let scope = self.body_scope(false);
+                self.visit_closure_in(closure, scope);
+            }
+            _ if is_wrapper => {
+                let saved = self.scope.in_timeout;
+                self.scope.in_timeout = true;
+                self.visit_expr(arg);
+                self.scope.in_timeout = saved;
+            }
+            _ => self.visit_expr(arg),
         }
     }
 
@@ -728,6 +754,32 @@ impl Builder<'_> {
 
     /// Visits the future or closure given to a spawn, tracking what it captures.
     pub(super) fn visit_spawned(&mut self, index: usize, future: &Expr) {
+        // The future inside `.instrument(span)`, `Box::pin(..)` or a block's tail is the
+        // spawned one; the span, and the block's statements, are evaluated here.
+        let tasks = &self.knowledge.tasks;
+        match peel(future) {
+            Expr::MethodCall(call) if tasks.future_adapters.contains(&call.method.to_string()) => {
+                for arg in &call.args {
+                    self.visit_expr(arg);
+                }
+                return self.visit_spawned(index, &call.receiver);
+            }
+            Expr::Call(call)
+                if call.args.len() == 1
+                    && matches!(peel(&call.func), Expr::Path(path) if any_matches(&tasks.future_boxes, &self.resolve(&path.path))) =>
+            {
+                return self.visit_spawned(index, &call.args[0]);
+            }
+            _ => {}
+        }
+        if let Some((stmts, tail)) = block_tail(future) {
+            return self.in_block(|this| {
+                for stmt in stmts {
+                    this.visit_stmt(stmt);
+                }
+                this.visit_spawned(index, tail);
+            });
+        }
         self.open_spawns.push(OpenSpawn {
             index,
             binding_depth: self.bindings.len(),

@@ -198,6 +198,17 @@ pub(super) fn referenced_variable(expr: &Expr) -> Option<String> {
     }
 }
 
+/// A block expression with a tail: its statements and the tail (`{ let a = ..; async move { .. } }`).
+pub(super) fn block_tail(expr: &Expr) -> Option<(&[syn::Stmt], &Expr)> {
+    let Expr::Block(block) = peel_parens(expr) else {
+        return None;
+    };
+    match block.block.stmts.split_last()? {
+        (syn::Stmt::Expr(tail, None), stmts) => Some((stmts, tail)),
+        _ => None,
+    }
+}
+
 pub(super) fn is_reference_future(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(reference) => reference.mutability.is_some(),

@@ -186,7 +186,8 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 if any_matches(&self.knowledge.tasks.offloads, path) {
                     // `spawn_blocking(|| ..)`: a closure on another thread.
                     self.visit_args(Some(path), &call.args, awaited);
-                    self.model.spawns[index].body_visible = matches!(future, Expr::Closure(_));
+                    self.model.spawns[index].body_visible = matches!(future, Expr::Closure(_))
+                        || matches!(block_tail(future), Some((_, Expr::Closure(_))));
                 } else {
                     self.visit_spawned(index, future);
                     for arg in call.args.iter().skip(1) {
