@@ -78,6 +78,9 @@ pub struct BlockingMethod {
     pub instead: String,
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Or the receiver is a variable declared with one of these types.
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
     pub requires_use: Option<String>,
     #[serde(default)]
     pub requires_args: bool,
