@@ -265,6 +265,9 @@ pub struct Wait {
     pub method: Option<String>,
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Or the receiver is a variable declared with one of these types.
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
     #[serde(default)]
     pub unless_chain: Vec<String>,
     pub what: String,

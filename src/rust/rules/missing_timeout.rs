@@ -98,7 +98,10 @@ fn wait_without_deadline(
             Callee::Path(path) => wait.path.as_ref().is_some_and(|p| path_matches(p, path)),
             Callee::Method(name) => {
                 wait.method.as_deref() == Some(name)
-                    && any_matches(&wait.origins, origin)
+                    && (any_matches(&wait.origins, origin)
+                        || call
+                            .receiver_type()
+                            .is_some_and(|ty| any_matches(&wait.receiver_types, ty)))
                     && !call
                         .chain
                         .methods
