@@ -8,7 +8,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Token};
 
 use super::spans::*;
-use super::summaries::reachable;
+use super::summaries::{reachable, spawn_wrappers};
 use super::syntax::*;
 use super::*;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
@@ -16,8 +16,10 @@ use crate::rust::uses::Uses;
 
 pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
     let uses = Uses::collect(file);
+    let spawn_wrappers = spawn_wrappers(file, &uses, knowledge);
     let mut builder = Builder {
         knowledge,
+        spawn_wrappers,
         model: Model {
             uses,
             fns: Vec::new(),
@@ -65,6 +67,8 @@ pub(super) struct OpenSpawn {
 
 pub(super) struct Builder<'k> {
     pub(super) knowledge: &'k RustKnowledge,
+    /// Functions of the file that spawn one of their parameters, with its position.
+    pub(super) spawn_wrappers: HashMap<String, usize>,
     pub(super) model: Model,
     pub(super) scope: Scope,
     /// Every loop we are inside, across bodies (for cancellation observation).
@@ -733,7 +737,7 @@ impl Builder<'_> {
     ) -> Option<(String, SpawnKind)> {
         let tasks = &self.knowledge.tasks;
         if let Some(path) = call_path {
-            if any_matches(&tasks.spawns, path) {
+            if any_matches(&tasks.spawns, path) || self.spawn_wrappers.contains_key(path) {
                 return Some((path.to_string(), SpawnKind::Detached));
             }
             return None;

@@ -1,6 +1,8 @@
 //! Same-file summaries: what holds for a local function holds for the helpers it calls.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::rust::knowledge::any_matches;
 
 use super::*;
 
@@ -137,4 +139,75 @@ impl Model {
         }
         positions
     }
+}
+
+/// The application's own spawn helpers (`fn spawn_named(name, fut) { tokio::spawn(fut) }`):
+/// each function of the file that hands one of its parameters to a spawn, with that
+/// parameter's position. A call of one is a spawn of that argument.
+pub(super) fn spawn_wrappers(
+    file: &syn::File,
+    uses: &crate::rust::uses::Uses,
+    knowledge: &crate::rust::knowledge::RustKnowledge,
+) -> HashMap<String, usize> {
+    struct Finder<'a> {
+        uses: &'a crate::rust::uses::Uses,
+        tasks: &'a crate::rust::knowledge::Tasks,
+        params: Vec<String>,
+        position: Option<usize>,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(path) = &*call.func
+                && let Some(future) = call.args.first()
+                && let Some(place) = super::syntax::place_of(future)
+            {
+                let resolved = self.uses.resolve(&path.path);
+                if any_matches(&self.tasks.spawns, &resolved)
+                    && !any_matches(&self.tasks.offloads, &resolved)
+                {
+                    self.position = self.params.iter().position(|param| *param == place);
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Wrappers<'_> {
+        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+            let params = item
+                .sig
+                .inputs
+                .iter()
+                .map(|input| match input {
+                    syn::FnArg::Typed(typed) => match &*typed.pat {
+                        syn::Pat::Ident(ident) => ident.ident.to_string(),
+                        _ => String::new(),
+                    },
+                    syn::FnArg::Receiver(_) => String::new(),
+                })
+                .collect();
+            let mut finder = Finder {
+                uses: self.uses,
+                tasks: self.tasks,
+                params,
+                position: None,
+            };
+            syn::visit::visit_block(&mut finder, &item.block);
+            if let Some(position) = finder.position {
+                self.found.insert(item.sig.ident.to_string(), position);
+            }
+            syn::visit::visit_item_fn(self, item);
+        }
+    }
+    struct Wrappers<'a> {
+        uses: &'a crate::rust::uses::Uses,
+        tasks: &'a crate::rust::knowledge::Tasks,
+        found: HashMap<String, usize>,
+    }
+    let mut wrappers = Wrappers {
+        uses,
+        tasks: &knowledge.tasks,
+        found: HashMap::new(),
+    };
+    syn::visit::Visit::visit_file(&mut wrappers, file);
+    wrappers.found
 }

@@ -169,8 +169,9 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 None,
                 handle.clone(),
             );
+            let future_position = self.spawn_wrappers.get(path).copied().unwrap_or(0);
             if let Some((callee, kind)) = self.spawn_kind(Some(path), None)
-                && let Some(future) = call.args.first()
+                && let Some(future) = call.args.iter().nth(future_position)
             {
                 let index = self.model.spawns.len();
                 self.model.spawns.push(Spawn {
@@ -189,9 +190,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     self.model.spawns[index].body_visible = matches!(future, Expr::Closure(_))
                         || matches!(block_tail(future), Some((_, Expr::Closure(_))));
                 } else {
-                    self.visit_spawned(index, future);
-                    for arg in call.args.iter().skip(1) {
-                        self.visit_expr(arg);
+                    for (position, arg) in call.args.iter().enumerate() {
+                        if position == future_position {
+                            self.visit_spawned(index, arg);
+                        } else {
+                            self.visit_expr(arg);
+                        }
                     }
                 }
                 return;
