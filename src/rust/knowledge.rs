@@ -182,6 +182,7 @@ pub struct Handlers {
     pub param_types: Vec<String>,
     pub route_attributes: Vec<String>,
     pub pairs: Vec<(String, String)>,
+    pub restoring_pairs: Vec<(String, String)>,
     pub atomic: Vec<String>,
 }
 

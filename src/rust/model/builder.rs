@@ -406,6 +406,33 @@ impl Builder<'_> {
         }
     }
 
+    /// The guard a `let` initializer awaits: `m.lock().await`, `sem.acquire().await?`.
+    pub(super) fn async_guard_of_init(&self, init: &Expr) -> Option<(String, Span)> {
+        let guards = &self.knowledge.guards;
+        let mut expr = init;
+        loop {
+            match expr {
+                Expr::Paren(inner) => expr = &inner.expr,
+                Expr::Try(inner) => expr = &inner.expr,
+                Expr::Await(inner) => {
+                    let Expr::MethodCall(call) = peel_parens(&inner.base) else {
+                        return None;
+                    };
+                    let name = call.method.to_string();
+                    return self
+                        .knowledge
+                        .locks
+                        .acquires(&name, call.args.len())
+                        .then(|| (name, span_of(call.method.span())));
+                }
+                Expr::MethodCall(call) if guards.unwrappers.iter().any(|u| call.method == u) => {
+                    expr = &call.receiver
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// A method call that takes a guard without awaiting.
     pub(super) fn guard_call(&self, call: &syn::ExprMethodCall) -> Option<(String, Span)> {
         let guards = &self.knowledge.guards;
@@ -473,9 +500,14 @@ impl Builder<'_> {
     }
 
     /// Starts holding a guard until the current block ends (or `drop(name)`).
-    pub(super) fn hold_guard(&mut self, name: Option<String>, (method, span): (String, Span)) {
+    /// Records a guard taken here (in async code only); its index.
+    pub(super) fn hold_guard(
+        &mut self,
+        name: Option<String>,
+        (method, span): (String, Span),
+    ) -> Option<usize> {
         if !self.scope.is_async || self.scope.offload.is_some() {
-            return;
+            return None;
         }
         let index = self.model.guards.len();
         self.model.guards.push(Guard {
@@ -484,11 +516,13 @@ impl Builder<'_> {
             span,
             awaits: Vec::new(),
             is_future: false,
+            asynchronous: false,
             scope: self.scope.clone(),
         });
         if let Some(frame) = self.open_guards.last_mut() {
             frame.push(index);
         }
+        Some(index)
     }
 
     pub(super) fn hold_scrutinee_guards(&mut self, scrutinee: &Expr) {
@@ -913,6 +947,7 @@ impl Builder<'_> {
             exit_follows: self.exit_follows,
             receiver_binding,
             open_loop: self.open_loops.last().copied(),
+            held_guards: self.open_guards.iter().flatten().copied().collect(),
             scope: self.scope.clone(),
         });
     }

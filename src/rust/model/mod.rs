@@ -139,6 +139,8 @@ pub struct Call {
     pub receiver_binding: Option<BindingInfo>,
     /// The innermost loop around the call, across bodies.
     pub open_loop: Option<usize>,
+    /// Guards (indices into [`Model::guards`]) held where the call is made.
+    pub held_guards: Vec<usize>,
     pub scope: Scope,
 }
 
@@ -285,6 +287,9 @@ pub struct Guard {
     /// The variable turned out to hold a future (it is awaited, pinned or polled by
     /// `select!`), so the `lock()` was an async lock's and this is no guard.
     pub is_future: bool,
+    /// Taken by awaiting an async lock or permit (`m.lock().await`, see
+    /// `rules/rust/locks.toml`): fine across an await, yet a critical section all the same.
+    pub asynchronous: bool,
     pub scope: Scope,
 }
 

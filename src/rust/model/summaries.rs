@@ -211,3 +211,36 @@ pub(super) fn spawn_wrappers(
     syn::visit::Visit::visit_file(&mut wrappers, file);
     wrappers.found
 }
+
+impl Model {
+    /// A state change made before `call` that a later call of the same body undoes or
+    /// completes on the same place (`map.remove(k)` ... `map.insert(k, v)`, by `pairs`):
+    /// the two calls around it, if any. An await added at `call` would let a cancellation
+    /// leave the state half-changed.
+    pub fn state_change_around<'a>(
+        &'a self,
+        call: &Call,
+        pairs: &[(String, String)],
+    ) -> Option<(&'a Call, &'a Call)> {
+        let position = |other: &Call| (other.span.line, other.span.column);
+        let same_body = |other: &Call| {
+            other.scope.function == call.scope.function
+                && other.scope.spawns == call.scope.spawns
+                && other.scope.nested == call.scope.nested
+        };
+        let body: Vec<&Call> = self.calls.iter().filter(|other| same_body(other)).collect();
+        body.iter()
+            .filter(|before| position(before) < position(call))
+            .find_map(|before| {
+                let (name, place) = (before.method()?, before.receiver_place.as_ref()?);
+                let after = body.iter().find(|after| {
+                    position(after) > position(call)
+                        && after.receiver_place.as_ref() == Some(place)
+                        && after
+                            .method()
+                            .is_some_and(|later| pairs.iter().any(|(a, b)| a == name && b == later))
+                })?;
+                Some((*before, *after))
+            })
+    }
+}

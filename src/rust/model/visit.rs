@@ -494,6 +494,10 @@ impl Builder<'_> {
                 if let (Some(name), Some(init)) = (name, &local.init) {
                     if let Some(guard) = self.guard_of_init(&init.expr) {
                         self.hold_guard(Some(name.clone()), guard);
+                    } else if let Some(guard) = self.async_guard_of_init(&init.expr)
+                        && let Some(index) = self.hold_guard(Some(name.clone()), guard)
+                    {
+                        self.model.guards[index].asynchronous = true;
                     }
                     if let Some((_, info)) = self.lookup(&name) {
                         let binding = info.id;
