@@ -66,11 +66,6 @@ pub static RULES: &[RuleInfo] = &[
         "a `DropGuard` dropped when the function returns cancels the task it just spawned"
     ),
     rule!(
-        "futurelock",
-        Warning,
-        "a future polled by reference in `select!` holds a lock that another branch's handler waits for"
-    ),
-    rule!(
         "guard-across-await",
         Warning,
         "a synchronous lock guard or `RefCell` borrow held across an `.await`"
@@ -109,6 +104,11 @@ pub static RULES: &[RuleInfo] = &[
         "select-drops-join-handle",
         Warning,
         "a `select!` drops a `JoinHandle` when another branch wins, detaching the task"
+    ),
+    rule!(
+        "select-futurelock",
+        Warning,
+        "a future polled by reference in `select!` holds a lock that another branch's handler waits for"
     ),
     rule!(
         "send-without-cancel",

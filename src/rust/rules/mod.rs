@@ -4,7 +4,6 @@ mod blocking_in_async;
 mod broken_cancel_chain;
 mod detached_spawn;
 mod drop_guard_early;
-mod futurelock;
 mod guard_across_await;
 mod handler_partial_effects;
 mod loop_never_yields;
@@ -12,6 +11,7 @@ mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
 mod select_drops_join_handle;
+mod select_futurelock;
 mod send_without_cancel;
 mod serve_without_shutdown;
 mod shutdown_ignores_sigterm;
@@ -37,7 +37,6 @@ pub static RULES: &[RustRule] = &[
     broken_cancel_chain::RULE,
     detached_spawn::RULE,
     drop_guard_early::RULE,
-    futurelock::RULE,
     guard_across_await::RULE,
     handler_partial_effects::RULE,
     loop_never_yields::RULE,
@@ -45,6 +44,7 @@ pub static RULES: &[RustRule] = &[
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
     select_drops_join_handle::RULE,
+    select_futurelock::RULE,
     send_without_cancel::RULE,
     serve_without_shutdown::RULE,
     shutdown_ignores_sigterm::RULE,

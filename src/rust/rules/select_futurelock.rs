@@ -50,7 +50,7 @@ use crate::rust::model::{BranchPart, BranchRef, Call, Model, encloses};
 use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
-    name: "futurelock",
+    name: "select-futurelock",
     triggers: &["select!", "select_biased!"],
     context: &["lock", "acquire", "reserve", "read", "write"],
     check,
@@ -116,7 +116,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
                     };
                     findings.push(
                         Finding::new(
-                            "futurelock",
+                            "select-futurelock",
                             branch.future_span,
                             format!(
                                 "`{variable}` is polled by reference and holds `{place}`; when another branch wins it is neither polled nor dropped, and that branch's handler waits for `{place}`: the task deadlocks itself"
