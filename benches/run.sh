@@ -199,7 +199,8 @@ if [ "${REPORT_ONLY:-0}" = 1 ] && [ -f "$results/ctxlint-time.txt" ]; then
 else
     say "ctxlint once under /usr/bin/time -v"
     if ! /usr/bin/time -v -o "$results/ctxlint-time.txt" "$ctxlint" --quiet --exit-zero \
-        "${dirs_all[@]}" > "$results/ctxlint-output.txt"; then
+        --timings "${dirs_all[@]}" > "$results/ctxlint-output.txt" \
+        2> "$results/ctxlint-timings.txt"; then
         say "ctxlint failed on the corpus: see $results/ctxlint-output.txt and ctxlint-time.txt"
         exit 1
     fi
@@ -303,6 +304,12 @@ if "$semgrep":
 print()
 print("ctxlint throughput: %.0f files/s, %.1f MB/s; peak RSS of one run: %.1f MB" %
       (files / t_ctx, mb(size) / t_ctx, int("${peak_kb:-0}") / 1024))
+print()
+print("Where one run's time goes (\`--timings\`, CPU seconds summed over threads):")
+print()
+print("\`\`\`")
+print(open("$results/ctxlint-timings.txt").read().rstrip())
+print("\`\`\`")
 print()
 print("Scaling (ctxlint, median of $RUNS runs):")
 print()

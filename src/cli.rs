@@ -1,8 +1,8 @@
 //! Command-line interface: arguments and config become a run; the run's result becomes an
 //! exit code.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -89,6 +89,9 @@ struct CheckArgs {
     /// Number of checking threads (0: one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Print, on stderr, the time each phase took (summed over threads) and the wall time
+    #[arg(long)]
+    timings: bool,
     /// Print only the summary
     #[arg(long, short)]
     quiet: bool,
@@ -191,7 +194,15 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { rule, all, format }) => explain(rule.as_deref(), all, format),
         Some(Command::Lsp) => Ok(crate::lsp::run()),
-        None => check(cli.check),
+        None => {
+            let started = std::time::Instant::now();
+            let timings = cli.check.timings;
+            let result = check(cli.check);
+            if timings {
+                eprint!("{}", timings_report(started.elapsed()));
+            }
+            result
+        }
     };
     match result {
         Ok(code) => code,
@@ -200,6 +211,20 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+/// `--timings`: where the time went, phase by phase, then the wall time.
+fn timings_report(wall: std::time::Duration) -> String {
+    let mut out = String::from("timings (summed over threads):\n");
+    for (phase, time) in crate::frontend::phase_times() {
+        out.push_str(&format!(
+            "  {:<24}{:>9.3} s\n",
+            phase.name(),
+            time.as_secs_f64()
+        ));
+    }
+    out.push_str(&format!("  {:<24}{:>9.3} s\n", "wall", wall.as_secs_f64()));
+    out
 }
 
 fn list_rules(format: ListFormat) -> Result<i32, String> {
@@ -647,13 +672,17 @@ fn reject_paths_without_files(
     paths: &[PathBuf],
     files: &[(PathBuf, Language)],
 ) -> Result<(), String> {
-    let files: Vec<PathBuf> = files
-        .iter()
-        .map(|(file, _)| baseline::lexical_absolute(file))
-        .collect();
+    // Every file and directory that holds a walked file, each directory added once.
+    let mut holding: HashSet<PathBuf> = HashSet::new();
+    for (file, _) in files {
+        for ancestor in baseline::lexical_absolute(file).ancestors() {
+            if !holding.insert(ancestor.to_path_buf()) {
+                break;
+            }
+        }
+    }
     for path in paths {
-        let root = baseline::lexical_absolute(path);
-        if !files.iter().any(|file| file.starts_with(&root)) {
+        if !holding.contains(&baseline::lexical_absolute(path)) {
             let what = if path.is_dir() {
                 "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
             } else {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{FileError, Finding, Level};
 pub use crate::frontend::Settings;
-use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, isolate};
+use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, isolate, timed};
 use crate::registry;
 use crate::skip::Skipped;
 use crate::source::SourceText;
@@ -143,17 +143,19 @@ fn check_project(
                 return Prepared::Done(FileReport::not_checked_test_file());
             }
             // One reused buffer per thread: a fresh allocation per file costs page faults.
-            READ_BUFFER.with_borrow_mut(|buffer| {
-                buffer.clear();
-                let read = std::fs::File::open(path)
-                    .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
-                match read {
-                    Ok(_) => prepare(display, buffer, language, front_end, settings),
-                    Err(error) => Prepared::Done(FileReport::error(
-                        &display,
-                        format!("cannot read file: {error}"),
-                    )),
-                }
+            timed(Phase::Read, || {
+                READ_BUFFER.with_borrow_mut(|buffer| {
+                    buffer.clear();
+                    let read = std::fs::File::open(path)
+                        .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
+                    match read {
+                        Ok(_) => prepare(display, buffer, language, front_end, settings),
+                        Err(error) => Prepared::Done(FileReport::error(
+                            &display,
+                            format!("cannot read file: {error}"),
+                        )),
+                    }
+                })
             })
         })
         .collect();
@@ -190,7 +192,9 @@ fn check_prepared(
         .into_par_iter()
         .zip(outputs)
         .map(|(file, output)| match output {
-            Ok(output) => settle(&file.path, &file.source, output, language, settings),
+            Ok(output) => timed(Phase::Rules, || {
+                settle(&file.path, &file.source, output, language, settings)
+            }),
             Err(message) => FileReport::error(&file.path, message),
         })
         .collect();

@@ -190,3 +190,53 @@ impl Settings {
             .is_some_and(|level| *level != Level::Off)
     }
 }
+
+/// The phases of a run whose time `--timings` reports.
+#[derive(Debug, Clone, Copy)]
+pub enum Phase {
+    /// Reading, decoding, the skip and prefilter tests and the depth guard.
+    Read,
+    /// Parsing and building the per-file models.
+    Model,
+    /// Building a project's index from its models.
+    Index,
+    /// Running the rules, suppressions and levels.
+    Rules,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [Phase::Read, Phase::Model, Phase::Index, Phase::Rules];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Read => "read and prefilter",
+            Phase::Model => "parse and model",
+            Phase::Index => "project index",
+            Phase::Rules => "rules and suppressions",
+        }
+    }
+}
+
+/// Nanoseconds spent in each phase, summed over every thread since the process started.
+static PHASE_NANOS: [std::sync::atomic::AtomicU64; 4] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 4];
+
+/// Runs `work`, adding its time to `phase`.
+pub fn timed<T>(phase: Phase, work: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let result = work();
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    PHASE_NANOS[phase as usize].fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+    result
+}
+
+/// The time spent in each phase so far, over all threads.
+pub fn phase_times() -> Vec<(Phase, std::time::Duration)> {
+    Phase::ALL
+        .iter()
+        .map(|&phase| {
+            let nanos = PHASE_NANOS[phase as usize].load(std::sync::atomic::Ordering::Relaxed);
+            (phase, std::time::Duration::from_nanos(nanos))
+        })
+        .collect()
+}

@@ -107,3 +107,29 @@ fn ineffective_flags_are_reported() {
     ]);
     assert!(!err.contains("warning"), "{err}");
 }
+
+#[test]
+fn timings_name_every_phase_on_stderr_only() {
+    let (code, out, err) = run(&[FIXTURES, "--no-config", "--quiet", "--timings"]);
+    assert_eq!(code, 1);
+    assert!(!out.contains("timings"), "{out}");
+    let phases: Vec<&str> = err
+        .lines()
+        .skip_while(|line| !line.starts_with("timings"))
+        .skip(1)
+        .map(|line| line.trim().rsplitn(3, ' ').last().unwrap_or("").trim())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "read and prefilter",
+            "parse and model",
+            "project index",
+            "rules and suppressions",
+            "wall"
+        ],
+        "{err}"
+    );
+    let (_, _, err) = run(&[FIXTURES, "--no-config", "--quiet"]);
+    assert!(!err.contains("timings"), "{err}");
+}

@@ -245,3 +245,60 @@ fn many_tiny_files_in_one_directory() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The project index on shapes that could make it loop or guess: helpers that call each
+/// other in a cycle across files, a chain deeper than facts travel, a name defined twice,
+/// and a `mod` that points outside the checked tree (never read).
+#[test]
+fn the_project_index_ends_and_stays_quiet_when_it_cannot_tell() {
+    let dir = temp_dir("index");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"cyc\"\n").unwrap();
+    let select = |call: &str| {
+        format!(
+            "pub async fn run_{call}(mut s: tokio::net::TcpStream, mut tick: tokio::time::Interval) {{\n    loop {{\n        tokio::select! {{\n            _ = {call}(&mut s) => {{}}\n            _ = tick.tick() => {{}}\n        }}\n    }}\n}}\n"
+        )
+    };
+    let mut main = String::from(
+        "#[path = \"../../outside.rs\"]\nmod outside;\nmod a;\nmod b;\nmod deep;\nuse crate::a::ping;\nuse crate::deep::level0;\n",
+    );
+    main.push_str(&select("ping"));
+    main.push_str(&select("level0"));
+    main.push_str(&select("twice"));
+    main.push_str("#[cfg(unix)]\nasync fn twice(s: &mut tokio::net::TcpStream) { use tokio::io::AsyncReadExt; let mut b = [0u8; 4]; let _ = s.read_exact(&mut b).await; }\n#[cfg(not(unix))]\nasync fn twice(_s: &mut tokio::net::TcpStream) {}\n");
+    std::fs::write(src.join("main.rs"), main).unwrap();
+    // `ping` and `pong` call each other; `pong` also does a `read_exact`.
+    std::fs::write(
+        src.join("a.rs"),
+        "pub async fn ping(s: &mut tokio::net::TcpStream) { crate::b::pong(s).await; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("b.rs"),
+        "use tokio::io::AsyncReadExt;\npub async fn pong(s: &mut tokio::net::TcpStream) { let mut b = [0u8; 4]; let _ = s.read_exact(&mut b).await; super::a::ping(s).await; }\n",
+    )
+    .unwrap();
+    // A chain of 20 helpers: the read at its end is further than facts travel.
+    let mut deep = String::from("use tokio::io::AsyncReadExt;\n");
+    for level in 0..20 {
+        deep.push_str(&format!(
+            "pub async fn level{level}(s: &mut tokio::net::TcpStream) {{ level{}(s).await; }}\n",
+            level + 1
+        ));
+    }
+    deep.push_str("pub async fn level20(s: &mut tokio::net::TcpStream) { let mut b = [0u8; 4]; let _ = s.read_exact(&mut b).await; }\n");
+    std::fs::write(src.join("deep.rs"), deep).unwrap();
+    let (_, json) = run_json(&[&dir]);
+    let rules: Vec<(&str, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    // Only the cycle is reported: `ping` reaches `pong`'s read through `pong`, whatever the
+    // cycle; the deep chain and the doubly defined helper stay unknown.
+    assert_eq!(rules, [("select-cancel-unsafe", 11)], "{json}");
+    assert!(json["errors"].as_array().unwrap().is_empty(), "{json}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -99,6 +99,9 @@ pub struct ContextApis {
     pub derive: Vec<String>,
     pub with_value: String,
     pub context_methods: Vec<String>,
+    pub observing_methods: Vec<String>,
+    pub context_free_methods: Vec<String>,
+    pub deliberate_root_words: Vec<String>,
     pub cancel_constructors: Vec<PackageFunctions>,
 }
 
@@ -200,6 +203,34 @@ pub struct Cancellation {
     pub exiting_methods: Vec<String>,
     pub join_methods: Vec<String>,
     pub shutdown_methods: Vec<String>,
+    pub never_closed: NeverClosed,
+    pub drained_channels: Vec<DrainedElement>,
+}
+
+/// A channel element type whose receiver drains by contract (`prometheus.Metric`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrainedElement {
+    pub package: String,
+    pub name: String,
+}
+
+/// Channels that are never closed, so a `for range` over them never ends.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverClosed {
+    /// Functions that return such a channel (`time.Tick`).
+    pub functions: Vec<PackageFunctions>,
+    /// Fields holding one, on a value of a type (`C` of a `*time.Ticker`).
+    pub fields: Vec<ChannelField>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelField {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub field: String,
 }
 
 impl Cancellation {
@@ -247,6 +278,15 @@ pub struct TimeoutCall {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct TimeoutMethod {
+    pub receivers: Vec<String>,
+    pub names: Vec<String>,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimeoutValue {
     pub package: String,
     pub name: String,
@@ -261,6 +301,9 @@ pub struct ServerType {
     pub ty: String,
     pub serve: Vec<String>,
     pub shutdown: Vec<String>,
+    /// How to shut it down, when it has no shutdown method of its own.
+    #[serde(default)]
+    pub help: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -268,6 +311,7 @@ pub struct ServerType {
 pub struct Servers {
     pub structs: Vec<TimeoutStruct>,
     pub calls: Vec<TimeoutCall>,
+    pub methods: Vec<TimeoutMethod>,
     pub values: Vec<TimeoutValue>,
     pub servers: Vec<ServerType>,
     pub serve_functions: Vec<PackageFunctions>,

@@ -1,34 +1,40 @@
-//! Go front end: tree-sitter parse, one model per file (`model.rs`), then the rules.
+//! Go front end: tree-sitter parse, one model per file (`model/`), the facts of each package
+//! from all its models, then the rules of each file.
 
 pub mod knowledge;
 pub mod model;
 pub mod rules;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
-use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, Settings, isolate};
-use crate::source::SourceText;
+use model::{GoModel, PackageFacts};
 
-pub fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
+
+fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
     let knowledge = &settings.knowledge.go;
-    let model = model::build(source, knowledge)?;
     let mut findings = Vec::new();
     for rule in rules::RULES {
         if settings.enabled(rule.name) {
             findings.extend((rule.check)(&model, knowledge));
         }
     }
-    Ok(FrontEndOutput {
+    FrontEndOutput {
         findings,
         item_ranges: model.item_ranges,
         problems: model.problems,
-    })
+    }
 }
 
 /// The Go front end of one run.
 pub struct GoFrontEnd {
     /// The package names of the API tables, quoted as in an import.
     imports: Vec<String>,
+    /// `) Name(` of the methods other files ask about (`Done`, `Err`, `Context`, `Next`,
+    /// `Read`), as a method declaration's line holds them.
+    fact_methods: Vec<String>,
 }
 
 impl GoFrontEnd {
@@ -40,7 +46,37 @@ impl GoFrontEnd {
             .iter()
             .map(|package| format!("\"{package}\""))
             .collect();
-        GoFrontEnd { imports }
+        let fact_methods = ["Done", "Err", "Context"]
+            .iter()
+            .map(|m| m.to_string())
+            .chain(
+                settings
+                    .knowledge
+                    .go
+                    .context_apis
+                    .context_free_methods
+                    .iter()
+                    .cloned(),
+            )
+            .map(|m| format!(") {m}("))
+            .collect();
+        GoFrontEnd {
+            imports,
+            fact_methods,
+        }
+    }
+
+    /// Whether a file that no rule checks may declare what another file of its package
+    /// needs: a package-level constant or variable (a context key), a method other files ask
+    /// about, or a helper that attaches a context to a request.
+    fn declares_package_facts(&self, text: &str) -> bool {
+        text.contains(".WithContext(")
+            || text.lines().any(|line| {
+                line.starts_with("const")
+                    || line.starts_with("var")
+                    || (line.starts_with("func (")
+                        && self.fact_methods.iter().any(|m| line.contains(m.as_str())))
+            })
     }
 }
 
@@ -50,7 +86,7 @@ impl FrontEnd for GoFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        worth_parsing(text, &self.imports)
+        worth_parsing(text, &self.imports) || self.declares_package_facts(text)
     }
 
     fn project_marker(&self) -> Option<&'static str> {
@@ -62,14 +98,42 @@ impl FrontEnd for GoFrontEnd {
         files: &[ProjectFile],
         settings: &Settings,
     ) -> Vec<Result<FrontEndOutput, String>> {
-        files
+        // Phase 1: a model of each file, when any file of the package is worth checking: a
+        // file no rule looks at may still declare what another one uses (a key, a method).
+        let knowledge = &settings.knowledge.go;
+        let wanted: Vec<bool> = files
+            .iter()
+            .map(|f| worth_parsing(&f.source.text, &self.imports))
+            .collect();
+        if !wanted.contains(&true) {
+            return files
+                .iter()
+                .map(|_| Ok(FrontEndOutput::default()))
+                .collect();
+        }
+        let models: Vec<Result<GoModel, String>> = files
             .par_iter()
             .map(|file| {
-                // A file read only for its suppression comments holds nothing to check.
-                if !self.wants(&file.source.text) {
-                    return Ok(FrontEndOutput::default());
+                timed(Phase::Model, || {
+                    isolate(|| model::build(&file.source, knowledge)).and_then(|r| r)
+                })
+            })
+            .collect();
+        // Phase 2: what the files of the package tell each other.
+        let built: Vec<&GoModel> = models.iter().flatten().collect();
+        let facts = Arc::new(timed(Phase::Index, || PackageFacts::from_models(&built)));
+        // Phase 3: the rules of each file worth checking, with the package's facts. A file
+        // read only for its suppression comments, or for its facts, holds nothing to check.
+        models
+            .into_par_iter()
+            .zip(wanted)
+            .map(|(model, wanted)| match model {
+                _ if !wanted => Ok(FrontEndOutput::default()),
+                Err(message) => Err(message),
+                Ok(mut model) => {
+                    model.package_facts = Arc::clone(&facts);
+                    timed(Phase::Rules, || isolate(|| run_rules(model, settings)))
                 }
-                isolate(|| check(&file.source, settings)).and_then(|r| r)
             })
             .collect()
     }
@@ -91,6 +155,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::source::SourceText;
 
     /// One file checked as a package of its own, prefilter included.
     fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {

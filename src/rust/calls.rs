@@ -25,7 +25,9 @@ impl Model {
         match &call.callee {
             Callee::Path(path) => {
                 let entry = blocking.call.iter().find(|entry| {
-                    entry.only_with_methods.is_empty() && path_matches(&entry.path, path)
+                    entry.only_with_methods.is_empty()
+                        && path_matches(&entry.path, path)
+                        && !entry.except.iter().any(|except| path_matches(except, path))
                 })?;
                 Some(BlockingOp {
                     what: format!("`{path}`"),

@@ -69,6 +69,9 @@ pub struct BlockingCall {
     /// Blocks only when one of these methods is called on the result.
     #[serde(default)]
     pub only_with_methods: Vec<String>,
+    /// Paths that `path` matches but that do not block.
+    #[serde(default)]
+    pub except: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use rayon::prelude::*;
 
-use crate::frontend::{FrontEnd, FrontEndOutput, ProjectFile, Settings, isolate};
+use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
 use crate::source::SourceText;
 
 /// The trigger words of the enabled rules (a file is parsed only if one occurs) and their
@@ -119,7 +119,11 @@ impl FrontEnd for RustFrontEnd {
         let knowledge = &settings.knowledge.rust;
         let models: Vec<Result<Option<model::Model>, String>> = files
             .par_iter()
-            .map(|file| isolate(|| parse(&self.prefilter, &file.source, knowledge)).and_then(|r| r))
+            .map(|file| {
+                timed(Phase::Model, || {
+                    isolate(|| parse(&self.prefilter, &file.source, knowledge)).and_then(|r| r)
+                })
+            })
             .collect();
         let indexed: Vec<(&str, Option<&model::Model>)> = files
             .iter()
@@ -131,7 +135,9 @@ impl FrontEnd for RustFrontEnd {
                 )
             })
             .collect();
-        let project = project::Project::build(&indexed, knowledge);
+        let project = timed(Phase::Index, || {
+            project::Project::build(&indexed, knowledge)
+        });
         models
             .into_par_iter()
             .zip(files)
@@ -143,7 +149,9 @@ impl FrontEnd for RustFrontEnd {
                         project: &project,
                         file: index,
                     };
-                    isolate(|| run_rules(model, &file.source, settings, &in_project))
+                    timed(Phase::Rules, || {
+                        isolate(|| run_rules(model, &file.source, settings, &in_project))
+                    })
                 }
             })
             .collect()

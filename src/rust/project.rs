@@ -123,7 +123,10 @@ impl<'a> Project<'a> {
         };
         let function = &model.fns[caller];
         let caller_id = self.ids[file][caller];
-        let own_body = call.scope.spawns.is_empty() && call.scope.offload.is_none();
+        // Closures and async blocks may run later or elsewhere (stored callbacks, spawned
+        // work): only the function's own body speaks for it.
+        let own_body =
+            !call.scope.nested && call.scope.spawns.is_empty() && call.scope.offload.is_none();
         let evidence = |what: String, entry: usize| Evidence {
             file,
             span: call.span,

@@ -31,7 +31,12 @@
 //! outlive the caller by design; spawn-captures-request covers their other mistake), `if ctx == nil`
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
 //! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
-//! which must not derive from the cancelled parent. Scope is per function, not per block.
+//! which must not derive from the cancelled parent. Silent too in `defer` statements (a cleanup
+//! after a failed start must not use the possibly cancelled context) and for roots a comment on
+//! their line or the line above calls deliberate (`// independent of the request`, `// detached on
+//! purpose`; `deliberate_root_words` in `rules/go/context_apis.toml`). `main` and `init` are
+//! exempt for their own statements only: a handler closure written inside `main` is checked.
+//! An uncommented deliberate root is still reported. Scope is per function, not per block.
 //!
 //! An `*http.Request` counts as the caller's context only in a function that also takes the
 //! response writer (`response_writer_types` in `rules/go/frameworks.toml`): a request being
@@ -61,12 +66,18 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let Some(func) = call.func else {
             continue;
         };
-        if call.in_comparison || call.in_done_case {
+        // A deferred cleanup runs after a failed start too, when the context may be done.
+        if call.in_comparison || call.in_done_case || call.in_defer {
             continue;
         }
-        let top = &model.funcs[model.top_func(func)];
+        if deliberate(model, knowledge, call) {
+            continue;
+        }
+        let top_index = model.top_func(func);
+        let top = &model.funcs[top_index];
         let top_name = top.name.as_deref().unwrap_or("");
-        if top.receiver.is_none() && matches!(top_name, "main" | "init") {
+        // `main` and `init` make the roots; the handlers written inside them do not.
+        if top.receiver.is_none() && matches!(top_name, "main" | "init") && func == top_index {
             continue;
         }
         if ["New", "new", "Dial", "dial"]
@@ -162,6 +173,27 @@ fn for_shutdown(model: &GoModel, knowledge: &GoKnowledge, root: &Call) -> bool {
                             .iter()
                             .any(|arg| model.text(arg.start, arg.end) == var.text)
                 })
+            })
+    })
+}
+
+/// A root made on purpose and said so in a comment on its line or the line above
+/// (`// detached: the drain must outlive the request`), with one of the words of
+/// `deliberate_root_words` in `rules/go/context_apis.toml`.
+fn deliberate(model: &GoModel, knowledge: &GoKnowledge, call: &Call) -> bool {
+    let line = call.span.line;
+    (line.saturating_sub(1).max(1)..=line).any(|l| {
+        model
+            .source
+            .line(l)
+            .split_once("//")
+            .is_some_and(|(_, comment)| {
+                let comment = comment.to_ascii_lowercase();
+                knowledge
+                    .context_apis
+                    .deliberate_root_words
+                    .iter()
+                    .any(|w| comment.contains(w.as_str()))
             })
     })
 }

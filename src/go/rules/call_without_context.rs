@@ -36,8 +36,9 @@
 //! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
 //! request builder: the caller attaches one).
 //!
-//! Silent for a request passed to a function of the same file that attaches a context to it
-//! (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`). A request built only
+//! Silent for a request passed to a function of the same package (any of its files) that
+//! attaches a context to it (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`).
+//! A local name for the function (`newRequest := http.NewRequest`) is followed. A request built only
 //! to be signed or serialized, never sent, is reported.
 
 use crate::diagnostic::Finding;
@@ -206,25 +207,11 @@ fn gets_context_later(model: &GoModel, call_index: usize) -> bool {
     })
 }
 
-/// Whether the callee is a function of this file that attaches a context to a request it
-/// is given (`func (s *src) do(req *http.Request) { s.client.Do(req.WithContext(s.ctx)) }`).
+/// Whether the callee is a function of the package that attaches a context to a request
+/// it is given.
 fn attaches_context(model: &GoModel, callee: &Callee) -> bool {
-    let name = match callee {
-        Callee::Func(name) => name.as_str(),
-        Callee::Method { name, .. } => name.as_str(),
-        _ => return false,
-    };
-    model
-        .funcs
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.name.as_deref() == Some(name))
-        .any(|(index, f)| {
-            f.params.iter().any(|p| {
-                model.calls.iter().any(|c| {
-                    c.func.is_some_and(|cf| model.top_func(cf) == index)
-                        && matches!(&c.callee, Callee::Method { recv, name, .. } if *recv == p.name && name == "WithContext")
-                })
-            })
-        })
+    match callee {
+        Callee::Func(name) | Callee::Method { name, .. } => model.attaches_context(name),
+        _ => false,
+    }
 }

@@ -27,8 +27,12 @@
 //! that expose it through a `Context()` method (like `http.Request`), and for objects that own a lifetime context next
 //! to its `context.CancelFunc` (or a `func()` field named like `cancel`), and for the state
 //! of one operation in progress: a literal of the type assigned to a local (`hs := state{ctx:
-//! ctx}`) in a function that has the context. A type whose methods live in another file is judged
-//! from its fields only.
+//! ctx}`) in a function that has the context. Silent too for iterators and readers: a type with a
+//! `Next()` or `Read(..)` method that takes no context (`context_free_methods` in
+//! `rules/go/context_apis.toml`), whose shape an interface fixes, so binding the context at
+//! construction is the only way. Methods in other files of the package count; methods in
+//! another package do not. The state of one operation forced by an interface other than these
+//! is still reported.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -41,7 +45,9 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     for decl in &model.structs {
         if let Some(name) = &decl.name
             && ((model.has_method(name, "Done") && model.has_method(name, "Err"))
-                || model.has_method(name, "Context"))
+                || model.has_method(name, "Context")
+                || model
+                    .has_context_free_method(name, &knowledge.context_apis.context_free_methods))
         {
             continue;
         }

@@ -1,7 +1,8 @@
 //! ## What it does
-//! Flags `context.WithValue` called with a key of a built-in type: a string or integer
-//! literal, a conversion such as `string(k)`, or a constant or variable of this file that
-//! holds one.
+//! Flags `context.WithValue` called with a key of a built-in type: a string, integer or
+//! boolean literal, a conversion such as `string(k)`, a literal wrapped in `interface{}(..)` or
+//! `any(..)` (the key keeps its dynamic type), a parameter or local declared with a built-in
+//! type (`k string`), or a constant or variable of this file that holds one.
 //!
 //! ## Why is this bad
 //! Context values are found by key equality across every package that touches the context.
@@ -21,8 +22,9 @@
 //! ```
 //!
 //! ## Known problems
-//! Keys declared in another file or package are not judged. A name declared twice in the
-//! file with different kinds is treated as unknown.
+//! Package-level keys declared in another file of the package are judged (`const userKey =
+//! "user"` in `keys.go`); keys from another package are not. A name declared twice in the
+//! package with different kinds is treated as unknown.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test's keys never meet another package's values.
@@ -52,9 +54,14 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 Callee::Func(t) if is_builtin_type(t) => Some(t.clone()),
                 _ => None,
             },
-            ExprKind::Ident(name) => match model.values.get(name) {
-                Some(ValueKind::Builtin(t)) => Some(t.clone()),
-                _ => None,
+            ExprKind::Bool => Some("bool".to_string()),
+            // A parameter or local of visible type first (`k string`), then a named value.
+            ExprKind::Ident(name) => match model.type_of(call.func, name) {
+                Some(t) => is_builtin_type(&t).then_some(t),
+                None => match model.value_kind(name) {
+                    Some(ValueKind::Builtin(t)) => Some(t.clone()),
+                    _ => None,
+                },
             },
             _ => None,
         };

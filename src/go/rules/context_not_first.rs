@@ -18,8 +18,10 @@
 //!
 //! ## Known problems
 //! `*testing.T`, `*testing.B`, `*testing.F` and `testing.TB` may come first, and two leading
-//! contexts are fine. Func literals, and functions used as values in the same file
-//! (`Func: builderRunTest`), are not checked: their shape is dictated by a callback type.
+//! contexts are fine (a third after another parameter is flagged). Func literals, and functions
+//! used as values in the same file (`Func: builderRunTest`), are not checked: their shape is
+//! dictated by a callback type. A parameter or local that shadows the function's name is not a
+//! use of the function. A function used as a value only in another file is checked.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -33,15 +35,23 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         if func.usage != FuncUse::Declaration {
             continue;
         }
-        let Some(position) = func.params.iter().position(|p| p.ty == context_type) else {
+        // The first context with something else before it (a third context after two
+        // leading ones counts too).
+        let misplaced = func
+            .params
+            .iter()
+            .position(|p| p.ty == context_type)
+            .and_then(|first| {
+                (first..func.params.len()).find(|&i| {
+                    func.params[i].ty == context_type
+                        && !func.params[..i]
+                            .iter()
+                            .all(|p| p.ty == context_type || test_types.contains(&p.ty))
+                })
+            });
+        let Some(position) = misplaced else {
             continue;
         };
-        let allowed_before = func.params[..position]
-            .iter()
-            .all(|p| p.ty == context_type || test_types.contains(&p.ty));
-        if allowed_before {
-            continue;
-        }
         // A function used as a value (`a.Func = builderRunTest`) has the shape of a
         // callback type it cannot change.
         if func.name.as_deref().is_some_and(|n| model.used_as_value(n)) {

@@ -2,6 +2,10 @@
 //! Flags a `go` statement whose goroutine runs a loop that never ends (no exit, no stop
 //! channel, no use of a context), when nothing in the starting function waits for it.
 //! The launched code is a func literal or a function or method declared in the same file.
+//! Also flags a goroutine whose only context is detached from the request
+//! (`context.WithoutCancel(r.Context())`, or a gin copy whose request was cloned onto one) when
+//! no deadline is set in the function or in the launched function: the seed's warning that such
+//! goroutines accumulate.
 //!
 //! ## Why is this bad
 //! Nothing can stop the goroutine: it leaks for the life of the process, keeps what it
@@ -36,8 +40,14 @@
 //!
 //! ## Known problems
 //! Silent for goroutines joined in the same function (a `Wait()` call, a receive from a
-//! channel the goroutine signals), `io.Pipe` producers, and goroutines started inside a
-//! `case <-ctx.Done():`. A goroutine running a function from another file is not judged.
+//! channel the goroutine signals, unless raced in a `select` against a timer or stop case
+//! outside a loop), `io.Pipe` producers, and goroutines started inside a
+//! `case <-ctx.Done():`. A goroutine running a function from another file is not judged. The
+//! loop it labels is not also reported as `loop-without-cancel`: the message names that rule.
+//! A `for range` over a ticker's channel (`time.Tick(d)`, `t.C` of a local `time.NewTicker`)
+//! counts as a loop that never ends: the channel is never closed. A deadline set for a
+//! detached context by a helper in another file is not seen; any `WithTimeout`, `WithDeadline` or
+//! `WithCancel` in the starting function counts, whichever context it bounds.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test's goroutines end with the test binary. The runtime's
@@ -46,7 +56,7 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{GoModel, GoTarget};
+use crate::go::model::{Callee, CtxKind, GoModel, GoStmt, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -56,6 +66,10 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     }
     for go in &model.gos {
         if go.in_done_case || model.go_is_joined(go, &knowledge.cancellation.join_methods) {
+            continue;
+        }
+        if let Some(finding) = detached_without_deadline(model, knowledge, go) {
+            findings.push(finding);
             continue;
         }
         let target = match &go.target {
@@ -100,4 +114,53 @@ fn pipe_producer(model: &GoModel, target: usize) -> bool {
                 .iter()
                 .any(|l| l.text != "_" && model.mentions(&l.text, f.start, f.end))
     })
+}
+
+/// A goroutine whose only context is detached from the request (`context.WithoutCancel`, a
+/// gin copy whose request was cloned onto one) while nothing in the function, or in the
+/// launched function, sets a deadline: if the work hangs, one goroutine per request piles up.
+fn detached_without_deadline(
+    model: &GoModel,
+    knowledge: &GoKnowledge,
+    go: &GoStmt,
+) -> Option<Finding> {
+    let apis = &knowledge.context_apis;
+    let func = go.func?;
+    let scope = model.contexts_in_scope(func, go.start, true);
+    let used: Vec<_> = scope
+        .into_iter()
+        .filter_map(|v| model.goroutine_uses(go, &v.name).next().map(|at| (v, at)))
+        .collect();
+    let detached = |kind: &CtxKind, v| match kind {
+        CtxKind::Derived { detached, .. } => *detached,
+        CtxKind::GinCopy => model.gin_copy_detached(v, func, apis),
+        _ => false,
+    };
+    let (var, at) = *used.first()?;
+    if !used.iter().all(|(v, _)| detached(&v.kind, v)) {
+        return None;
+    }
+    let top = model.top_func(func);
+    let launched = match &go.target {
+        GoTarget::Named(name) => model.find_declared(name, false),
+        GoTarget::Method(name) => model.find_declared(name, true),
+        _ => None,
+    };
+    let sets_deadline = model.calls.iter().any(|c| {
+        c.func
+            .is_some_and(|f| model.top_func(f) == top || Some(model.top_func(f)) == launched)
+            && matches!(&c.callee, Callee::Pkg { path, name } if apis.is_cancel_constructor(path, name))
+    });
+    if sets_deadline {
+        return None;
+    }
+    Some(
+        Finding::new(
+            "detached-spawn",
+            go.span,
+            format!("this goroutine's only context, `{}`, is detached from the request and has no deadline: if the work hangs, one goroutine per request piles up", var.name),
+        )
+        .label(model.span(at, at + var.name.len()), "detached context used here")
+        .help(format!("bound the detached work: `ctx, cancel := context.WithTimeout({}, time.Minute)` and `defer cancel()` inside the goroutine", var.name)),
+    )
 }

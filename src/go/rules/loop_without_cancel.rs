@@ -34,7 +34,11 @@
 //! local context, or one captured from the enclosing function); loops at the top level of
 //! `main` are not. Any mention of the context counts as observing it, including passing it
 //! to a call that ignores it. A loop stopped by closing a channel it ranges over is a `range`
-//! loop and is not checked.
+//! loop and is not checked, except a
+//! range over a ticker's channel (`time.Tick(d)`, `t.C` of a local `time.NewTicker`), which is
+//! never closed. A ticker kept in a struct field is not recognised.
+//! A channel named like a stop signal (`done`, `quit`, `stopCh`) counts only where its value is
+//! ignored (`<-done`, `case <-quit:`): `c := <-closedClients` receives data.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test may hang a handler on purpose until its process is

@@ -1,7 +1,11 @@
 //! ## What it does
 //! Flags the cancel function of `context.WithCancel`, `WithTimeout`, `WithDeadline` (and
-//! their `Cause` variants, and `signal.NotifyContext`) when it is discarded with `_` or
-//! assigned to a name that is never used afterwards.
+//! their `Cause` variants, and `signal.NotifyContext`) when it is discarded with `_`,
+//! assigned to a name that is never used afterwards (`_ = cancel` is not a use), or not used
+//! on every path to a return: a label points at the return that leaks, as `go vet`'s
+//! `lostcancel` reports it (the end of the body counts as a return). Paths that end in
+//! `panic`, `os.Exit`, `log.Fatal*`, `t.FailNow`, a loop with no way out or `select {}`
+//! never return, so they do not leak; nor does returning from `main.main`.
 //!
 //! ## Why is this bad
 //! The derived context and its timer stay registered with the parent until the parent is
@@ -22,16 +26,26 @@
 //! ```
 //!
 //! ## Known problems
-//! A cancel function is "used" when its name appears anywhere after the assignment in the
-//! same declared function (returned, stored, deferred, called in a closure); a use on a
-//! path that is never taken is not detected. A named result returned by a bare `return`
-//! counts as used, and so does a variable declared outside the function. The check is not
-//! path-sensitive: a cancel called on one branch only is accepted (`go vet`'s `lostcancel`
-//! covers paths).
+//! A cancel function is "used" on a path when its name appears there (returned, stored,
+//! deferred, called in a closure), whether or not that code runs. A named result returned by
+//! a bare `return` counts as used, and so does a variable declared outside the function. A
+//! variable declared before the call and already mentioned earlier (a deferred closure that
+//! calls it if set) is judged by the never-used check only. The paths are read from syntax:
+//! a condition that is always true or false, or a helper that never returns other than the
+//! ones listed, is not known.
 
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{Callee, GoModel};
+use crate::go::model::{Callee, FuncUse, GoModel};
+
+/// `main.main`: returning from it ends the process, which releases every context.
+fn is_main(model: &GoModel, func: usize) -> bool {
+    let f = &model.funcs[func];
+    model.package == "main"
+        && f.usage == FuncUse::Declaration
+        && f.receiver.is_none()
+        && f.name.as_deref() == Some("main")
+}
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -109,14 +123,49 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         if !declared_here {
             continue;
         }
+        let named_result = model.funcs[func].named_results.contains(&cancel.text);
         let used = if assign.define {
-            model.mentions(&cancel.text, assign.end, top_end)
+            model.uses_in(&cancel.text, assign.end, top_end)
         } else {
-            model.mentions(&cancel.text, top_start, cancel.start)
-                || model.mentions(&cancel.text, cancel.end, top_end)
-                || model.funcs[func].named_results.contains(&cancel.text)
+            model.uses_in(&cancel.text, top_start, cancel.start)
+                || model.uses_in(&cancel.text, cancel.end, top_end)
+                || named_result
         };
         if used {
+            // A variable declared earlier may already be released by a deferred closure
+            // written before this assignment (`defer func() { if cancel != nil { cancel() } }()`).
+            let fresh = assign.define
+                || (model.funcs[func]
+                    .locals
+                    .iter()
+                    .any(|(n, _)| *n == cancel.text)
+                    && !model.uses_in(&cancel.text, model.funcs[func].start, assign.start));
+            if fresh
+                && !is_main(model, func)
+                && let Some(flow) = model.flow_of(func)
+                && let Some(leak) = flow.unused_path_to_return(
+                    assign.start,
+                    |&(s, e)| model.uses_in(&cancel.text, s, e),
+                    named_result,
+                )
+            {
+                let line = model.source.position(assign.start).0;
+                findings.push(
+                    Finding::new(
+                        "lost-cancel",
+                        model.span(cancel.start, cancel.end),
+                        format!(
+                            "`{}` from `{short}.{name}` is not called on every path, so the context can leak",
+                            cancel.text
+                        ),
+                    )
+                    .label(
+                        model.span(leak.start, leak.end),
+                        format!("this return is reached without calling the `{}` of line {line}", cancel.text),
+                    )
+                    .help(format!("call it on every path: `defer {}()` right after line {line}", cancel.text)),
+                );
+            }
             continue;
         }
         findings.push(

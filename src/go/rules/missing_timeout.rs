@@ -1,7 +1,8 @@
 //! ## What it does
 //! Flags network waits with no deadline: an `http.Client{}` literal without `Timeout` (and
 //! without a custom `Transport`), `http.DefaultClient.Do(..)` in a function with no context to
-//! bound it, `net.Dial` and `tls.Dial`, `http.ListenAndServe`, and an `http.Server{}` literal
+//! bound it, `net.Dial` and `tls.Dial`, `http.ListenAndServe`, `http.Serve` and `ServeTLS`, gin's
+//! `r.Run`/`RunTLS`/`RunUnix` on an engine from `gin.Default()`/`gin.New()`, and an `http.Server{}` literal
 //! without `ReadHeaderTimeout` or `ReadTimeout`. The tables live in `rules/go/servers.toml`.
 //! Multi-line composite literals are read whole, and a field assigned later
 //! (`client.Timeout = d`) counts.
@@ -28,7 +29,9 @@
 //! (`local_hints` in the table) are not flagged, since such a dial cannot hang. A client with a custom
 //! `Transport` is trusted, since its timeouts live in the transport.
 //! Requests bounded by a context deadline through `http.DefaultClient` are not flagged when
-//! the function has a context. Fields set by a helper function are not seen.
+//! the function has a context. Fields set by a helper function are not seen. A gin engine
+//! is recognised only when made in the same function (`r := gin.Default()`); one returned by
+//! a helper of the project is not typed.
 //!
 //! A UDP dial whose network is a variable (set to `"udp"` in another function) is reported,
 //! though a UDP dial exchanges nothing and cannot hang on a handshake; a literal `"udp"` is
@@ -61,6 +64,18 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     for call in &model.calls {
+        if let Callee::Method { recv, name, .. } = &call.callee
+            && let Some(ty) = model.type_of(call.func, recv)
+            && let Some(rule) = servers
+                .methods
+                .iter()
+                .find(|m| m.receivers.contains(&ty) && m.names.contains(name))
+        {
+            findings.push(
+                Finding::new("missing-timeout", call.span, rule.message.clone())
+                    .help(rule.help.clone()),
+            );
+        }
         let Callee::Pkg { path, name } = &call.callee else {
             continue;
         };

@@ -41,16 +41,19 @@
 //!
 //! Silent for reply channels named anew in each iteration (`for req := range reqs {
 //! req.reply <- v }`, `ch, ok := pending[id]; ch <- msg`): each gets one send, and whoever
-//! made the channel sized it. A receiver in another function that drains the channel until
-//! it is closed (a decoder that drains its output on close, a report collector, a
-//! coordinator that keeps receiving until its workers stop) is not seen: such sends are
-//! reported although they cannot block forever.
+//! made the channel sized it. Silent for a field channel that a `for range` in the same file
+//! drains until it is closed (matched by field name), for a field made with a buffer where its
+//! object is built (`&T{events: make(chan E, 128)}`, `t.events = make(chan E, 128)`), and for
+//! Prometheus `Collect(ch chan<- prometheus.Metric)` sends, which the registry drains
+//! (`drained_channels` in `rules/go/cancellation.toml`). A drainer in another file, or one that
+//! stops on `Stop()` rather than on close, is not seen: such sends are reported although they
+//! cannot block forever. Two types with a channel field of the same name are not told apart.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{GoModel, Send};
 
-pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
+pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
     // A test's sends synchronise with fakes it drives itself; a block fails the test.
     if model.is_test_code() {
@@ -68,6 +71,9 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         };
         if sized_to_work(model, func, &send.channel, loop_index)
+            || buffered_field(model, &send.channel)
+            || drained_until_closed(model, &send.channel)
+            || drained_by_caller(model, knowledge, func, &send.channel)
             || semaphore(model, func, &send.channel)
             || one_shot(model, func, send)
             || reply_channel(model, send, loop_index)
@@ -159,4 +165,58 @@ fn sized_to_work(model: &GoModel, func: usize, channel: &str, loop_index: usize)
         f = model.funcs[i].parent;
     }
     false
+}
+
+/// The field name of a channel expression `x.f` (or `x.y.f`).
+fn field_of(channel: &str) -> Option<&str> {
+    channel.rsplit_once('.').map(|(_, field)| field)
+}
+
+/// A field whose channel is made with a buffer where its object is built
+/// (`s.events = make(chan Event, 128)`, `&Server{events: make(chan Event, 128)}`): its owner
+/// sized the buffer for its senders.
+fn buffered_field(model: &GoModel, channel: &str) -> bool {
+    let Some(field) = field_of(channel) else {
+        return false;
+    };
+    model
+        .field_chan_makes
+        .iter()
+        .any(|(f, cap)| f == field && cap.as_deref().is_some_and(|c| c != "0"))
+}
+
+/// A channel that a `for range` in this file drains until it is closed: the receiver goes
+/// on until the sender is done.
+fn drained_until_closed(model: &GoModel, channel: &str) -> bool {
+    model.recvs.iter().any(|r| {
+        r.drains
+            && match (field_of(channel), field_of(&r.channel)) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            }
+    })
+}
+
+/// A parameter channel whose element type is drained by the caller by contract
+/// (Prometheus `Collect(ch chan<- prometheus.Metric)`: the registry reads until `Collect`
+/// returns).
+fn drained_by_caller(model: &GoModel, knowledge: &GoKnowledge, func: usize, channel: &str) -> bool {
+    let Some(param) = model.funcs[func].params.iter().find(|p| p.name == channel) else {
+        return false;
+    };
+    let element = param
+        .ty
+        .trim_start_matches("chan<-")
+        .trim_start_matches("chan")
+        .trim();
+    let Some((local, name)) = element.split_once('.') else {
+        return false;
+    };
+    knowledge.cancellation.drained_channels.iter().any(|d| {
+        d.name == name
+            && model
+                .imports
+                .get(local)
+                .is_some_and(|path| *path == d.package)
+    })
 }

@@ -2,7 +2,8 @@
 //! In an application (`package main`), flags a `net/http` server that is started and never
 //! shut down: `http.ListenAndServe(..)` (and `ListenAndServeTLS`, `Serve`, `ServeTLS`) called
 //! on the main path, or `srv.ListenAndServe()` on an `http.Server` that no code in the file
-//! shuts down (`Shutdown`, `Close`, `RegisterOnShutdown`).
+//! shuts down (`Shutdown`, `Close`, `RegisterOnShutdown`), and gin's `r.Run()` (`RunTLS`, `RunUnix`)
+//! on an engine from `gin.Default()`/`gin.New()`, which keeps its server to itself.
 //!
 //! ## Why is this bad
 //! On SIGTERM the process dies with requests in flight: clients see reset connections and
@@ -34,7 +35,7 @@
 //! ```
 //!
 //! ## Known problems
-//! Only `net/http` servers, only in `package main`, not in test files. A package-level
+//! Only `net/http` servers and gin engines, only in `package main`, not in test files. A package-level
 //! `http.ListenAndServe` inside a goroutine (a debug or pprof listener) is not flagged. A
 //! server shut down from another file is not seen.
 
@@ -93,7 +94,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                         call.span,
                         format!("`{recv}.{name}()` serves until the process dies: `{recv}` is never shut down"),
                     )
-                    .help(format!("on SIGTERM call `{recv}.Shutdown(ctx)` with a drain timeout, and treat `http.ErrServerClosed` as a clean stop")),
+                    .help(server.help.clone().unwrap_or_else(|| format!("on SIGTERM call `{recv}.Shutdown(ctx)` with a drain timeout, and treat `http.ErrServerClosed` as a clean stop"))),
                 );
             }
             _ => {}

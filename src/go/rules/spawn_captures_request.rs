@@ -33,12 +33,21 @@
 //! A goroutine that receives from the request context's `Done()` (a watcher that closes a
 //! backend or cancels derived work when the request ends) is not flagged. A goroutine
 //! joined in the same function (`wg.Wait()`, `g.Wait()`, a receive from a channel it
-//! signals) is not flagged. Passing the whole `*http.Request` to a function is not
-//! flagged, since the function may use only its data. A copy detached by a helper function
-//! (`detach(c)`) is trusted.
+//! signals) is not flagged;
+//! a receive raced in a `select` against a timer, a stop channel or a `default` (gin's
+//! timeout-middleware shape, `go func() { c.Next() }()` against `time.After`) is not a join, unless
+//! the `select` is in a loop that keeps waiting. Passing the whole `*http.Request` to a function is
+//! flagged only when the launched function is declared in the same file and calls `Context()`
+//! on that parameter (`go notifyAll(r)`); otherwise it may use only the request's data. A copy detached by a helper function
+//! (`detach(c)`) is trusted. An argument of the `go` call counts as a use although it is
+//! evaluated before the goroutine starts: `go f(ctx, c.Param("id"))` is reported.
+//! A `c.Copy()` whose uses in the goroutine only read fields or call gin's getters
+//! (`cp.Request.URL.Path`, `cp.GetString("k")`) is not flagged; one passed on, handed over as
+//! `cp.Request`, or reaching `Context()`, `Done()`, `Err()` or `Deadline()` is. A getter
+//! that returns the request's context under another name is not recognised.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::GoKnowledge;
+use crate::go::knowledge::{ContextApis, GoKnowledge};
 use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
@@ -54,14 +63,14 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         for var in scope {
             let scoped = match &var.kind {
                 CtxKind::Request(_) => true,
-                CtxKind::GinCopy => !copy_detached(model, knowledge, var, func),
+                CtxKind::GinCopy => !model.gin_copy_detached(var, func, &knowledge.context_apis),
                 CtxKind::Derived { from_request, .. } => *from_request,
                 CtxKind::Param => false,
             };
             if !scoped || watches(model, go, var) {
                 continue;
             }
-            let Some(use_at) = first_use(model, go, var) else {
+            let Some(use_at) = first_use(model, knowledge, go, var) else {
                 continue;
             };
             let after = &model.source.text[use_at + var.name.len()..];
@@ -74,6 +83,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     "goroutine uses `*gin.Context` `{}` after the handler can return: gin reuses it and its request context is cancelled",
                     var.name
                 ),
+                CtxKind::Request(kind) if kind == "request" && !after.starts_with(".Context()") => {
+                    format!(
+                        "goroutine hands `{0}` to a function that uses `{0}.Context()`, which is cancelled when the handler returns",
+                        var.name
+                    )
+                }
                 CtxKind::Request(kind) if kind == "request" => format!(
                     "goroutine uses `{}.Context()`, which is cancelled when the handler returns",
                     var.name
@@ -112,30 +127,96 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     findings
 }
 
-/// The first use of `var` by the goroutine: in the arguments of the `go` call, or in a
-/// launched literal's body unless a parameter of the literal shadows it. For an
-/// `*http.Request`, only `r.Context()` counts.
-fn first_use(model: &GoModel, go: &GoStmt, var: &CtxVar) -> Option<usize> {
-    let request_only_context = matches!(&var.kind, CtxKind::Request(k) if k == "request");
-    let counts = |at: usize| {
-        !request_only_context || model.source.text[at + var.name.len()..].starts_with(".Context()")
+/// The first use of `var` by the goroutine. For an `*http.Request`, only `r.Context()` counts;
+/// for a gin copy, only a use as a context (not reading its fields).
+fn first_use(model: &GoModel, knowledge: &GoKnowledge, go: &GoStmt, var: &CtxVar) -> Option<usize> {
+    model.goroutine_uses(go, &var.name).find(|&at| {
+        let after = &model.source.text[at + var.name.len()..];
+        match &var.kind {
+            CtxKind::Request(k) if k == "request" => {
+                after.starts_with(".Context()")
+                    || handed_to_context_user(model, go, at, at + var.name.len())
+            }
+            CtxKind::GinCopy => used_as_context(after, &knowledge.context_apis),
+            _ => true,
+        }
+    })
+}
+
+/// `go fanOut(r)`: the request is the whole argument `[start, end)`, and the launched
+/// function of this file takes its context (`req.Context()` on that parameter).
+fn handed_to_context_user(model: &GoModel, go: &GoStmt, start: usize, end: usize) -> bool {
+    let Some(index) = go
+        .args
+        .iter()
+        .position(|a| a.start == start && a.end == end)
+    else {
+        return false;
     };
-    let mut ranges: Vec<(usize, usize)> = go.args.iter().map(|a| (a.start, a.end)).collect();
-    if let GoTarget::Literal(literal) = go.target {
-        let f = &model.funcs[literal];
-        if !f.params.iter().any(|p| p.name == var.name)
-            && let Some(body) = f.body
-        {
-            ranges.push(body);
+    let target = match &go.target {
+        GoTarget::Named(name) => model.find_declared(name, false),
+        GoTarget::Method(name) => model.find_declared(name, true),
+        _ => None,
+    };
+    let Some(param) = target.and_then(|f| model.funcs[f].params.get(index)) else {
+        return false;
+    };
+    let Some((body_start, body_end)) = target.and_then(|f| model.funcs[f].body) else {
+        return false;
+    };
+    model.idents.iter().any(|i| {
+        i.name == param.name
+            && body_start <= i.start
+            && i.start < body_end
+            && model.source.text[i.start + i.name.len()..].starts_with(".Context()")
+    })
+}
+
+/// Whether the text after a gin copy's name uses it as a context: the bare value (passed to a
+/// function, stored), its whole `Request` (handed to a client), or a chain that reaches
+/// `Context()`, `Done()`, `Err()` or `Deadline()`. `cp.Request.URL.Path`, `cp.GetString("k")`
+/// and `cp.ClientIP()` only read what the copy holds.
+fn used_as_context(after: &str, apis: &ContextApis) -> bool {
+    let mut rest = after;
+    let mut last = "";
+    while let Some(tail) = rest.strip_prefix('.') {
+        let name_len = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let name = &tail[..name_len];
+        rest = &tail[name_len..];
+        if let Some(args) = rest.strip_prefix('(') {
+            if apis
+                .context_methods
+                .iter()
+                .chain(&apis.observing_methods)
+                .any(|m| m == name)
+            {
+                return true;
+            }
+            rest = skip_parenthesized(args);
+        }
+        last = name;
+    }
+    last.is_empty() || last == "Request"
+}
+
+/// The text after the `)` closing a parenthesis whose inside starts `text`.
+fn skip_parenthesized(text: &str) -> &str {
+    let mut depth = 1;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[i + 1..];
+                }
+            }
+            _ => {}
         }
     }
-    let mut uses = model
-        .idents
-        .iter()
-        .filter(|i| i.name == var.name && ranges.iter().any(|&(s, e)| s <= i.start && i.start < e))
-        .filter(|i| counts(i.start))
-        .map(|i| i.start);
-    uses.next()
+    ""
 }
 
 /// A goroutine that waits on the request's `Done()` channel exists to react to the
@@ -147,24 +228,5 @@ fn watches(model: &GoModel, go: &GoStmt, var: &CtxVar) -> bool {
             && r.start < go.end
             && r.channel.starts_with(var.name.as_str())
             && r.channel.ends_with("Done()")
-    })
-}
-
-/// `cp.Request = cp.Request.Clone(context.WithoutCancel(..))` (or any replacement request
-/// built from a detached or root context) in the same function.
-fn copy_detached(model: &GoModel, knowledge: &GoKnowledge, var: &CtxVar, func: usize) -> bool {
-    let apis = &knowledge.context_apis;
-    let target = format!("{}.Request", var.name);
-    let top = model.top_func(func);
-    model.assigns.iter().any(|a| {
-        a.func.is_some_and(|f| model.top_func(f) == top)
-            && a.lhs.first().is_some_and(|l| l.text == target)
-            && a.rhs.iter().any(|&(s, e)| {
-                let text = model.text(s, e);
-                apis.detach
-                    .iter()
-                    .chain(&apis.roots)
-                    .any(|d| text.contains(d.as_str()))
-            })
     })
 }

@@ -29,7 +29,9 @@
 //! ## Known problems
 //! Methods are recognised by name only where the name is unambiguous (`blocking_recv`,
 //! `block_on`) or the receiver's origin (or declared type, for `r2d2::Pool`) is visible in the
-//! same function; a blocking function called through a helper in another file is not seen.
+//! same function. A sync function of the crate whose own body blocks is followed (in any
+//! file); one reached through a trait object, a returned closure or a receiver of unknown
+//! type is not.
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
@@ -39,9 +41,9 @@ use crate::rust::project::{InProject, Proof};
 
 pub const RULE: RustRule = RustRule {
     name: "blocking-in-async",
-    // Sync helpers that block are found in files without async code too.
-    triggers: &["async", "fs::", "thread::sleep", "block_on", "blocking"],
-    context: &[],
+    triggers: &["async"],
+    // Sync helpers that block, in files parsed for their async code.
+    context: &["fs::", "thread::sleep", "block_on", "blocking"],
     check,
 };
 
