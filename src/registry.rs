@@ -106,6 +106,11 @@ pub static RULES: &[RuleInfo] = &[
         "a `select!` drops a `JoinHandle` when another branch wins, detaching the task"
     ),
     rule!(
+        "select-futurelock",
+        Warning,
+        "a future polled by reference in `select!` holds a lock that another branch's handler waits for"
+    ),
+    rule!(
         "send-without-cancel",
         Warning,
         "a send that can block forever because nothing races it against cancellation"
@@ -114,6 +119,11 @@ pub static RULES: &[RuleInfo] = &[
         "serve-without-shutdown",
         Warning,
         "a server started with no graceful shutdown"
+    ),
+    rule!(
+        "shutdown-ignores-sigterm",
+        Warning,
+        "a graceful shutdown that waits for Ctrl-C only never runs under SIGTERM"
     ),
     rule!(
         "spawn-captures-request",

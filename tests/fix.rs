@@ -437,3 +437,27 @@ fn the_safe_fix_removes_unused_suppressions_whole_and_leaves_shared_ones() {
     );
     assert!(unused.iter().all(|f| f.fix.is_none()));
 }
+
+#[test]
+fn no_fix_adds_an_await_inside_a_critical_section() {
+    let output = ctxlint()
+        .args([
+            "--no-config",
+            "--format",
+            "json",
+            "fixtures/rust/blocking-in-async/critical_section.rs",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4, "{report}");
+    for finding in findings {
+        assert!(
+            finding.get("fix").is_none_or(|fix| fix.is_null()),
+            "{finding}"
+        );
+        let help = finding["help"].as_str().unwrap();
+        assert!(help.contains("no automatic fix: "), "{help}");
+    }
+}

@@ -39,8 +39,11 @@ impl Model {
                 let origin = call.chain.root_path().unwrap_or("");
                 let by_method = blocking.method.iter().find(|entry| {
                     entry.name == *name
-                        && (entry.origins.is_empty()
-                            || entry.origins.iter().any(|o| path_matches(o, origin)))
+                        && (entry.origins.is_empty() && entry.receiver_types.is_empty()
+                            || entry.origins.iter().any(|o| path_matches(o, origin))
+                            || call.receiver_type().is_some_and(|ty| {
+                                entry.receiver_types.iter().any(|t| path_matches(t, ty))
+                            }))
                         && entry
                             .requires_use
                             .as_ref()
@@ -64,6 +67,10 @@ impl Model {
                     Some(path) if by_method.is_some_and(|e| !e.origins.is_empty()) => {
                         format!(" on a value from `{path}`")
                     }
+                    _ if by_method.is_some_and(|e| !e.receiver_types.is_empty()) => call
+                        .receiver_type()
+                        .map(|ty| format!(" on a `{ty}`"))
+                        .unwrap_or_default(),
                     _ => String::new(),
                 };
                 Some(BlockingOp {

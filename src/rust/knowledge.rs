@@ -21,6 +21,7 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/rust/frameworks.toml"),
     ),
     ("guards", include_str!("../../rules/rust/guards.toml")),
+    ("locks", include_str!("../../rules/rust/locks.toml")),
     ("handlers", include_str!("../../rules/rust/handlers.toml")),
     ("servers", include_str!("../../rules/rust/servers.toml")),
     ("spin", include_str!("../../rules/rust/spin.toml")),
@@ -42,6 +43,7 @@ pub struct RustKnowledge {
     pub frameworks: Frameworks,
     pub guards: Guards,
     pub handlers: Handlers,
+    pub locks: Locks,
     pub servers: Servers,
     pub spin: Spin,
     pub tasks: Tasks,
@@ -79,6 +81,9 @@ pub struct BlockingMethod {
     pub instead: String,
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Or the receiver is a variable declared with one of these types.
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
     pub requires_use: Option<String>,
     #[serde(default)]
     pub requires_args: bool,
@@ -142,6 +147,28 @@ pub struct Frameworks {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Locks {
+    pub acquire: Vec<Acquire>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acquire {
+    pub methods: Vec<String>,
+    pub args: usize,
+}
+
+impl Locks {
+    /// An awaited call that takes a lock, a permit or a channel slot.
+    pub fn acquires(&self, method: &str, arg_count: usize) -> bool {
+        self.acquire
+            .iter()
+            .any(|entry| entry.args == arg_count && entry.methods.iter().any(|m| m == method))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Guards {
     pub methods: Vec<String>,
     pub refcell_methods: Vec<String>,
@@ -158,6 +185,7 @@ pub struct Handlers {
     pub param_types: Vec<String>,
     pub route_attributes: Vec<String>,
     pub pairs: Vec<(String, String)>,
+    pub restoring_pairs: Vec<(String, String)>,
     pub atomic: Vec<String>,
 }
 
@@ -165,6 +193,11 @@ pub struct Handlers {
 #[serde(deny_unknown_fields)]
 pub struct Servers {
     pub graceful: Vec<String>,
+    /// Signal waits that see only SIGINT (Ctrl-C).
+    pub interrupt_only: Vec<String>,
+    /// Calls that subscribe to SIGTERM (or to signals by number): a shutdown that makes one
+    /// of these is not interrupt-only.
+    pub terminate: Vec<String>,
     #[serde(default)]
     pub server: Vec<Server>,
 }
@@ -193,6 +226,10 @@ pub struct Spin {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tasks {
+    /// Methods that wrap a future and run it unchanged (`.instrument(span)`).
+    pub future_adapters: Vec<String>,
+    /// Functions that box a future (`Box::pin(fut)`).
+    pub future_boxes: Vec<String>,
     pub spawns: Vec<String>,
     pub tracked_spawn_owners: Vec<String>,
     pub offloads: Vec<String>,
@@ -219,6 +256,10 @@ pub struct Timeouts {
     pub client: Vec<Client>,
     pub accept_methods: Vec<String>,
     pub first_reads: Vec<String>,
+    pub request_builders: Vec<String>,
+    pub request_sends: Vec<String>,
+    pub body_reads: Vec<String>,
+    pub request_deadlines: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,6 +269,9 @@ pub struct Wait {
     pub method: Option<String>,
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Or the receiver is a variable declared with one of these types.
+    #[serde(default)]
+    pub receiver_types: Vec<String>,
     #[serde(default)]
     pub unless_chain: Vec<String>,
     pub what: String,

@@ -22,11 +22,16 @@
 //! }
 //! ```
 //!
+//! The `tokio::fs` fix adds an await point; it is not offered while a lock guard or permit is
+//! held there, or between a state change and the call that restores it, where a cancellation
+//! at the new await would leave the section half-done.
+//!
 //! ## Known problems
 //! Methods are recognised by name only where the name is unambiguous (`blocking_recv`,
-//! `block_on`) or the receiver's origin is visible in the same function. A sync function
-//! of the crate whose own body blocks is followed (in any file); one reached through a
-//! trait object, a returned closure or a receiver of unknown type is not.
+//! `block_on`) or the receiver's origin (or declared type, for `r2d2::Pool`) is visible in the
+//! same function. A sync function of the crate whose own body blocks is followed (in any
+//! file); one reached through a trait object, a returned closure or a receiver of unknown
+//! type is not.
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
@@ -69,6 +74,19 @@ fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Findin
         "{} blocks the executor thread inside async code",
         blocking.what
     );
+    let unsafe_point = blocking
+        .async_path
+        .and_then(|_| await_would_interrupt(model, knowledge, call));
+    if let Some(reason) = unsafe_point {
+        let finding = Finding::new("blocking-in-async", call.expr_span, message)
+            .help(format!(
+                "{}; no automatic fix: {}",
+                help(blocking.instead),
+                reason.why
+            ))
+            .label(reason.at, reason.label);
+        return Some(finding);
+    }
     let finding = match blocking.async_path {
         // A path call is shown whole, where a fix can swap it for its async equivalent.
         Some(async_path) => Finding::new("blocking-in-async", call.expr_span, message).fix(Fix {
@@ -88,6 +106,61 @@ fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Findin
         None => Finding::new("blocking-in-async", call.span, message),
     };
     Some(finding.help(help(blocking.instead)))
+}
+
+/// Why an `.await` added at `call` would itself be a cancellation bug.
+struct InterruptedSection {
+    why: String,
+    at: Span,
+    label: String,
+}
+
+/// A guard held at `call`, or a state change made before it and restored after it: a
+/// future dropped at a new await point there leaves the section half-done.
+fn await_would_interrupt(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    call: &Call,
+) -> Option<InterruptedSection> {
+    let guard = call
+        .held_guards
+        .iter()
+        .map(|&index| &model.guards[index])
+        .find(|guard| !guard.is_future);
+    if let Some(guard) = guard {
+        let held = guard
+            .name
+            .as_ref()
+            .map_or_else(|| "a lock guard".to_string(), |name| format!("`{name}`"));
+        return Some(InterruptedSection {
+            why: format!(
+                "an `.await` here would let a cancellation drop the task while {held} is held"
+            ),
+            at: guard.span,
+            label: format!("{held} is taken here and still held"),
+        });
+    }
+    let handlers = &knowledge.handlers;
+    let pairs: Vec<(String, String)> = handlers
+        .pairs
+        .iter()
+        .chain(&handlers.restoring_pairs)
+        .cloned()
+        .collect();
+    let (before, after) = model.state_change_around(call, &pairs)?;
+    let place = before.receiver_place.as_deref().unwrap_or_default();
+    Some(InterruptedSection {
+        why: format!(
+            "an `.await` here, between `{place}.{}(..)` and `{place}.{}(..)`, would let a cancellation leave `{place}` half-changed",
+            before.name(),
+            after.name()
+        ),
+        at: before.span,
+        label: format!(
+            "`{place}` is changed here and restored at line {}",
+            after.span.line
+        ),
+    })
 }
 
 /// A sync function of the crate whose body blocks, called from async code.

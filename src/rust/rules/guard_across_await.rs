@@ -50,7 +50,7 @@ pub const RULE: RustRule = RustRule {
 fn check(model: &Model, _: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.guards {
-        if guard.is_future || guard.scope.in_test {
+        if guard.is_future || guard.asynchronous || guard.scope.in_test {
             continue;
         }
         let Some(&first_await) = guard.awaits.first() else {

@@ -2,7 +2,9 @@
 //! Flags network waits that can hang forever: `reqwest::get`, `reqwest` clients built with no
 //! `.timeout(..)`, outbound connects and handshakes (`TcpStream::connect`, TLS, websocket,
 //! tonic `Endpoint::connect`) and the first read from a freshly accepted peer, when no
-//! deadline (`tokio::time::timeout`, a `select!` sleep branch) surrounds them.
+//! deadline (`tokio::time::timeout`, a `select!` sleep branch) surrounds them. Also flags a
+//! response body read (`resp.bytes()`, `text()`, `json()`, `chunk()`) awaited outside any
+//! deadline when the deadline covered only `send()`, which ends when the headers arrive.
 //!
 //! ## Why is this bad
 //! A peer that accepts a connection and then says nothing, or a route that drops packets,
@@ -25,14 +27,16 @@
 //! A function of the crate called inside `timeout(..)` (in any file, directly or through
 //! awaited helpers) is trusted; a deadline applied through a tower layer, a trait object or
 //! a caller outside the checked files is not visible. A client is not flagged when any request
-//! in the same file sets `.timeout(..)`. Reads on long-lived connections are not flagged.
+//! in the same file sets `.timeout(..)`. Reads on long-lived connections are not flagged. A
+//! body read is judged only on the variable the timed-out `send()` was bound to; any
+//! `.timeout(..)` call in the file silences it, since it may be the client's.
 
 use std::collections::BTreeSet;
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::rust::knowledge::{RustKnowledge, any_matches, path_matches};
-use crate::rust::model::{Call, Callee, Model};
+use crate::rust::model::{Call, Callee, Model, encloses};
 use crate::rust::project::InProject;
 
 pub const RULE: RustRule = RustRule {
@@ -53,6 +57,9 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
             findings.push(finding);
         }
         if let Some(finding) = first_read(model, knowledge, project, call, &mut first_reads_seen) {
+            findings.push(finding);
+        }
+        if let Some(finding) = body_after_header_deadline(model, knowledge, project, call) {
             findings.push(finding);
         }
     }
@@ -91,7 +98,10 @@ fn wait_without_deadline(
             Callee::Path(path) => wait.path.as_ref().is_some_and(|p| path_matches(p, path)),
             Callee::Method(name) => {
                 wait.method.as_deref() == Some(name)
-                    && any_matches(&wait.origins, origin)
+                    && (any_matches(&wait.origins, origin)
+                        || call
+                            .receiver_type()
+                            .is_some_and(|ty| any_matches(&wait.receiver_types, ty)))
                     && !call
                         .chain
                         .methods
@@ -197,5 +207,59 @@ fn first_read(
             format!("the first `.{name}()` from a newly accepted peer has no deadline: a silent client holds this task forever"),
         )
         .help("wrap it: `tokio::time::timeout(Duration::from_secs(10), stream.read(..)).await`"),
+    )
+}
+
+/// `let resp = timeout(d, client.get(url).send()).await??;` then `resp.bytes().await`: the
+/// deadline ended with the headers, and the body read has none.
+fn body_after_header_deadline(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    project: &InProject,
+    call: &Call,
+) -> Option<Finding> {
+    let timeouts = &knowledge.timeouts;
+    let name = call.method()?;
+    if !call.awaited
+        || !timeouts.body_reads.iter().any(|read| read == name)
+        || has_deadline(model, project, call)
+        // The client, or a request of this file, may carry its own deadline.
+        || timeouts
+            .request_deadlines
+            .iter()
+            .any(|deadline| model.method_names.contains(deadline))
+    {
+        return None;
+    }
+    let binding = call.receiver_binding.as_ref()?.id;
+    let response = model
+        .lets
+        .iter()
+        .find(|response| response.binding == binding)?;
+    let send = model.calls.iter().find(|send| {
+        send.scope.in_timeout
+            && send.scope.function == call.scope.function
+            && encloses(response.span, send.span)
+            && send
+                .method()
+                .is_some_and(|method| timeouts.request_sends.iter().any(|s| s == method))
+            && send
+                .chain
+                .methods
+                .iter()
+                .any(|method| timeouts.request_builders.contains(method))
+    })?;
+    Some(
+        Finding::new(
+            "missing-timeout",
+            call.span,
+            format!(
+                "the deadline covers only the response headers: `.{name}()` reads the body with no deadline, so a server that stalls after the headers hangs this task"
+            ),
+        )
+        .label(send.span, "the deadline ends when `send()` returns the headers")
+        .help(
+            "read the body inside the same `timeout(..)` as `send()`, or set `.timeout(d)` on the request or the client",
+        ),
     )
 }

@@ -11,8 +11,10 @@ mod loop_without_cancel;
 mod missing_timeout;
 mod select_cancel_unsafe;
 mod select_drops_join_handle;
+mod select_futurelock;
 mod send_without_cancel;
 mod serve_without_shutdown;
+mod shutdown_ignores_sigterm;
 mod spawn_captures_request;
 
 use super::knowledge::RustKnowledge;
@@ -42,7 +44,9 @@ pub static RULES: &[RustRule] = &[
     missing_timeout::RULE,
     select_cancel_unsafe::RULE,
     select_drops_join_handle::RULE,
+    select_futurelock::RULE,
     send_without_cancel::RULE,
     serve_without_shutdown::RULE,
+    shutdown_ignores_sigterm::RULE,
     spawn_captures_request::RULE,
 ];
