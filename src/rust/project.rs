@@ -87,6 +87,11 @@ impl<'a> Project<'a> {
             let mut ids = Vec::new();
             for function in model.map(|m| m.fns.as_slice()).unwrap_or_default() {
                 let id = graph.add_function();
+                ids.push(id);
+                // A variant compiled only for tests is not what production code calls.
+                if function.is_test {
+                    continue;
+                }
                 let key = match &function.self_type {
                     Some(ty) => (
                         &mut project.by_type,
@@ -95,7 +100,6 @@ impl<'a> Project<'a> {
                     None => (&mut project.by_path, join(&module, &function.name)),
                 };
                 key.0.entry(key.1).or_default().push(id);
-                ids.push(id);
             }
             project.ids.push(ids);
             project.modules.push(module);

@@ -591,7 +591,12 @@ impl Builder<'_> {
         let lines = item_lines(attrs, sig.fn_token.span, block.brace_token.span.close());
         let attr_paths: Vec<String> = attrs.iter().map(|a| path_text(a.path())).collect();
         let name = sig.ident.to_string();
-        let is_test = attrs.iter().any(is_test_attr);
+        // A test, or a function compiled only for tests or test support
+        // (`#[cfg(feature = "testing")] fn record(..)` beside the production one).
+        let test_features = &self.knowledge.test_support.features;
+        let is_test = attrs
+            .iter()
+            .any(|attr| is_test_attr(attr) || is_cfg_test(attr, test_features));
         let (self_type, trait_name) = self.impl_context.clone().unwrap_or((None, None));
         let saved_bindings = std::mem::replace(&mut self.bindings, vec![HashMap::new()]);
         let saved_guards = std::mem::replace(&mut self.open_guards, vec![Vec::new()]);

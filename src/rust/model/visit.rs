@@ -90,7 +90,14 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         };
         let trait_name = item.trait_.as_ref().map(|(_, path, _)| self.resolve(path));
         let saved = self.impl_context.replace((self_type, trait_name));
+        let saved_in_test = self.scope.in_test;
+        let test_features = &self.knowledge.test_support.features;
+        self.scope.in_test |= item
+            .attrs
+            .iter()
+            .any(|attr| is_cfg_test(attr, test_features));
         visit::visit_item_impl(self, item);
+        self.scope.in_test = saved_in_test;
         self.impl_context = saved;
     }
 
