@@ -582,6 +582,19 @@ impl Builder<'_> {
         }
     }
 
+    /// An `if`/`while` condition: a `let` binds its pattern, and the temporaries of its
+    /// scrutinee (a lock guard) live through the whole body.
+    pub(super) fn visit_condition(&mut self, cond: &Expr) {
+        if let Expr::Let(binding) = cond {
+            self.visit_expr(&binding.expr);
+            self.hold_scrutinee_guards(&binding.expr);
+            let info = self.plain_binding();
+            self.bind_pattern(&binding.pat, &info);
+        } else {
+            self.visit_expr(cond);
+        }
+    }
+
     pub(super) fn visit_fn(
         &mut self,
         attrs: &[syn::Attribute],

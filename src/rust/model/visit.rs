@@ -360,14 +360,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         };
         self.with_loop(kind, span, &expr.label, infinite, |this| {
             this.in_block(|this| {
-                if let Expr::Let(binding) = &*expr.cond {
-                    this.visit_expr(&binding.expr);
-                    this.hold_scrutinee_guards(&binding.expr);
-                    let info = this.plain_binding();
-                    this.bind_pattern(&binding.pat, &info);
-                } else {
-                    this.visit_expr(&expr.cond);
-                }
+                this.visit_condition(&expr.cond);
                 this.visit_block(&expr.body);
             })
         });
@@ -387,14 +380,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
 
     fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
         self.in_block(|this| {
-            if let Expr::Let(binding) = &*expr.cond {
-                this.visit_expr(&binding.expr);
-                this.hold_scrutinee_guards(&binding.expr);
-                let info = this.plain_binding();
-                this.bind_pattern(&binding.pat, &info);
-            } else {
-                this.visit_expr(&expr.cond);
-            }
+            this.visit_condition(&expr.cond);
             this.visit_block(&expr.then_branch);
         });
         if let Some((_, otherwise)) = &expr.else_branch {
