@@ -561,3 +561,45 @@ fn documents_are_checked_with_their_crate_and_open_edits_reach_other_files() {
     client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Mid-edit, a document that does not parse keeps its last diagnostics (and offers no quick
+/// fix for the older text); a quick fix says what it does and whether it changes behaviour.
+#[test]
+fn a_syntax_error_keeps_the_last_diagnostics_and_fixes_say_what_they_do() {
+    let dir = temp_dir("syntax");
+    let uri = uri(&dir.join("pause.rs"));
+    let (mut client, _) = Client::start(json!({}));
+    client.open(&uri, "rust", &rust_document());
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let start = utf16(RUST_LINE, "std::thread");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": range(4, start, start),
+            "context": { "diagnostics": [diagnostics[0].clone()] },
+        }),
+    );
+    let title = actions[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("ctxlint: "), "{title}");
+    assert!(title.contains("tokio::time::sleep"), "{title}");
+    assert!(title.ends_with("(unsafe: changes behaviour, review it)"), "{title}");
+    assert_eq!(actions[0]["isPreferred"], Value::Null);
+
+    // An unclosed brace, as while typing: the finding stays, no fix is offered.
+    client.change(&uri, 2, json!([{ "range": range(6, 1, 1), "text": "\nfn next() {" }]));
+    let kept = client.diagnostics(&uri, 2);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["code"], "blocking-in-async");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": range(4, start, start),
+            "context": { "diagnostics": [kept[0].clone()] },
+        }),
+    );
+    assert_eq!(actions, json!([]), "no fix for the older text");
+    assert_eq!(client.shutdown(), 0);
+}

@@ -53,6 +53,32 @@ fn a_file_that_does_not_parse_fails_the_run() {
 }
 
 #[test]
+fn go_code_in_a_rust_file_fails_the_run() {
+    let dir = temp_dir("go-in-rs");
+    std::fs::write(dir.join("ok.rs"), CLEAN).unwrap();
+    // Nothing in it is a word a Rust rule looks for; it must still not pass as checked.
+    std::fs::write(
+        dir.join("server.rs"),
+        "// Copied from the Go service.\npackage server\n\nfunc Start() {}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&dir, &["."], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: server.rs: syntax error at 2:1: this is Go"),
+        "{out}"
+    );
+    // A Rust file that mentions a package is Rust.
+    std::fs::write(
+        dir.join("server.rs"),
+        "// package server\nfn package() {}\n",
+    )
+    .unwrap();
+    assert_eq!(run(&dir, &["."], "").0, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_path_with_nothing_to_check_is_an_error() {
     let dir = temp_dir("empty");
     std::fs::create_dir_all(dir.join("empty")).unwrap();

@@ -575,6 +575,19 @@ impl Server {
             return; // stale: a newer version is on its way
         }
         let mut findings = match done.report {
+            // Mid-edit, the text does not parse: keep showing what the last text that did
+            // parse had, rather than clearing every diagnostic on each keystroke. Quick
+            // fixes stay off, since they belong to that older text.
+            Ok(report) if is_syntax_error(&report) && document.findings.is_some() => {
+                let source = SourceText::new(document.text.clone());
+                let (_, previous) = document.findings.as_ref().expect("checked above");
+                let diagnostics = previous
+                    .iter()
+                    .map(|finding| diagnostic(&done.uri, &source, finding, self.encoding))
+                    .collect();
+                self.publish(done.uri, diagnostics, Some(done.version));
+                return;
+            }
             Ok(report) => {
                 for error in &report.errors {
                     let kind = if error.message.starts_with("internal error") {
@@ -646,8 +659,15 @@ impl Server {
                         new_text: edit.replacement.clone(),
                     })
                     .collect();
+                // Say what the fix does, and whether it changes behaviour (an unsafe fix is
+                // never the preferred action).
+                let what = crate::report::human::describe_fix(fix, &source);
+                let title = match fix.applicability {
+                    Applicability::Safe => format!("ctxlint: {what}"),
+                    _ => format!("ctxlint: {what} (unsafe: changes behaviour, review it)"),
+                };
                 actions.push(quick_fix(
-                    format!("ctxlint: apply the suggested fix ({})", finding.rule),
+                    title,
                     uri,
                     edits,
                     &diagnostic,
@@ -804,6 +824,15 @@ fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encod
         related_information: (!related.is_empty()).then_some(related),
         ..Diagnostic::default()
     }
+}
+
+/// A report of a file that could not be parsed and so says nothing about its findings.
+fn is_syntax_error(report: &FileReport) -> bool {
+    report.findings.is_empty()
+        && report
+            .errors
+            .iter()
+            .any(|error| error.message.starts_with("syntax error"))
 }
 
 fn quick_fix(

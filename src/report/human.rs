@@ -158,7 +158,7 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
 /// What a fix does, in words: a deletion, insertion or replacement by what it removes and
 /// adds; several edits of one line by the line they make; larger fixes by the lines they
 /// touch, which `--diff` shows.
-fn describe_fix(fix: &Fix, source: &SourceText) -> String {
+pub(crate) fn describe_fix(fix: &Fix, source: &SourceText) -> String {
     let [edit] = fix.edits.as_slice() else {
         return describe_edits(fix, source);
     };

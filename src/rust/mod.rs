@@ -104,7 +104,7 @@ impl FrontEnd for RustFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        self.prefilter.any_trigger(text)
+        self.prefilter.any_trigger(text) || go_package_line(text).is_some()
     }
 
     fn project_marker(&self) -> Option<&'static str> {
@@ -177,6 +177,11 @@ fn parse(
     knowledge: &knowledge::RustKnowledge,
 ) -> Result<Option<model::Model>, String> {
     let hits = prefilter.hits(&source.text);
+    if let Some(line) = go_package_line(&source.text) {
+        return Err(format!(
+            "syntax error at {line}:1: this is Go (`package ..`), not Rust"
+        ));
+    }
     if !hits.iter().any(|(_, trigger)| *trigger) {
         return Ok(None);
     }
@@ -230,6 +235,21 @@ fn run_rules(
         parser_lines.translate(&mut output);
     }
     output
+}
+
+/// The line of a Go package clause (`package main`) that is the file's first line of code:
+/// no Rust file parses with that, and one without a trigger word would otherwise pass
+/// unparsed.
+fn go_package_line(text: &str) -> Option<usize> {
+    let (index, first) = text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .find(|(_, line)| !line.is_empty() && !line.starts_with("//"))?;
+    let name = first.strip_prefix("package ")?;
+    let name = name.split("//").next().unwrap_or("").trim();
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    is_name.then_some(index + 1)
 }
 
 /// Files of tests and benchmarks: everything in them is test code, which no rule checks (a
