@@ -248,6 +248,12 @@ fn rust_diagnostics_quick_fixes_and_incremental_changes() {
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     let diagnostic = &diagnostics[0];
     assert_eq!(diagnostic["code"], "blocking-in-async");
+    assert!(
+        diagnostic["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|href| href.ends_with("/blocking-in-async.md")),
+        "{diagnostic}"
+    );
     assert_eq!(diagnostic["source"], "ctxlint");
     assert_eq!(diagnostic["severity"], 2);
     assert!(
@@ -584,11 +590,18 @@ fn a_syntax_error_keeps_the_last_diagnostics_and_fixes_say_what_they_do() {
     let title = actions[0]["title"].as_str().unwrap();
     assert!(title.starts_with("ctxlint: "), "{title}");
     assert!(title.contains("tokio::time::sleep"), "{title}");
-    assert!(title.ends_with("(unsafe: changes behaviour, review it)"), "{title}");
+    assert!(
+        title.ends_with("(unsafe: changes behaviour, review it)"),
+        "{title}"
+    );
     assert_eq!(actions[0]["isPreferred"], Value::Null);
 
     // An unclosed brace, as while typing: the finding stays, no fix is offered.
-    client.change(&uri, 2, json!([{ "range": range(6, 1, 1), "text": "\nfn next() {" }]));
+    client.change(
+        &uri,
+        2,
+        json!([{ "range": range(6, 1, 1), "text": "\nfn next() {" }]),
+    );
     let kept = client.diagnostics(&uri, 2);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0]["code"], "blocking-in-async");
@@ -601,5 +614,36 @@ fn a_syntax_error_keeps_the_last_diagnostics_and_fixes_say_what_they_do() {
         }),
     );
     assert_eq!(actions, json!([]), "no fix for the older text");
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// A buffer never saved has no extension: its language is the one the editor gives.
+#[test]
+fn untitled_buffers_are_checked_as_their_language_id_says() {
+    let (mut client, _) = Client::start(json!({}));
+    client.open("untitled:Untitled-1", "rust", &rust_document());
+    let diagnostics = client.diagnostics("untitled:Untitled-1", 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "blocking-in-async");
+    // Another language id is not ctxlint's: nothing is published for it.
+    client.open(
+        "untitled:Untitled-2",
+        "python",
+        "import time\ntime.sleep(1)\n",
+    );
+    client.open("untitled:Untitled-3", "go", "package main\n\nimport \"context\"\n\nfunc f(p context.Context) {\n\tctx, _ := context.WithCancel(p)\n\t_ = ctx\n}\n");
+    let go = client.diagnostics("untitled:Untitled-3", 1);
+    assert_eq!(go.len(), 1, "{go:?}");
+    assert_eq!(go[0]["code"], "lost-cancel");
+    // Opened before the Go buffer and debounced with it: nothing for it has arrived by the
+    // time the Go buffer's diagnostics have.
+    assert!(
+        !client
+            .backlog
+            .iter()
+            .any(|m| m["params"]["uri"] == "untitled:Untitled-2"),
+        "{:?}",
+        client.backlog
+    );
     assert_eq!(client.shutdown(), 0);
 }

@@ -420,7 +420,14 @@ impl Server {
         let name = path
             .clone()
             .unwrap_or_else(|| PathBuf::from(document.uri.path()));
-        let Some(language) = Language::from_path(&name) else {
+        // The extension decides; a buffer without one (`untitled:Untitled-1`) is taken as the
+        // language the editor says it is.
+        let by_id = match document.language_id.as_str() {
+            "rust" => Some(Language::Rust),
+            "go" => Some(Language::Go),
+            _ => None,
+        };
+        let Some(language) = Language::from_path(&name).or(by_id) else {
             return;
         };
         self.documents.insert(
@@ -819,6 +826,10 @@ fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encod
         range: range_of(source, &finding.span, encoding),
         severity: Some(severity(finding.severity)),
         code: Some(NumberOrString::String(finding.rule.to_string())),
+        // The rule's page, which editors link from the code.
+        code_description: Url::parse(&crate::registry::docs_url(finding.rule))
+            .ok()
+            .map(|href| lsp_types::CodeDescription { href }),
         source: Some("ctxlint".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
