@@ -129,6 +129,9 @@ struct CheckArgs {
     /// them as suppressed
     #[arg(long)]
     omit_suppressed: bool,
+    /// Write the report to FILE instead of standard output (colour off)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
     /// Check generated files too (`@generated`, `// Code generated ... DO NOT EDIT.`)
     #[arg(long)]
     include_generated: bool,
@@ -567,6 +570,7 @@ fn report_run(
         extras.baseline_hidden.clear();
     }
     let color = match args.color {
+        _ if args.output_file.is_some() => false,
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
@@ -584,7 +588,12 @@ fn report_run(
         baseline: extras.baseline,
         baseline_hidden: &extras.baseline_hidden,
     };
-    print_stdout(&report::render(args.format, &output));
+    let rendered = report::render(args.format, &output);
+    match &args.output_file {
+        Some(file) => std::fs::write(file, rendered)
+            .map_err(|e| format!("cannot write the report to {}: {e}", file.display()))?,
+        None => print_stdout(&rendered),
+    }
 
     let nothing_checked = run.files_checked == 0 && !run.errors.is_empty();
     if nothing_checked || extras.write_failed {

@@ -133,3 +133,31 @@ fn timings_name_every_phase_on_stderr_only() {
     let (_, _, err) = run(&[FIXTURES, "--no-config", "--quiet"]);
     assert!(!err.contains("timings"), "{err}");
 }
+
+#[test]
+fn output_file_holds_the_report_and_stdout_stays_empty() {
+    let file = std::env::temp_dir().join(format!("ctxlint-report-{}.json", std::process::id()));
+    let shown = file.display().to_string();
+    let (code, out, _) = run(&[FIXTURES, "--no-config", "--format", "json", "-o", &shown]);
+    assert_eq!(code, 1, "findings still set the exit code");
+    assert!(out.is_empty(), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(report["summary"]["findings"].as_u64().unwrap() > 0);
+    let (_, out, _) = run(&[
+        FIXTURES,
+        "--no-config",
+        "--output-file",
+        &shown,
+        "--color",
+        "always",
+    ]);
+    assert!(out.is_empty());
+    let human = std::fs::read_to_string(&file).unwrap();
+    assert!(human.contains("warning["), "{human}");
+    assert!(!human.contains('\u{1b}'), "no colour in a file");
+    let (code, _, err) = run(&[FIXTURES, "--no-config", "-o", "/nonexistent-dir/x.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot write the report"), "{err}");
+    let _ = std::fs::remove_file(&file);
+}
