@@ -34,6 +34,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
             cancellable_fns: BTreeSet::new(),
             detached_fns: BTreeSet::new(),
             method_names: BTreeSet::new(),
+            deadline_polled: BTreeSet::new(),
             token_fields: HashMap::new(),
             lets: Vec::new(),
             binding_uses: HashMap::new(),
@@ -53,6 +54,15 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
     };
     builder.visit_file(file);
     let mut model = builder.model;
+    // `let f = helper(..); timeout(d, f).await`: the helper runs under the deadline too.
+    let polled_later: Vec<String> = model
+        .lets
+        .iter()
+        .filter(|binding| model.deadline_polled.contains(&binding.binding))
+        .filter_map(|binding| model.local_callee(&model.calls[binding.init_call?]))
+        .map(str::to_string)
+        .collect();
+    model.timeout_wrapped_fns.extend(polled_later);
     model.timeout_wrapped_fns = reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
     model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
     model.detached_fns = reachable(&model, &builder.local_calls, &model.detached_fns);
@@ -542,6 +552,18 @@ impl Builder<'_> {
         self.release_guard(name);
     }
 
+    /// A variable given to a deadline (`timeout(d, fut)`, `fut.timeout(d)`, a `select!`
+    /// branch beside a sleep): the future it holds cannot wait forever.
+    pub(super) fn mark_deadline_polled(&mut self, expr: &Expr) {
+        if let Expr::Path(path) = peel(expr)
+            && let Some(name) = path.path.get_ident()
+            && let Some((_, binding)) = self.lookup(&name.to_string())
+        {
+            let id = binding.id;
+            self.model.deadline_polled.insert(id);
+        }
+    }
+
     pub(super) fn mark_future_expr(&mut self, expr: &Expr) {
         if let Expr::Path(path) = peel(expr)
             && let Some(name) = path.path.get_ident()
@@ -709,12 +731,13 @@ impl Builder<'_> {
                         .iter()
                         .any(|f| path.contains(f.as_str())))
         });
-        if is_wrapper
-            && awaited
-            && let Some(future) = args.last()
-        {
-            // `timeout(d, fut).await` polls `fut` to completion or the deadline.
-            self.mark_awaited(future);
+        if is_wrapper && let Some(future) = args.last() {
+            // `timeout(d, fut)` polls `fut` to completion or the deadline, whenever it is
+            // polled itself.
+            self.mark_deadline_polled(future);
+            if awaited {
+                self.mark_awaited(future);
+            }
         }
         for arg in args {
             self.visit_arg(arg, path, offload.as_deref(), is_wrapper, awaited);

@@ -366,6 +366,9 @@ pub struct Model {
     pub method_names: BTreeSet<String>,
     /// `let` statements binding a single name, in order.
     pub lets: Vec<LetInfo>,
+    /// Bindings (by [`BindingInfo::id`]) whose future is later polled under a deadline:
+    /// `let f = req.send(); timeout(d, f).await`, or `f` raced in a `select!` with a sleep.
+    pub deadline_polled: BTreeSet<usize>,
     /// How many times each binding (by [`BindingInfo::id`]) is used after its declaration.
     pub binding_uses: HashMap<usize, usize>,
     /// Structs of the file with a field holding a cancellation token: struct name -> field.
@@ -400,6 +403,13 @@ impl Model {
             Callee::Method(name) if call.receiver_is_self => Some(name),
             Callee::Method(_) => None,
         }
+    }
+
+    /// The future the call at `index` makes is bound by `let` and polled under a deadline later.
+    pub fn polled_under_deadline_later(&self, index: usize) -> bool {
+        self.lets.iter().any(|binding| {
+            binding.init_call == Some(index) && self.deadline_polled.contains(&binding.binding)
+        })
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {

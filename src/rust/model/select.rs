@@ -167,6 +167,9 @@ impl Builder<'_> {
                 self.scope.cancellable |= parsed.branches.len() > 1;
                 self.mark_awaited(future);
                 self.mark_future_expr(future);
+                if has_deadline_branch {
+                    self.mark_deadline_polled(future);
+                }
                 let first = self.model.calls.len();
                 self.visit_expr(future);
                 self.model.selects[index].branches[position].calls = first..self.model.calls.len();

@@ -247,6 +247,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.scope.in_timeout |= is_wrapper_method;
         if is_wrapper_method && awaited {
             self.mark_awaited(&call.receiver);
+            self.mark_deadline_polled(&call.receiver);
         }
         self.visit_expr(&call.receiver);
         self.scope.in_timeout = saved;

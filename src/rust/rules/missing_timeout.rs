@@ -27,7 +27,8 @@
 //! A function of the crate called inside `timeout(..)` (in any file, directly or through
 //! awaited helpers) is trusted; a deadline applied through a tower layer, a trait object or
 //! a caller outside the checked files is not visible. A client is not flagged when any request
-//! in the same file sets `.timeout(..)`. Reads on long-lived connections are not flagged. A
+//! in the same file sets `.timeout(..)`, nor one made for a single request that runs under a
+//! deadline (`let f = Client::new().get(u).send(); timeout(d, f)`). Reads on long-lived connections are not flagged. A
 //! body read is judged only on the variable the timed-out `send()` was bound to; any
 //! `.timeout(..)` call in the file silences it, since it may be the client's.
 
@@ -53,7 +54,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
         if let Some(finding) = wait_without_deadline(model, knowledge, project, call) {
             findings.push(finding);
         }
-        if let Some(finding) = client_without_timeout(model, knowledge, call) {
+        if let Some(finding) = client_without_timeout(model, knowledge, project, call) {
             findings.push(finding);
         }
         if let Some(finding) = first_read(model, knowledge, project, call, &mut first_reads_seen) {
@@ -122,6 +123,7 @@ fn wait_without_deadline(
 fn client_without_timeout(
     model: &Model,
     knowledge: &RustKnowledge,
+    project: &InProject,
     call: &Call,
 ) -> Option<Finding> {
     let clients = &knowledge.timeouts.client;
@@ -157,7 +159,9 @@ fn client_without_timeout(
         }
     };
     // A deadline set on the requests made in this file counts too.
-    if client.needs.iter().any(|m| model.method_names.contains(m)) {
+    if client.needs.iter().any(|m| model.method_names.contains(m))
+        || single_request_bounded(model, knowledge, project, call)
+    {
         return None;
     }
     let finding = Finding::new(
@@ -173,6 +177,35 @@ fn client_without_timeout(
         Some(fix) => finding.fix(fix),
         None => finding,
     })
+}
+
+/// A client made for one request (`Client::new().get(url).send()`) waits only as long as
+/// that request: under a deadline here or in a caller, or polled under one later. The
+/// request is the next `send()` in the function whose chain starts where the client does.
+fn single_request_bounded(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    project: &InProject,
+    client: &Call,
+) -> bool {
+    let Some(root) = client.path().or_else(|| client.chain.root_path()) else {
+        return false;
+    };
+    let sends = &knowledge.timeouts.request_sends;
+    let request = model.calls.iter().enumerate().find(|(_, send)| {
+        send.span > client.span
+            && send.scope.function == client.scope.function
+            && send.chain.root_path() == Some(root)
+            && send.method().is_some_and(|m| sends.iter().any(|s| s == m))
+    });
+    let Some((index, send)) = request else {
+        return false;
+    };
+    let another_client_between = model.calls.iter().any(|other| {
+        other.path() == Some(root) && other.span > client.span && other.span < send.span
+    });
+    !another_client_between
+        && (has_deadline(model, project, send) || model.polled_under_deadline_later(index))
 }
 
 fn first_read(
