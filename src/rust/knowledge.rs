@@ -135,6 +135,7 @@ pub struct Cancellation {
     pub methods: Vec<String>,
     pub token_methods: Vec<String>,
     pub name_fragments: Vec<String>,
+    pub drop_guards: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,6 +35,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
             detached_fns: BTreeSet::new(),
             method_names: BTreeSet::new(),
             deadline_polled: BTreeSet::new(),
+            stored_bindings: BTreeSet::new(),
             token_fields: HashMap::new(),
             lets: Vec::new(),
             binding_uses: HashMap::new(),
@@ -45,6 +46,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
         bindings: vec![HashMap::new()],
         open_guards: vec![Vec::new()],
         awaited: HashSet::new(),
+        stored: HashSet::new(),
         discarded: None,
         bound_to: None,
         impl_context: None,
@@ -88,6 +90,8 @@ pub(super) struct Builder<'k> {
     pub(super) bindings: Vec<HashMap<String, BindingInfo>>,
     /// Addresses of call expressions whose value is awaited.
     pub(super) awaited: HashSet<usize>,
+    /// Calls (by address) whose value goes into a field or a struct literal.
+    pub(super) stored: HashSet<usize>,
     /// The call expression whose value a statement discards.
     pub(super) discarded: Option<usize>,
     /// The call expression a `let name =` binds, with the name.
@@ -552,6 +556,28 @@ impl Builder<'_> {
         self.release_guard(name);
     }
 
+    /// The value of `expr` goes into a field: a call (or its clone) or a variable.
+    pub(super) fn mark_stored(&mut self, expr: &Expr) {
+        match peel(expr) {
+            Expr::Call(call) => {
+                self.stored.insert(address(call));
+            }
+            Expr::MethodCall(call) if call.method == "clone" => self.mark_stored(&call.receiver),
+            Expr::MethodCall(call) => {
+                self.stored.insert(address(call));
+            }
+            Expr::Path(path) => {
+                if let Some(name) = path.path.get_ident()
+                    && let Some((_, binding)) = self.lookup(&name.to_string())
+                {
+                    let id = binding.id;
+                    self.model.stored_bindings.insert(id);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A variable given to a deadline (`timeout(d, fut)`, `fut.timeout(d)`, a `select!`
     /// branch beside a sleep): the future it holds cannot wait forever.
     pub(super) fn mark_deadline_polled(&mut self, expr: &Expr) {
@@ -919,6 +945,9 @@ impl Builder<'_> {
     pub(super) fn handle_use(&self, call: usize) -> HandleUse {
         if self.discarded == Some(call) {
             return HandleUse::Discarded;
+        }
+        if self.stored.contains(&call) {
+            return HandleUse::Stored;
         }
         match &self.bound_to {
             Some((address, name)) if *address == call => {

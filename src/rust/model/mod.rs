@@ -214,7 +214,9 @@ pub enum HandleUse {
     Discarded,
     /// `let name = spawn(..);`
     Bound(String),
-    /// Returned, passed on, awaited, stored.
+    /// Assigned to a field or given as a field of a struct literal: an object owns it now.
+    Stored,
+    /// Returned, passed on, awaited, put in a collection.
     Used,
 }
 
@@ -369,6 +371,9 @@ pub struct Model {
     /// Bindings (by [`BindingInfo::id`]) whose future is later polled under a deadline:
     /// `let f = req.send(); timeout(d, f).await`, or `f` raced in a `select!` with a sleep.
     pub deadline_polled: BTreeSet<usize>,
+    /// Bindings (by [`BindingInfo::id`]) assigned to a field or given as a field of a struct
+    /// literal (`Conn { cancel }`, `self.cancel = cancel`).
+    pub stored_bindings: BTreeSet<usize>,
     /// How many times each binding (by [`BindingInfo::id`]) is used after its declaration.
     pub binding_uses: HashMap<usize, usize>,
     /// Structs of the file with a field holding a cancellation token: struct name -> field.
@@ -410,6 +415,15 @@ impl Model {
         self.lets.iter().any(|binding| {
             binding.init_call == Some(index) && self.deadline_polled.contains(&binding.binding)
         })
+    }
+
+    /// The value of the call at `index` ends up in a field or struct literal, directly or
+    /// through the `let` it initializes.
+    pub fn value_stored(&self, index: usize) -> bool {
+        self.calls[index].result == HandleUse::Stored
+            || self.lets.iter().any(|binding| {
+                binding.init_call == Some(index) && self.stored_bindings.contains(&binding.binding)
+            })
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {

@@ -312,6 +312,20 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         self.mark_await(span_of(expr.await_token.span()));
     }
 
+    fn visit_expr_assign(&mut self, expr: &'ast syn::ExprAssign) {
+        if matches!(peel(&expr.left), Expr::Field(_)) {
+            self.mark_stored(&expr.right);
+        }
+        visit::visit_expr_assign(self, expr);
+    }
+
+    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+        for field in &expr.fields {
+            self.mark_stored(&field.expr);
+        }
+        visit::visit_expr_struct(self, expr);
+    }
+
     fn visit_expr_try(&mut self, expr: &'ast syn::ExprTry) {
         self.visit_expr(&expr.expr);
         self.mark_exit_all();

@@ -24,7 +24,9 @@
 //!
 //! ## Known problems
 //! Roots in `main`, in tests, and in functions whose only token is an `Option` (a fallback)
-//! are silent. A token reached through a local variable or a field of another struct is not
+//! are silent, and so are roots stored in a field or a struct literal (the object owns the
+//! token, as when a field is reset to a fresh token) and roots whose drop guard this function
+//! holds. A token reached through a local variable or a field of another struct is not
 //! seen; a deliberately independent root (a drain token created on shutdown) needs a
 //! suppression.
 
@@ -43,7 +45,7 @@ pub const RULE: RustRule = RustRule {
 
 fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for call in &model.calls {
+    for (index, call) in model.calls.iter().enumerate() {
         let Callee::Path(path) = &call.callee else {
             continue;
         };
@@ -55,7 +57,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
             .token_types
             .iter()
             .any(|token| token == ty || token.rsplit("::").next() == Some(ty));
-        if !is_token || call.scope.in_test {
+        if !is_token || call.scope.in_test || owned_elsewhere(model, knowledge, index) {
             continue;
         }
         let Some(function) = model.function(&call.scope) else {
@@ -94,4 +96,23 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
         );
     }
     findings
+}
+
+/// The new token's lifetime is decided by something other than the token in scope: it is
+/// stored in a field or a struct (an object owns it, as when `self.cancel` is replaced), or
+/// a drop guard taken here cancels it when this function ends.
+fn owned_elsewhere(model: &Model, knowledge: &RustKnowledge, index: usize) -> bool {
+    if model.value_stored(index) {
+        return true;
+    }
+    let Some(token) = model.lets.iter().find(|l| l.init_call == Some(index)) else {
+        return false;
+    };
+    let drop_guards = &knowledge.cancellation.drop_guards;
+    model.calls.iter().any(|call| {
+        call.method()
+            .is_some_and(|m| drop_guards.iter().any(|g| g == m))
+            && call.scope.function == token.scope.function
+            && call.receiver_root.as_deref() == Some(token.name.as_str())
+    })
 }

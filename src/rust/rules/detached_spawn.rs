@@ -56,7 +56,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
         let dropped = match &spawn.handle {
             HandleUse::Discarded => true,
             HandleUse::Bound(name) => name.starts_with('_'),
-            HandleUse::Used => false,
+            HandleUse::Used | HandleUse::Stored => false,
         };
         if !dropped
             || spawn.kind != SpawnKind::Detached

@@ -46,13 +46,15 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, _: &RustKnowledge, _: &InProject) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for guard in &model.lets {
         let Some(call) = guard.init_call.map(|index| &model.calls[index]) else {
             continue;
         };
-        if call.method() != Some("drop_guard")
+        if !call
+            .method()
+            .is_some_and(|m| knowledge.cancellation.drop_guards.iter().any(|g| g == m))
             || guard.scope.in_test
             || guard.scope.nested
             || model.binding_uses.get(&guard.binding).copied().unwrap_or(0) > 0
@@ -77,7 +79,7 @@ fn check(model: &Model, _: &RustKnowledge, _: &InProject) -> Vec<Finding> {
                 && match &spawn.handle {
                     HandleUse::Discarded => true,
                     HandleUse::Bound(name) => name.starts_with('_'),
-                    HandleUse::Used => false,
+                    HandleUse::Used | HandleUse::Stored => false,
                 }
                 && spawn.captures.iter().any(related)
         });

@@ -110,7 +110,7 @@ fn unstoppable(model: &Model, knowledge: &RustKnowledge, info: &LoopInfo) -> boo
             HandleUse::Discarded => true,
             // `let _task = spawn(..)` drops the handle at the end of the scope.
             HandleUse::Bound(name) => name.starts_with('_'),
-            HandleUse::Used => false,
+            HandleUse::Used | HandleUse::Stored => false,
         };
         return scope.body_of_spawn.is_some() && dropped && spawn.kind == SpawnKind::Detached;
     }
