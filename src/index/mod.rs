@@ -106,6 +106,38 @@ impl CallGraph {
     }
 }
 
+impl CallGraph {
+    /// The functions reached only through calls of `kind`: each has a caller, and every call
+    /// naming it has `kind` and comes from one of `entries` or from another such function
+    /// (start-up code: called from `main` and from nothing else). Cycles are fine.
+    pub fn reached_only_through(&self, kind: u8, entries: &[usize]) -> Vec<bool> {
+        let mut callers: Vec<Vec<(usize, Kinds)>> = vec![Vec::new(); self.calls.len()];
+        for (caller, calls) in self.calls.iter().enumerate() {
+            for &(callee, kinds) in calls {
+                callers[callee].push((caller, kinds));
+            }
+        }
+        let mut only: Vec<bool> = callers
+            .iter()
+            .map(|calls| !calls.is_empty() && calls.iter().all(|(_, kinds)| kinds.has(kind)))
+            .collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for function in 0..only.len() {
+                let reached_otherwise = callers[function]
+                    .iter()
+                    .any(|(caller, _)| !entries.contains(caller) && !only[*caller]);
+                if only[function] && reached_otherwise {
+                    only[function] = false;
+                    changed = true;
+                }
+            }
+        }
+        only
+    }
+}
+
 type Facts = [Option<Evidence>; KINDS];
 
 /// Copies a fact from one function to another that lacks it; says whether anything changed.
@@ -177,6 +209,25 @@ mod tests {
         let resolved = graph.resolve(&[UNSAFE], &[DEADLINE]);
         assert_eq!(resolved.fact(a, UNSAFE), None);
         assert_eq!(resolved.fact(a, DEADLINE), None);
+    }
+
+    #[test]
+    fn start_up_code_is_reached_only_through_start_up_calls() {
+        const CALL: u8 = 2;
+        const START_UP: u8 = 3;
+        let mut graph = CallGraph::default();
+        let [main, setup, config, handler, shared, lonely] = [(); 6].map(|_| graph.add_function());
+        let start_up = Kinds::of(CALL).with(START_UP);
+        graph.add_call(main, setup, start_up);
+        graph.add_call(setup, config, start_up);
+        graph.add_call(config, setup, start_up);
+        graph.add_call(setup, shared, start_up);
+        // A call from a spawned task, say: not a start-up call.
+        graph.add_call(main, handler, Kinds::of(CALL));
+        graph.add_call(handler, shared, start_up);
+        let only = graph.reached_only_through(START_UP, &[main]);
+        assert_eq!(only, [false, true, true, false, false, false]);
+        let _ = lonely;
     }
 
     #[test]

@@ -23,6 +23,12 @@ const CANCEL_UNSAFE: u8 = 0;
 const BLOCKS: u8 = 1;
 /// A function that runs under a deadline set by a caller (a caller fact).
 const UNDER_DEADLINE: u8 = 2;
+/// Every resolved call carries this, so that the graph knows all callers of a function.
+const CALL: u8 = 3;
+/// A call made as part of start-up: from a function's own body, outside any loop, awaited
+/// (or of a sync function), not in a spawned task or a closure. In `main` closures and
+/// futures count too: a sync `main` hands its futures to `block_on`.
+const START_UP: u8 = 4;
 
 /// The index of one crate (or of the files of one crate that were checked).
 pub struct Project<'a> {
@@ -37,6 +43,10 @@ pub struct Project<'a> {
     by_path: HashMap<String, Vec<usize>>,
     /// Methods and associated functions by type and name (`Conn::read_frame`).
     by_type: HashMap<String, Vec<usize>>,
+    /// Per function id: it is an `async fn`.
+    is_async: Vec<bool>,
+    /// Per function id: it runs only at start-up, called from `main` and from nothing else.
+    start_up: Vec<bool>,
     resolved: Resolved,
 }
 
@@ -79,15 +89,22 @@ impl<'a> Project<'a> {
             crate_name,
             by_path: HashMap::new(),
             by_type: HashMap::new(),
+            is_async: Vec::new(),
+            start_up: Vec::new(),
             resolved: Resolved::default(),
         };
         let mut graph = CallGraph::default();
+        let mut mains = Vec::new();
         for (file, (path, model)) in files.iter().enumerate() {
             let module = module_of(path, file);
             let mut ids = Vec::new();
             for function in model.map(|m| m.fns.as_slice()).unwrap_or_default() {
                 let id = graph.add_function();
                 ids.push(id);
+                project.is_async.push(function.is_async);
+                if function.is_main {
+                    mains.push(id);
+                }
                 // A variant compiled only for tests is not what production code calls.
                 if function.is_test {
                     continue;
@@ -111,6 +128,7 @@ impl<'a> Project<'a> {
             }
         }
         project.resolved = graph.resolve(&[CANCEL_UNSAFE, BLOCKS], &[UNDER_DEADLINE]);
+        project.start_up = graph.reached_only_through(START_UP, &mains);
         project
     }
 
@@ -160,7 +178,14 @@ impl<'a> Project<'a> {
         }
         // What the call carries: an awaited helper's cancel-safety and deadline are the
         // caller's; a sync helper's blocking is its sync caller's.
-        let mut kinds = Kinds::default();
+        let mut kinds = Kinds::of(CALL);
+        let start_up_site = call.open_loop.is_none()
+            && call.scope.spawns.is_empty()
+            && call.scope.offload.is_none()
+            && (function.is_main || !call.scope.nested && (call.awaited || !self.is_async[callee]));
+        if start_up_site {
+            kinds = kinds.with(START_UP);
+        }
         if awaited_here {
             kinds = kinds.with(CANCEL_UNSAFE).with(UNDER_DEADLINE);
         }
@@ -259,6 +284,11 @@ impl<'a> Project<'a> {
         self.proof(file, self.callee(file, model, call)?, BLOCKS)
     }
 
+    /// Whether a function of this file runs only at start-up (see [`START_UP`]).
+    pub fn start_up(&self, file: usize, function: usize) -> bool {
+        self.start_up[self.ids[file][function]]
+    }
+
     /// Whether a function of this file runs under a deadline set by a caller of the crate.
     pub fn under_deadline(&self, file: usize, function: usize) -> bool {
         self.resolved
@@ -287,6 +317,12 @@ impl InProject<'_> {
     /// Whether a function of this file runs under a deadline a caller of the crate sets.
     pub fn under_deadline(&self, function: usize) -> bool {
         self.project.under_deadline(self.file, function)
+    }
+
+    /// Whether a function of this file runs only at start-up: `main` calls it (or another
+    /// such function does) before serving, and nothing else does.
+    pub fn start_up(&self, function: usize) -> bool {
+        self.project.start_up(self.file, function)
     }
 }
 

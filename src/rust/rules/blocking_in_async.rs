@@ -26,6 +26,9 @@
 //! held there, or between a state change and the call that restores it, where a cancellation
 //! at the new await would leave the section half-done.
 //!
+//! Start-up code is not checked: `main`'s own body, and the body outside loops of a function
+//! that only `main` (or other start-up code) calls, awaited before serving.
+//!
 //! ## Known problems
 //! Methods are recognised by name only where the name is unambiguous (`blocking_recv`,
 //! `block_on`) or the receiver's origin (or declared type, for `r2d2::Pool`) is visible in the
@@ -55,8 +58,12 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
             continue;
         }
         // `main`'s own body is start-up code: reading a certificate before serving stalls
-        // nothing. Tasks it spawns are checked.
-        if !scope.nested && model.function(scope).is_some_and(|f| f.is_main) {
+        // nothing, and so is the body of a function only `main` calls, outside its loops.
+        // Tasks they spawn are checked.
+        let start_up = |function: usize| {
+            model.fns[function].is_main || call.open_loop.is_none() && project.start_up(function)
+        };
+        if !scope.nested && scope.function.is_some_and(start_up) {
             continue;
         }
         if let Some(finding) = judge(model, knowledge, call) {
