@@ -62,10 +62,7 @@ pub(super) fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: 
         } else {
             let fixed = format!("{bom}{}", outcome.text);
             if let Err(message) = write_atomically(Path::new(path), fixed.as_bytes()) {
-                run.write_errors.push(FileError {
-                    path: path.to_string(),
-                    message,
-                });
+                run.write_errors.push(FileError::of_run(path, message));
                 continue;
             }
         }

@@ -354,11 +354,23 @@ fn check(mut args: CheckArgs) -> Result<i32, String> {
     if let Some(path) = &args.write_baseline {
         let recorded = baseline::record(&run.findings, &sources, &baseline::Anchor::of_file(path));
         write_atomically(path, baseline::to_json(&recorded).as_bytes())?;
+        let (kept, unchecked): (Vec<&Finding>, Vec<&Finding>) =
+            run.findings.iter().partition(|f| baseline::recordable(f));
         eprintln!(
             "Recorded {} in the baseline `{}`",
-            plural(run.findings.len(), "finding", "findings"),
+            plural(kept.len(), "finding", "findings"),
             path.display()
         );
+        if !unchecked.is_empty() {
+            eprintln!(
+                "warning: {} not recorded: a file that could not be checked stays reported until it can be",
+                plural(
+                    unchecked.len(),
+                    "`syntax-error` finding",
+                    "`syntax-error` findings"
+                )
+            );
+        }
         return Ok(EXIT_CLEAN);
     }
     let mut baseline_summary = None;
@@ -467,8 +479,9 @@ fn report_run(
 }
 
 /// 1 when a finding is at or above the failing level of its file (`--fail-level`, else its
-/// config's `fail-level`, else warning), or a file could not be checked (whole or in part:
-/// never a clean run), and not `--exit-zero`; else 0.
+/// config's `fail-level`, else warning; a file that could not be checked is a `syntax-error`
+/// finding, at `error` unless configured otherwise), or ctxlint failed on a file, and not
+/// `--exit-zero`; else 0.
 fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
     let configured: BTreeMap<String, Level> = groups
         .iter()
@@ -492,7 +505,8 @@ fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
             .or(single)
             .unwrap_or(Level::Warning)
     };
-    let failing = !run.errors.is_empty()
+    // A file to blame fails the run through its `syntax-error` finding, at its level.
+    let failing = run.errors.iter().any(|error| error.at.is_none())
         || run
             .findings
             .iter()
@@ -672,10 +686,7 @@ fn run_groups(groups: &[Group], walk_errors: &[(String, String)], threads: usize
         .map(|group| engine::run(&group.files, &group.settings, threads));
     let mut run = RunReport::merge(runs);
     for (path, message) in walk_errors {
-        run.errors.push(FileError {
-            path: path.clone(),
-            message: message.clone(),
-        });
+        run.errors.push(FileError::of_run(path, message));
     }
     run.errors
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));

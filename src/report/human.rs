@@ -20,21 +20,18 @@ pub fn render(output: &Output) -> String {
     };
     let mut text = String::new();
     if output.lists_findings() {
-        let mut indexed: Option<(&str, SourceText)> = None;
+        // A file that could not be read or decoded has no text to show.
+        let mut indexed: Option<(&str, Option<SourceText>)> = None;
         for finding in &output.run.findings {
             if indexed
                 .as_ref()
                 .is_none_or(|(path, _)| *path != finding.path)
             {
-                let source = output
-                    .sources
-                    .get(&finding.path)
-                    .cloned()
-                    .unwrap_or_default();
-                indexed = Some((&finding.path, SourceText::new(source)));
+                let source = output.sources.get(&finding.path).cloned();
+                indexed = Some((&finding.path, source.map(SourceText::new)));
             }
             let (_, source) = indexed.as_ref().expect("set above");
-            render_finding(&mut text, finding, source, paint);
+            render_finding(&mut text, finding, source.as_ref(), paint);
             text.push('\n');
         }
     }
@@ -53,7 +50,9 @@ struct Mark<'a> {
     message: &'a str,
 }
 
-fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, paint: Paint) {
+fn render_finding(out: &mut String, finding: &Finding, text: Option<&SourceText>, paint: Paint) {
+    let empty = SourceText::new(String::new());
+    let source = text.unwrap_or(&empty);
     let _ = writeln!(
         out,
         "{}{}",
@@ -88,9 +87,6 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
     );
     let lines: BTreeSet<usize> = marks.iter().map(|mark| mark.line).collect();
     let width = lines.last().copied().unwrap_or(1).to_string().len();
-    let gutter = |out: &mut String, number: &str| {
-        let _ = write!(out, "{}", paint.gutter(&format!("{number:>width$} |")));
-    };
     let _ = writeln!(
         out,
         "{:width$}{} {}:{}:{}",
@@ -100,33 +96,9 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
         finding.span.line,
         finding.span.column
     );
-    gutter(out, "");
-    out.push('\n');
-    let mut previous = None;
-    for &line in &lines {
-        if previous.is_some_and(|previous| line > previous + 1) {
-            let _ = writeln!(out, "{}", paint.gutter("..."));
-        }
-        previous = Some(line);
-        let text = source.line(line);
-        gutter(out, &line.to_string());
-        let _ = writeln!(out, " {}", expand_tabs(text));
-        for mark in marks.iter().filter(|mark| mark.line == line) {
-            let start = display_column(text, mark.start);
-            let end = display_column(text, mark.end).max(start + 1);
-            let underline = if mark.primary { "^" } else { "-" }.repeat(end - start);
-            let underline = format!("{underline} {}", mark.message);
-            gutter(out, "");
-            let _ = writeln!(
-                out,
-                " {:start$}{}",
-                "",
-                paint.mark(finding.severity, mark.primary, underline.trim_end())
-            );
-        }
+    if text.is_some() {
+        render_snippet(out, finding.severity, source, &marks, width, paint);
     }
-    gutter(out, "");
-    out.push('\n');
     let note = |out: &mut String, kind: &str, text: &str| {
         let _ = writeln!(out, "{:width$} {} {kind}: {text}", "", paint.gutter("="));
     };
@@ -153,6 +125,48 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
         "note",
         &format!("see {}", registry::docs_url(finding.rule)),
     );
+}
+
+/// The lines of the marks, each with its marks underlined.
+fn render_snippet(
+    out: &mut String,
+    severity: Level,
+    source: &SourceText,
+    marks: &[Mark],
+    width: usize,
+    paint: Paint,
+) {
+    let gutter = |out: &mut String, number: &str| {
+        let _ = write!(out, "{}", paint.gutter(&format!("{number:>width$} |")));
+    };
+    let lines: BTreeSet<usize> = marks.iter().map(|mark| mark.line).collect();
+    gutter(out, "");
+    out.push('\n');
+    let mut previous = None;
+    for &line in &lines {
+        if previous.is_some_and(|previous| line > previous + 1) {
+            let _ = writeln!(out, "{}", paint.gutter("..."));
+        }
+        previous = Some(line);
+        let text = source.line(line);
+        gutter(out, &line.to_string());
+        let _ = writeln!(out, " {}", expand_tabs(text));
+        for mark in marks.iter().filter(|mark| mark.line == line) {
+            let start = display_column(text, mark.start);
+            let end = display_column(text, mark.end).max(start + 1);
+            let underline = if mark.primary { "^" } else { "-" }.repeat(end - start);
+            let underline = format!("{underline} {}", mark.message);
+            gutter(out, "");
+            let _ = writeln!(
+                out,
+                " {:start$}{}",
+                "",
+                paint.mark(severity, mark.primary, underline.trim_end())
+            );
+        }
+    }
+    gutter(out, "");
+    out.push('\n');
 }
 
 /// What a fix does, in words: a deletion, insertion or replacement by what it removes and
@@ -281,7 +295,8 @@ impl Paint {
 pub(super) fn trailer(output: &Output) -> String {
     let mut text = String::new();
     if !output.quiet {
-        for error in &output.run.errors {
+        // A file to blame is shown by its `syntax-error` finding, or counted in the summary.
+        for error in output.errors_without_finding(false) {
             let _ = writeln!(text, "error: {}: {}", error.path, error.message);
         }
         for skipped in output.fixes.iter().flat_map(|fixes| &fixes.skipped) {
@@ -339,8 +354,24 @@ fn summary(output: &Output) -> String {
             parts.join(", ")
         )
     };
+    // Whatever the levels say, an unchecked file is never left out of the summary.
     if run.files_skipped > 0 {
-        let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
+        let _ = write!(
+            line,
+            ", {} could not be checked",
+            plural(run.files_skipped, "file")
+        );
+    }
+    if run.files_checked_in_part > 0 {
+        let _ = write!(line, ", {} checked only in part", run.files_checked_in_part);
+    }
+    let unreported = output.unreported_unchecked_files();
+    if unreported > 0 {
+        let _ = write!(
+            line,
+            " ({unreported} not reported: `{}` is off)",
+            crate::syntax_error::NAME
+        );
     }
     if !run.not_checked.is_empty() {
         let _ = write!(line, "; not checked: {}", not_checked(&run.not_checked));
