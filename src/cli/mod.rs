@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
 use crate::config::{self, Config};
@@ -18,6 +18,7 @@ use crate::report::{self, BaselineSummary, FixSummary, Format, Output};
 use crate::skip;
 use crate::walk::{self, Language, PathGlobs};
 
+mod combinations;
 mod fixes;
 mod rechecked;
 mod show;
@@ -157,6 +158,9 @@ struct CheckArgs {
     /// List the files that would be checked, each with its config file, then exit
     #[arg(long, conflicts_with = "show_settings")]
     show_files: bool,
+    /// Which flags with a default were given (filled in after parsing).
+    #[arg(skip)]
+    given: combinations::Given,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,7 +195,14 @@ impl FailLevel {
 
 /// Runs ctxlint with these arguments, writing to stdout/stderr; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| {
+            let mut cli = Cli::from_arg_matches(&matches)?;
+            cli.check.given = combinations::Given::of(&matches);
+            Ok(cli)
+        });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -250,21 +261,11 @@ fn clamp_threads(requested: usize) -> usize {
     }
 }
 
-/// Flags that do nothing in this combination: said, not silently dropped.
-fn warn_ineffective_flags(args: &CheckArgs) {
-    if args.omit_suppressed && args.format != Format::Sarif {
-        eprintln!("warning: --omit-suppressed only changes `--format sarif` output");
-    }
-    if args.unsafe_fixes && !args.fix && !args.diff {
-        eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
-    }
-}
-
 fn check(mut args: CheckArgs) -> Result<i32, String> {
     args.select = expand_rules(&args.select, "--select")?;
     args.ignore = expand_rules(&args.ignore, "--ignore")?;
+    combinations::check(&args)?;
     args.threads = clamp_threads(args.threads);
-    warn_ineffective_flags(&args);
     let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
