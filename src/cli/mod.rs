@@ -446,19 +446,19 @@ fn report_run(
         run.suppressed.clear();
         extras.baseline_hidden.clear();
     }
+    let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         _ if args.output_file.is_some() => false,
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     };
+    let columns = std::env::var("COLUMNS").ok();
     let output = Output {
         run: &run,
         sources: &sources,
         color,
+        width: report::human::width(terminal, columns.as_deref()),
         quiet: args.quiet,
         statistics: args.statistics,
         fixes: extras.fixes.as_ref(),

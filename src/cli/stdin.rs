@@ -113,6 +113,7 @@ pub(super) fn fix_stdin(args: &CheckArgs, group: &Group) -> Result<i32, String> 
         run: &left,
         sources: &sources,
         color: false,
+        width: report::human::DEFAULT_WIDTH,
         quiet: args.quiet,
         statistics: args.statistics,
         fixes: Some(&summary),

@@ -1,7 +1,7 @@
 //! `--format human`: each finding in the shape rustc and clippy print (`warning[rule]: message`,
 //! `--> path:line:column`, the lines with the spans underlined, `= help:`, the fix, `= note:`
-//! with the rule's documentation), then errors and a summary. Lines are never wrapped: help
-//! text holds code, and a terminal wraps long lines itself without breaking them.
+//! with the rule's documentation), then errors and a summary. Help and notes wrap at spaces to
+//! the terminal's width; code (a snippet line, a `backticked` span, a URL) is never broken.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -14,9 +14,27 @@ use crate::source::SourceText;
 /// Tabs are shown as this many spaces, so that underlines line up.
 const TAB_WIDTH: usize = 4;
 
+/// The width help and notes wrap to when the output is not a terminal (a pipe, a file, CI):
+/// fixed, so that the same findings always print the same bytes.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Narrower than this, wrapping would leave a word or two per line: `COLUMNS` is ignored.
+const MIN_WIDTH: usize = 40;
+
+/// The columns to wrap to: the terminal's, as `COLUMNS` gives it, when the output goes to a
+/// terminal; else [`DEFAULT_WIDTH`], whatever the environment says.
+pub fn width(terminal: bool, columns: Option<&str>) -> usize {
+    columns
+        .filter(|_| terminal)
+        .and_then(|columns| columns.trim().parse::<usize>().ok())
+        .filter(|columns| *columns >= MIN_WIDTH)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
 pub fn render(output: &Output) -> String {
     let paint = Paint {
         color: output.color,
+        width: output.width,
     };
     let mut text = String::new();
     if output.lists_findings() {
@@ -100,7 +118,21 @@ fn render_finding(out: &mut String, finding: &Finding, text: Option<&SourceText>
         render_snippet(out, finding.severity, source, &marks, width, paint);
     }
     let note = |out: &mut String, kind: &str, text: &str| {
-        let _ = writeln!(out, "{:width$} {} {kind}: {text}", "", paint.gutter("="));
+        // Continuation lines start under the text, as rustc aligns them; after a long kind
+        // (a fix's), where the text of a `help:` starts.
+        let first = width + 3 + kind.chars().count() + 2;
+        let indent = first.min(width + 3 + "help: ".len());
+        let lines = wrap(text, first, indent, paint.width);
+        let _ = writeln!(
+            out,
+            "{:width$} {} {kind}: {}",
+            "",
+            paint.gutter("="),
+            lines[0]
+        );
+        for line in &lines[1..] {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+        }
     };
     for label in &finding.labels {
         if let Some(path) = &label.path {
@@ -227,6 +259,49 @@ fn describe_edits(fix: &Fix, source: &SourceText) -> String {
     format!("line {first} becomes `{}`", fixed.trim())
 }
 
+/// `text` in lines that fit in `width` columns after `first` columns (the first line) or
+/// `indent` (the others), broken only at spaces outside backticks: code is never split, and a
+/// word longer than a line stands on a line of its own.
+fn wrap(text: &str, first: usize, indent: usize, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in words(text) {
+        let room = width.saturating_sub(if lines.len() == 1 { first } else { indent });
+        let line = lines.last_mut().expect("one line at least");
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.chars().count() > room {
+            lines.push(word.to_string());
+        } else {
+            if used > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The words of `text`: split at spaces, except inside a `backticked` span.
+fn words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let (mut start, mut in_code) = (0, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            ' ' if !in_code => {
+                if at > start {
+                    words.push(&text[start..at]);
+                }
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if text.len() > start {
+        words.push(&text[start..]);
+    }
+    words
+}
+
 fn level_name(level: Level) -> &'static str {
     match level {
         Level::Error => "error",
@@ -246,10 +321,11 @@ fn display_column(text: &str, column: usize) -> usize {
     shown + column.saturating_sub(1 + text.chars().count())
 }
 
-/// ANSI colours as rustc uses them, or none.
+/// ANSI colours as rustc uses them, or none; and the width text wraps to.
 #[derive(Clone, Copy)]
 struct Paint {
     color: bool,
+    width: usize,
 }
 
 impl Paint {
@@ -461,5 +537,47 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_never_inside_code() {
+        let text = "use `tokio::time::sleep(d).await`, or move the call into `spawn_blocking`";
+        assert_eq!(
+            wrap(text, 10, 10, 50),
+            [
+                "use `tokio::time::sleep(d).await`, or",
+                "move the call into `spawn_blocking`"
+            ]
+        );
+        // A span wider than the line is kept whole on a line of its own.
+        let code = "see `a_very_long_path::to::something::that::does::not::fit(x)` here";
+        assert_eq!(
+            wrap(code, 10, 10, 30),
+            [
+                "see",
+                "`a_very_long_path::to::something::that::does::not::fit(x)`",
+                "here"
+            ]
+        );
+        assert_eq!(wrap("short", 10, 10, 100), ["short"]);
+        assert_eq!(words("a `b c` d"), ["a", "`b c`", "d"]);
+    }
+
+    #[test]
+    fn the_width_is_the_terminals_only_on_a_terminal() {
+        assert_eq!(width(true, Some("72")), 72);
+        assert_eq!(width(false, Some("72")), DEFAULT_WIDTH, "a pipe or a file");
+        assert_eq!(width(true, None), DEFAULT_WIDTH);
+        assert_eq!(width(true, Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(
+            width(true, Some("12")),
+            DEFAULT_WIDTH,
+            "too narrow to wrap to"
+        );
     }
 }

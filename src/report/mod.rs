@@ -26,6 +26,8 @@ pub struct Output<'a> {
     /// The text of every file with a finding, for snippets.
     pub sources: &'a BTreeMap<String, String>,
     pub color: bool,
+    /// The columns the human format wraps its help and notes to ([`human::width`]).
+    pub width: usize,
     /// Only the summary (human format).
     pub quiet: bool,
     /// Counts per rule instead of the findings (text formats), or with them (JSON).
