@@ -22,7 +22,8 @@
 //!
 //! ## Known problems
 //! A Rust file that holds none of the words any enabled rule looks for is not parsed, so a
-//! syntax error in it is not reported (Go code in it still is). A suppression comment cannot
+//! syntax error in it is not reported (Go code in it still is); nor is a Go file of a
+//! package that imports nothing the rules know. A suppression comment cannot
 //! silence this rule: the comments of a file that was not read are not read either. Baselines
 //! never record it, so a baseline cannot hide an unchecked file.
 
