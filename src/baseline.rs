@@ -9,6 +9,10 @@
 //!
 //! Paths are recorded relative to the directory of the baseline file, so the same baseline
 //! works from any working directory (a subdirectory, an editor, a CI step in another folder).
+//!
+//! A `syntax-error` finding is never recorded nor hidden: it stands for a file no rule
+//! checked, and a recorded one would hide every finding the file will have once it parses
+//! again, without a word.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -203,6 +207,11 @@ fn indexed(sources: &BTreeMap<String, String>) -> BTreeMap<&str, SourceText> {
         .collect()
 }
 
+/// Whether a baseline may record (and so hide) this finding: not a file that was not checked.
+pub fn recordable(finding: &Finding) -> bool {
+    finding.rule != crate::syntax_error::NAME
+}
+
 /// A baseline holding these findings; `sources` has the text of every file with a finding.
 pub fn record(
     findings: &[Finding],
@@ -212,7 +221,7 @@ pub fn record(
     let indexed = indexed(sources);
     let empty = SourceText::new(String::new());
     let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
-    for finding in findings {
+    for finding in findings.iter().filter(|finding| recordable(finding)) {
         let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
         let path = anchor.entry_path(&finding.path);
         *counts.entry(key(finding, path, source)).or_default() += 1;
@@ -240,6 +249,9 @@ pub fn filter(
         *left.entry(entry.key()).or_default() += entry.count;
     }
     let (hidden, shown) = std::mem::take(findings).into_iter().partition(|finding| {
+        if !recordable(finding) {
+            return false;
+        }
         let source = indexed.get(finding.path.as_str()).unwrap_or(&empty);
         match left.get_mut(&key(finding, anchor.entry_path(&finding.path), source)) {
             Some(count) if *count > 0 => {

@@ -166,4 +166,21 @@ impl Finding {
 pub struct FileError {
     pub path: String,
     pub message: String,
+    /// Where the file is to blame (1-based line and column): it does not parse, is not UTF-8
+    /// or cannot be read, and its `syntax-error` finding points here. `None` when ctxlint or
+    /// the run is (a panic in a rule, a fix that could not be written, a directory that could
+    /// not be walked): such an error fails the run whatever the rule levels say.
+    #[serde(skip)]
+    pub at: Option<(usize, usize)>,
+}
+
+impl FileError {
+    /// A failure of ctxlint's or of the run, not of the file's content.
+    pub fn of_run(path: impl Into<String>, message: impl Into<String>) -> FileError {
+        FileError {
+            path: path.into(),
+            message: message.into(),
+            at: None,
+        }
+    }
 }

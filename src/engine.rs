@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{FileError, Finding, Level};
 pub use crate::frontend::Settings;
-use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, isolate, timed};
+use crate::frontend::{FrontEnd, FrontEndOutput, Phase, Problem, ProjectFile, isolate, timed};
 use crate::registry;
 use crate::skip::Skipped;
 use crate::source::SourceText;
@@ -49,6 +49,8 @@ pub struct RunReport {
     pub errors: Vec<FileError>,
     pub files_checked: usize,
     pub files_skipped: usize,
+    /// Checked files with a part that could not be checked (a Go syntax error).
+    pub files_checked_in_part: usize,
     /// The text of every file with a finding (suppressed or not), by path.
     pub sources: BTreeMap<String, String>,
     /// What was left out because of its class, by the walk and by the engine.
@@ -152,7 +154,7 @@ fn check_project(
                         Ok(_) => prepare(display, buffer, language, front_end, settings),
                         Err(error) => Prepared::Done(FileReport::error(
                             &display,
-                            format!("cannot read file: {error}"),
+                            Problem::at(1, 1, format!("cannot read file: {error}")),
                         )),
                     }
                 })
@@ -188,7 +190,7 @@ fn check_prepared(
     }
     if !ready.is_empty() {
         let outputs = isolate(|| front_end.check_project(&ready, settings))
-            .unwrap_or_else(|message| ready.iter().map(|_| Err(message.clone())).collect());
+            .unwrap_or_else(|problem| ready.iter().map(|_| Err(problem.clone())).collect());
         let settled: Vec<FileReport> = ready
             .into_par_iter()
             .zip(outputs)
@@ -196,7 +198,11 @@ fn check_prepared(
                 Ok(output) => timed(Phase::Rules, || {
                     settle(&file.path, &file.source, output, language, settings)
                 }),
-                Err(message) => FileReport::error(&file.path, message),
+                Err(problem) => FileReport {
+                    // The snippet of a syntax error shows the text it is in.
+                    source: problem.at.map(|_| file.source.text.clone()),
+                    ..FileReport::error(&file.path, problem)
+                },
             })
             .collect();
         // Back in the order the files came in.
@@ -205,7 +211,11 @@ fn check_prepared(
             *slot = settled.next();
         }
     }
-    reports.into_iter().flatten().collect()
+    reports
+        .into_iter()
+        .flatten()
+        .map(|report| report.with_syntax_errors(settings))
+        .collect()
 }
 
 /// The most files read from disk to check one document with its project; a larger project
@@ -249,7 +259,7 @@ pub fn check_in_project(
                     Ok(bytes) => prepare(shown, &bytes, language, front_end, settings),
                     Err(error) => Prepared::Done(FileReport::error(
                         &shown,
-                        format!("cannot read file: {error}"),
+                        Problem::at(1, 1, format!("cannot read file: {error}")),
                     )),
                 },
             }
@@ -335,6 +345,7 @@ impl RunReport {
                 run.not_checked.count(class, false);
             } else if report.checked {
                 run.files_checked += 1;
+                run.files_checked_in_part += usize::from(!report.errors.is_empty());
             } else {
                 run.files_skipped += 1;
             }
@@ -359,6 +370,7 @@ impl RunReport {
             run.errors.extend(part.errors);
             run.files_checked += part.files_checked;
             run.files_skipped += part.files_skipped;
+            run.files_checked_in_part += part.files_checked_in_part;
             run.sources.extend(part.sources);
             run.not_checked.add(part.not_checked);
         }
@@ -378,14 +390,32 @@ impl RunReport {
 
 impl FileReport {
     /// A file that could not be checked.
-    fn error(path: &str, message: String) -> FileReport {
+    fn error(path: &str, problem: Problem) -> FileReport {
         FileReport {
-            errors: vec![FileError {
-                path: path.to_string(),
-                message,
-            }],
+            errors: vec![file_error(path, problem)],
             ..FileReport::default()
         }
+    }
+
+    /// Adds the `syntax-error` finding of each error the file is to blame for, at its level.
+    /// Suppression comments do not apply: the comments of a file that was not read were not
+    /// read either.
+    fn with_syntax_errors(mut self, settings: &Settings) -> FileReport {
+        let Some(first) = self.errors.first() else {
+            return self;
+        };
+        let path = first.path.clone();
+        let mut found: Vec<Finding> = self
+            .errors
+            .iter()
+            .filter_map(crate::syntax_error::finding)
+            .collect();
+        set_levels(&mut found, &path, settings, &settings.ignored_for(&path));
+        self.findings.extend(found);
+        if self.findings.is_empty() && self.suppressed.is_empty() {
+            self.source = None;
+        }
+        self
     }
 
     /// A file of tests counts as checked: it was looked at, and nothing in it is for ctxlint.
@@ -462,19 +492,23 @@ fn prepare(
     if bytes.contains(&0) {
         return Prepared::Done(FileReport::error(
             &path,
-            "skipped: binary file (contains NUL bytes)".to_string(),
+            Problem::at(1, 1, "skipped: binary file (contains NUL bytes)"),
         ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
-            let (line, _) = SourceText::new(
+            let (line, column) = SourceText::new(
                 String::from_utf8_lossy(&bytes[..error.valid_up_to()]).into_owned(),
             )
             .position(error.valid_up_to());
             return Prepared::Done(FileReport::error(
                 &path,
-                format!("skipped: not valid UTF-8 (line {line})"),
+                Problem::at(
+                    line,
+                    column,
+                    format!("skipped: not valid UTF-8 (line {line})"),
+                ),
             ));
         }
     };
@@ -494,7 +528,10 @@ fn prepare(
         });
     }
     if let Some(reason) = crate::guard::too_deep(text) {
-        return Prepared::Done(FileReport::error(&path, format!("skipped: {reason}")));
+        return Prepared::Done(FileReport::error(
+            &path,
+            Problem::at(1, 1, format!("skipped: {reason}")),
+        ));
     }
     let source = SourceText::new(text.to_string()).with_path(&path);
     Prepared::Ready(ProjectFile { path, source })
@@ -523,30 +560,42 @@ fn settle(
     } = suppress::apply(&directives, findings, &ran);
     crate::same_defect::merge(&mut kept);
     for findings in [&mut kept, &mut suppressed] {
-        findings.retain_mut(|finding| {
-            let level = settings
-                .levels
-                .get(finding.rule)
-                .copied()
-                .unwrap_or(Level::Off);
-            finding.severity = level;
-            finding.path = path.to_string();
-            level != Level::Off && !ignored.contains(&finding.rule)
-        });
+        set_levels(findings, path, settings, &ignored);
     }
+    let keep_source = !kept.is_empty() || !suppressed.is_empty() || !output.problems.is_empty();
     FileReport {
-        source: (!kept.is_empty() || !suppressed.is_empty()).then(|| source.text.clone()),
+        source: keep_source.then(|| source.text.clone()),
         findings: kept,
         suppressed,
         errors: output
             .problems
             .into_iter()
-            .map(|message| FileError {
-                path: path.to_string(),
-                message,
-            })
+            .map(|problem| file_error(path, problem))
             .collect(),
         checked: true,
         not_checked: None,
+    }
+}
+
+/// Gives each finding its rule's level and the file's path, and drops the findings of rules
+/// that are off, or ignored for this file.
+fn set_levels(findings: &mut Vec<Finding>, path: &str, settings: &Settings, ignored: &[&str]) {
+    findings.retain_mut(|finding| {
+        let level = settings
+            .levels
+            .get(finding.rule)
+            .copied()
+            .unwrap_or(Level::Off);
+        finding.severity = level;
+        finding.path = path.to_string();
+        level != Level::Off && !ignored.contains(&finding.rule)
+    });
+}
+
+fn file_error(path: &str, problem: Problem) -> FileError {
+    FileError {
+        path: path.to_string(),
+        message: problem.message,
+        at: problem.at,
     }
 }

@@ -33,7 +33,25 @@ pub trait FrontEnd: Sync {
         &self,
         files: &[ProjectFile],
         settings: &Settings,
-    ) -> Vec<Result<FrontEndOutput, String>>;
+    ) -> Vec<Result<FrontEndOutput, Problem>>;
+}
+
+/// Why a file, or a part of it, could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    /// Where the file's text is to blame (1-based line and column); `None` for a bug in
+    /// ctxlint (a panic), which says nothing about the file.
+    pub at: Option<(usize, usize)>,
+}
+
+impl Problem {
+    pub fn at(line: usize, column: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            at: Some((line, column)),
+        }
+    }
 }
 
 /// One file of a project, read and ready to parse.
@@ -49,18 +67,21 @@ pub struct FrontEndOutput {
     /// First and last line of each item, for item-level suppressions.
     pub item_ranges: Vec<(usize, usize)>,
     /// Parts of the file that could not be checked (the rest was).
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
-/// Runs `work`, turning a panic (a bug in a rule) into an error message for the file.
-pub fn isolate<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+/// Runs `work`, turning a panic (a bug in a rule) into a problem of the file.
+pub fn isolate<T>(work: impl FnOnce() -> T) -> Result<T, Problem> {
     catch_unwind(AssertUnwindSafe(work)).map_err(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        format!("internal error while checking this file, please report it: {what}")
+        Problem {
+            message: format!("internal error while checking this file, please report it: {what}"),
+            at: None,
+        }
     })
 }
 

@@ -22,5 +22,6 @@ pub mod same_defect;
 pub mod skip;
 pub mod source;
 pub mod suppress;
+pub mod syntax_error;
 pub mod tables;
 pub mod walk;

@@ -131,6 +131,11 @@ pub static RULES: &[RuleInfo] = &[
         "a background task captures a value that lives only as long as the request"
     ),
     rule!(
+        "syntax-error",
+        Error,
+        "a file that could not be checked: it does not parse, is not UTF-8 or cannot be read"
+    ),
+    rule!(
         "unknown-rule",
         Warning,
         "a suppression comment names a rule that does not exist"
@@ -160,6 +165,9 @@ pub const SAME_DEFECT: &[SameDefect] = &[
 
 /// Rules that check suppression comments rather than code.
 pub const SUPPRESSION_RULES: &[&str] = &["unknown-rule", "unused-suppression"];
+
+/// Rules of the engine rather than of a language front end: every language has them.
+const ENGINE_RULES: &[&str] = &[crate::syntax_error::NAME];
 
 /// Where each rule's page (`docs/rules/<rule>.md`) is published; the one place that says so.
 pub const DOCS_URL_BASE: &str = "https://github.com/ctxlint/ctxlint/blob/main/docs/rules/";
@@ -211,7 +219,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The languages a rule is implemented for.
 pub fn languages(name: &str) -> Vec<Language> {
-    if SUPPRESSION_RULES.contains(&name) {
+    if SUPPRESSION_RULES.contains(&name) || ENGINE_RULES.contains(&name) {
         return vec![Language::Rust, Language::Go];
     }
     let mut languages = Vec::new();

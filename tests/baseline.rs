@@ -285,3 +285,41 @@ fn a_baseline_that_matches_no_checked_file_says_so() {
     assert!(!err.contains("warning"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file that could not be checked is never recorded, so a baseline never hides it: once
+/// the file parses again, its findings are new.
+#[test]
+fn syntax_errors_are_never_recorded_nor_hidden() {
+    let dir = temp_dir("syntax-error");
+    std::fs::write(dir.join("src/api.rs"), ORIGINAL).unwrap();
+    std::fs::write(dir.join("src/broken.rs"), "async fn f() {\n    loop {\n").unwrap();
+    let (code, _, err) = run(&dir, &["--write-baseline", "baseline.json", "src"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Recorded 2 findings"), "{err}");
+    assert!(
+        err.contains("warning: 1 `syntax-error` finding not recorded"),
+        "{err}"
+    );
+    let recorded = recorded_entries(&dir.join("baseline.json"));
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert!(recorded.iter().all(|(_, rule)| rule != "syntax-error"));
+
+    let (code, document) = json(&dir, &["--baseline", "baseline.json", "src"]);
+    assert_eq!(
+        code, 1,
+        "the unchecked file still fails the run: {document}"
+    );
+    let findings = document["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{document}");
+    assert_eq!(findings[0]["rule"], "syntax-error");
+    assert_eq!(findings[0]["path"], "src/broken.rs");
+    assert_eq!(document["summary"]["baseline_hidden"], 2);
+    // Pruning keeps everything: the recorded findings still occur.
+    let (_, _, err) = run(
+        &dir,
+        &["--baseline", "baseline.json", "--prune-baseline", "src"],
+    );
+    assert!(!err.contains("Removed"), "{err}");
+    assert_eq!(recorded_entries(&dir.join("baseline.json")).len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -246,6 +246,13 @@ fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_file
         let Some(language) = Language::from_path(path) else {
             continue;
         };
+        // These do not parse by design, before the fixes as after.
+        if path
+            .parent()
+            .is_some_and(|dir| dir.ends_with("syntax-error"))
+        {
+            continue;
+        }
         let text = std::fs::read_to_string(path).unwrap();
         if let Some(problem) = parse_problem(&text, language, &settings) {
             panic!("{}: {problem}", path.display());

@@ -1,5 +1,5 @@
 //! Smaller command-line behaviour: `--statistics` alone, `rules`/`explain` as JSON and for
-//! every rule, `--threads` capped, and flags that would do nothing are said to.
+//! every rule, `--threads` capped, and flags that conflict or would do nothing are errors.
 
 use assert_cmd::Command;
 
@@ -86,26 +86,111 @@ fn threads_are_capped_at_the_cores() {
     assert!(!err.contains("note"), "{err}");
 }
 
+/// Each refused combination: exit 2, an `error:` that names the flags, a hint, no report.
 #[test]
-fn ineffective_flags_are_reported() {
-    let (_, _, err) = run(&[FIXTURES, "--no-config", "--quiet", "--omit-suppressed"]);
+fn conflicting_or_ineffective_flags_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--omit-suppressed"],
+            "`--omit-suppressed` only changes `--format sarif` output",
+        ),
+        (
+            &["--omit-suppressed", "--format", "json"],
+            "`--omit-suppressed` only changes",
+        ),
+        (
+            &["--unsafe-fixes"],
+            "`--unsafe-fixes` does nothing without `--fix` or `--diff`",
+        ),
+        (
+            &["--fix", "--diff"],
+            "`--diff` shows what `--fix` would write",
+        ),
+        (
+            &["--diff", "--write-baseline", "b.json"],
+            "`--diff` prints a diff and writes nothing",
+        ),
+        (
+            &["--diff", "--format", "json"],
+            "with `--diff` the output is the diff",
+        ),
+        (
+            &["--diff", "-o", "x.diff"],
+            "with `--diff` the output is the diff",
+        ),
+        (
+            &["--write-baseline", "b.json", "--format", "sarif"],
+            "`--write-baseline` records the findings instead of reporting them",
+        ),
+        (
+            &["--write-baseline", "b.json", "--statistics"],
+            "`--write-baseline` records",
+        ),
+        (
+            &["--show-files", "--fix"],
+            "`--show-files` and `--show-settings` print",
+        ),
+        (
+            &["--show-settings", "src/lib.rs", "--format", "json"],
+            "`--show-files` and `--show-settings` print",
+        ),
+        (
+            &["--exit-zero", "--fail-level", "error"],
+            "`--exit-zero` exits 0 whatever is found",
+        ),
+        (
+            &["--color", "always", "--format", "json"],
+            "`--color always` only colours",
+        ),
+        (
+            &["--color", "always", "-o", "r.txt"],
+            "`--color always` only colours",
+        ),
+        (&["--quiet", "--format", "sarif"], "`--quiet` only shortens"),
+        (
+            &["--statistics", "--format", "github"],
+            "`--statistics` does not change",
+        ),
+    ];
+    for (flags, error) in cases {
+        let mut args = vec![FIXTURES, "--no-config"];
+        args.extend_from_slice(flags);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{flags:?}: {err}");
+        assert!(out.is_empty(), "{flags:?}: no report: {out}");
+        assert!(
+            err.starts_with(&format!("error: {error}")),
+            "{flags:?}: {err}"
+        );
+        assert!(err.contains("\n  hint: "), "{flags:?}: {err}");
+    }
+    let (code, _, err) = run(&["-", "--fix", "-o", "r.txt", "--stdin-filename", "a.rs"]);
+    assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("warning: --omit-suppressed only changes `--format sarif` output"),
+        err.contains("with `--fix -` the fixed code goes to standard output"),
         "{err}"
     );
-    let (_, _, err) = run(&[FIXTURES, "--no-config", "--quiet", "--unsafe-fixes"]);
-    assert!(
-        err.contains("warning: --unsafe-fixes does nothing without --fix or --diff"),
-        "{err}"
-    );
-    let (_, _, err) = run(&[
-        FIXTURES,
-        "--no-config",
-        "--format",
-        "sarif",
-        "--omit-suppressed",
-    ]);
-    assert!(!err.contains("warning"), "{err}");
+}
+
+/// The same flags where they do something are accepted, and `--color never` is accepted
+/// everywhere (scripts pass it whatever the format).
+#[test]
+fn effective_flag_combinations_are_accepted() {
+    let accepted: &[&[&str]] = &[
+        &["--format", "sarif", "--omit-suppressed"],
+        &["--diff", "--unsafe-fixes"],
+        &["--format", "json", "--color", "never"],
+        &["--format", "json", "--statistics"],
+        &["--format", "concise", "--quiet"],
+        &["--fail-level", "error"],
+    ];
+    for flags in accepted {
+        let mut args = vec![FIXTURES, "--no-config"];
+        args.extend_from_slice(flags);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 1, "{flags:?}: {err}");
+        assert!(!err.contains("error:"), "{flags:?}: {err}");
+    }
 }
 
 #[test]
@@ -144,14 +229,7 @@ fn output_file_holds_the_report_and_stdout_stays_empty() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert!(report["summary"]["findings"].as_u64().unwrap() > 0);
-    let (_, out, _) = run(&[
-        FIXTURES,
-        "--no-config",
-        "--output-file",
-        &shown,
-        "--color",
-        "always",
-    ]);
+    let (_, out, _) = run(&[FIXTURES, "--no-config", "--output-file", &shown]);
     assert!(out.is_empty());
     let human = std::fs::read_to_string(&file).unwrap();
     assert!(human.contains("warning["), "{human}");

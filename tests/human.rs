@@ -1,5 +1,6 @@
 //! The human format as rustc users read it: `warning[rule]: message`, `-->`, the underlined
-//! line, `= help:`, the fix in words with how to apply it, `= note:` with the docs URL.
+//! line, `= help:`, the fix in words with how to apply it, `= note:` with the docs URL; help
+//! and notes wrapped to the terminal's width (a fixed one when not a terminal), code never.
 
 use assert_cmd::Command;
 
@@ -37,7 +38,7 @@ fn a_finding_reads_as_rustc_prints_it() {
     assert!(out.contains("\n  = help: "), "{out}");
     assert!(
         out.contains(
-            "\n  = fix (unsafe, `--fix --unsafe-fixes` applies it): line 2 becomes \
+            "\n  = fix (unsafe, `--fix --unsafe-fixes` applies it): line 2 becomes\n          \
              `tokio::time::sleep(std::time::Duration::from_secs(1)).await;`\n"
         ),
         "an unsafe fix in words: {out}"
@@ -64,21 +65,100 @@ fn a_deletion_fix_says_what_it_removes() {
     );
     assert!(
         out.contains(
-            "applies it): remove ` // ctxlint: allow(blocking-in-async) //~ unused-suppression`\n"
+            "applies it): remove\n           ` // ctxlint: allow(blocking-in-async) //~ unused-suppression`\n"
         ),
         "a trailing comment: {out}"
     );
     assert!(!out.contains("``"), "no empty replacement is shown: {out}");
 }
 
+/// Prose wraps at the default width, under the text it continues; code in backticks and
+/// snippet lines are never broken.
+fn assert_wrapped(out: &str, width: usize) {
+    for line in out.lines() {
+        let text = line.trim_start();
+        let prose =
+            text.starts_with("= ") || (line.starts_with("          ") && !text.starts_with('|'));
+        if prose && line.chars().count() > width {
+            let text = text.split_once(": ").map_or(text, |(_, rest)| rest);
+            assert!(
+                !text.contains(' ') || text.starts_with('`'),
+                "a line over {width} columns that could break: {line:?}"
+            );
+        }
+    }
+}
+
 #[test]
-fn help_is_never_wrapped() {
+fn help_wraps_at_the_default_width_and_code_stays_whole() {
     let out = human(&["fixtures/rust/missing-timeout/fires.rs"], "");
     assert!(
         out.contains(
-            "= help: bound the wait: `tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr)).await`\n"
+            "   = help: bound the wait:\n           `tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(addr)).await`\n"
         ),
         "{out}"
+    );
+    assert_wrapped(&out, 100);
+    // A long line of code is shown whole.
+    let long = format!(
+        "async fn f() {{ std::thread::sleep(std::time::Duration::from_secs(1)); {}}}\n",
+        "let _x = 1; ".repeat(12)
+    );
+    let out = human(&["-", "--stdin-filename", "a.rs"], &long);
+    assert!(out.contains(&format!("1 | {}", long.trim_end())), "{out}");
+}
+
+#[test]
+fn output_is_byte_stable_when_not_a_terminal() {
+    let run = |columns: Option<&str>| {
+        let mut command = Command::cargo_bin("ctxlint").unwrap();
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["--no-config", "fixtures/rust/missing-timeout"]);
+        match columns {
+            Some(columns) => command.env("COLUMNS", columns),
+            None => command.env_remove("COLUMNS"),
+        };
+        command.output().unwrap().stdout
+    };
+    let plain = run(None);
+    assert_eq!(
+        run(Some("50")),
+        plain,
+        "COLUMNS of a pipe is not the pipe's"
+    );
+    assert_eq!(run(Some("200")), plain);
+}
+
+/// On a terminal (a pseudo-terminal made by `script`), help wraps to `COLUMNS`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_wraps_to_its_columns() {
+    let binary = assert_cmd::cargo::cargo_bin("ctxlint");
+    let command = format!(
+        "COLUMNS=60 {} --no-config --color never fixtures/rust/missing-timeout/fires.rs",
+        binary.display()
+    );
+    let output = std::process::Command::new("script")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("`script` (util-linux) makes the pseudo-terminal");
+    let out = String::from_utf8(output.stdout)
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert!(out.contains("warning[missing-timeout]"), "{out}");
+    assert!(
+        out.contains(
+            "  = help: bound the wait: a shared `reqwest::Client` built\n          with `.timeout(Duration::from_secs(30))`\n"
+        ),
+        "{out}"
+    );
+    assert_wrapped(&out, 60);
+    let wrapped = human(&["fixtures/rust/missing-timeout/fires.rs"], "");
+    assert!(
+        out.lines().count() > wrapped.lines().count(),
+        "narrower than the default"
     );
 }
 

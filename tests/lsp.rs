@@ -617,6 +617,31 @@ fn a_syntax_error_keeps_the_last_diagnostics_and_fixes_say_what_they_do() {
     assert_eq!(client.shutdown(), 0);
 }
 
+/// A document that has not parsed since it was opened shows why it is not checked: its
+/// `syntax-error` finding, as on the command line.
+#[test]
+fn a_document_that_never_parsed_shows_its_syntax_error() {
+    let dir = temp_dir("never-parsed");
+    let uri = uri(&dir.join("server.rs"));
+    let (mut client, _) = Client::start(json!({}));
+    client.open(
+        &uri,
+        "rust",
+        "// Copied from Go.\npackage server\n\nfunc Start() {}\n",
+    );
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "syntax-error");
+    assert_eq!(diagnostics[0]["severity"], 1, "error");
+    assert_eq!(diagnostics[0]["range"]["start"]["line"], 1);
+    // Once it parses, its findings replace the syntax error.
+    client.change(&uri, 2, json!([{ "text": rust_document() }]));
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "blocking-in-async");
+    assert_eq!(client.shutdown(), 0);
+}
+
 /// A buffer never saved has no extension: its language is the one the editor gives.
 #[test]
 fn untitled_buffers_are_checked_as_their_language_id_says() {

@@ -217,6 +217,7 @@ fn sarif_is_valid_and_keeps_suppressed_findings_marked() {
         suppression_kinds(&baselined),
         [
             ("allowed.rs".to_string(), "inSource".to_string()),
+            ("broken.rs".to_string(), "none".to_string()),
             ("new.rs".to_string(), "none".to_string()),
             (
                 "old%20code/l%C3%A9gacy.rs".to_string(),
@@ -236,7 +237,10 @@ fn sarif_is_valid_and_keeps_suppressed_findings_marked() {
     );
     assert_eq!(
         suppression_kinds(&omitted),
-        [("new.rs".to_string(), "none".to_string())]
+        [
+            ("broken.rs".to_string(), "none".to_string()),
+            ("new.rs".to_string(), "none".to_string())
+        ]
     );
     let notifications = &baselined["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert_eq!(notifications.as_array().unwrap().len(), 1, "broken.rs");
@@ -264,7 +268,11 @@ fn sarif_is_valid_and_keeps_suppressed_findings_marked() {
 fn code_scanning_gets_relative_paths_and_stable_fingerprints() {
     let project = project_with_suppressions("fingerprints");
     let first = sarif(&project, &["--no-config", "."]);
-    assert_eq!(results(&first).len(), 3, "one finding in each file");
+    assert_eq!(
+        results(&first).len(),
+        4,
+        "one finding in each file, a `syntax-error` in broken.rs"
+    );
     for result in results(&first) {
         let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{artifact}");

@@ -98,6 +98,7 @@ fn counted_work_of(language: Language, text: &str, settings: &Settings) -> Work 
         run: &run,
         sources: &run.sources,
         color: false,
+        width: ctxlint::report::human::DEFAULT_WIDTH,
         quiet: false,
         statistics: false,
         fixes: None,

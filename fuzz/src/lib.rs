@@ -40,6 +40,7 @@ pub fn check_and_render(language: Language, data: &[u8]) {
             run: &run,
             sources: &run.sources,
             color,
+            width: ctxlint::report::human::DEFAULT_WIDTH,
             quiet: false,
             statistics: true,
             fixes: None,

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 
 use model::{GoModel, PackageFacts};
 
-use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
+use crate::frontend::{
+    FrontEnd, FrontEndOutput, Phase, Problem, ProjectFile, Settings, isolate, timed,
+};
 
 fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
     let knowledge = &settings.knowledge.go;
@@ -97,7 +99,7 @@ impl FrontEnd for GoFrontEnd {
         &self,
         files: &[ProjectFile],
         settings: &Settings,
-    ) -> Vec<Result<FrontEndOutput, String>> {
+    ) -> Vec<Result<FrontEndOutput, Problem>> {
         // Phase 1: a model of each file, when any file of the package is worth checking: a
         // file no rule looks at may still declare what another one uses (a key, a method).
         let knowledge = &settings.knowledge.go;
@@ -111,7 +113,7 @@ impl FrontEnd for GoFrontEnd {
                 .map(|_| Ok(FrontEndOutput::default()))
                 .collect();
         }
-        let models: Vec<Result<GoModel, String>> = files
+        let models: Vec<Result<GoModel, Problem>> = files
             .par_iter()
             .map(|file| {
                 timed(Phase::Model, || {
@@ -158,7 +160,7 @@ mod tests {
     use crate::source::SourceText;
 
     /// One file checked as a package of its own, prefilter included.
-    fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {
+    fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, Problem> {
         let file = ProjectFile {
             path: "x.go".to_string(),
             source: SourceText::new(source.text.clone()),
@@ -186,7 +188,11 @@ mod tests {
         let output = check(&SourceText::new(text.to_string()), &Settings::defaults())
             .expect("a partly broken file is still checked");
         assert_eq!(output.problems.len(), 1, "{:?}", output.problems);
-        assert!(output.problems[0].starts_with("syntax error at line "));
+        assert!(
+            output.problems[0]
+                .message
+                .starts_with("syntax error at line ")
+        );
         assert!(output.findings.iter().any(|f| f.rule == "lost-cancel"));
     }
 
@@ -263,14 +269,21 @@ mod tests {
                         output
                     }
                     Err(message) => {
-                        failures.push(format!("{}: {message}", path.display()));
+                        failures.push(format!("{}: {}", path.display(), message.message));
                         continue;
                     }
                 };
+                // The engine makes a `syntax-error` finding of each part that did not parse.
+                let syntax_errors = output.problems.iter().filter_map(|problem| {
+                    problem
+                        .at
+                        .map(|(line, _)| (line, crate::syntax_error::NAME.to_string()))
+                });
                 let got: BTreeSet<(usize, String)> = output
                     .findings
                     .iter()
                     .map(|f| (f.span.line, f.rule.to_string()))
+                    .chain(syntax_errors)
                     .collect();
                 let name = path.strip_prefix(&root).unwrap_or(&path).display();
                 for (line, rule) in want.difference(&got) {
@@ -285,8 +298,8 @@ mod tests {
                         .unwrap_or_default();
                     failures.push(format!("{name}:{line}: unexpected {rule}: {message}"));
                 }
-                for problem in &output.problems {
-                    failures.push(format!("{name}: {problem}"));
+                for problem in output.problems.iter().filter(|p| p.at.is_none()) {
+                    failures.push(format!("{name}: {}", problem.message));
                 }
             }
         }

@@ -585,7 +585,7 @@ impl Server {
             // Mid-edit, the text does not parse: keep showing what the last text that did
             // parse had, rather than clearing every diagnostic on each keystroke. Quick
             // fixes stay off, since they belong to that older text.
-            Ok(report) if is_syntax_error(&report) && document.findings.is_some() => {
+            Ok(report) if is_syntax_error(&report) && parsed_before(&document.findings) => {
                 let source = SourceText::new(document.text.clone());
                 let (_, previous) = document.findings.as_ref().expect("checked above");
                 let diagnostics = previous
@@ -837,13 +837,28 @@ fn diagnostic(uri: &Url, source: &SourceText, finding: &Finding, encoding: Encod
     }
 }
 
-/// A report of a file that could not be parsed and so says nothing about its findings.
+/// A report of a file that could not be parsed and so says nothing about its findings (its
+/// one finding is the `syntax-error`, if that is on).
 fn is_syntax_error(report: &FileReport) -> bool {
-    report.findings.is_empty()
+    is_unparsed(&report.findings)
         && report
             .errors
             .iter()
             .any(|error| error.message.starts_with("syntax error"))
+}
+
+/// Whether the findings last published came from a text that parsed: those are worth keeping
+/// while the text does not.
+fn parsed_before(findings: &Option<(i32, Vec<Finding>)>) -> bool {
+    findings
+        .as_ref()
+        .is_some_and(|(_, findings)| findings.is_empty() || !is_unparsed(findings))
+}
+
+fn is_unparsed(findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .all(|finding| finding.rule == crate::syntax_error::NAME)
 }
 
 fn quick_fix(

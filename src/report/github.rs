@@ -30,12 +30,24 @@ pub fn render(output: &Output) -> String {
             data(&message),
         );
     }
-    for error in &output.run.errors {
+    // A file to blame is annotated by its `syntax-error` finding; with the rule off, by a
+    // notice, so that a pull request never shows an unchecked file as clean.
+    for error in output.errors_without_finding(true) {
+        let (command, title) = match error.at {
+            None => ("error", "ctxlint could not check this file".to_string()),
+            Some(_) => (
+                "notice",
+                format!(
+                    "ctxlint could not check this file (`{}` is off)",
+                    crate::syntax_error::NAME
+                ),
+            ),
+        };
         let _ = writeln!(
             text,
-            "::error file={},title={}::{}",
+            "::{command} file={},title={}::{}",
             property(&error.path),
-            property("ctxlint could not check this file"),
+            property(&title),
             data(&error.message)
         );
     }

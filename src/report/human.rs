@@ -1,7 +1,7 @@
 //! `--format human`: each finding in the shape rustc and clippy print (`warning[rule]: message`,
 //! `--> path:line:column`, the lines with the spans underlined, `= help:`, the fix, `= note:`
-//! with the rule's documentation), then errors and a summary. Lines are never wrapped: help
-//! text holds code, and a terminal wraps long lines itself without breaking them.
+//! with the rule's documentation), then errors and a summary. Help and notes wrap at spaces to
+//! the terminal's width; code (a snippet line, a `backticked` span, a URL) is never broken.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -14,27 +14,42 @@ use crate::source::SourceText;
 /// Tabs are shown as this many spaces, so that underlines line up.
 const TAB_WIDTH: usize = 4;
 
+/// The width help and notes wrap to when the output is not a terminal (a pipe, a file, CI):
+/// fixed, so that the same findings always print the same bytes.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Narrower than this, wrapping would leave a word or two per line: `COLUMNS` is ignored.
+const MIN_WIDTH: usize = 40;
+
+/// The columns to wrap to: the terminal's, as `COLUMNS` gives it, when the output goes to a
+/// terminal; else [`DEFAULT_WIDTH`], whatever the environment says.
+pub fn width(terminal: bool, columns: Option<&str>) -> usize {
+    columns
+        .filter(|_| terminal)
+        .and_then(|columns| columns.trim().parse::<usize>().ok())
+        .filter(|columns| *columns >= MIN_WIDTH)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
 pub fn render(output: &Output) -> String {
     let paint = Paint {
         color: output.color,
+        width: output.width,
     };
     let mut text = String::new();
     if output.lists_findings() {
-        let mut indexed: Option<(&str, SourceText)> = None;
+        // A file that could not be read or decoded has no text to show.
+        let mut indexed: Option<(&str, Option<SourceText>)> = None;
         for finding in &output.run.findings {
             if indexed
                 .as_ref()
                 .is_none_or(|(path, _)| *path != finding.path)
             {
-                let source = output
-                    .sources
-                    .get(&finding.path)
-                    .cloned()
-                    .unwrap_or_default();
-                indexed = Some((&finding.path, SourceText::new(source)));
+                let source = output.sources.get(&finding.path).cloned();
+                indexed = Some((&finding.path, source.map(SourceText::new)));
             }
             let (_, source) = indexed.as_ref().expect("set above");
-            render_finding(&mut text, finding, source, paint);
+            render_finding(&mut text, finding, source.as_ref(), paint);
             text.push('\n');
         }
     }
@@ -53,7 +68,9 @@ struct Mark<'a> {
     message: &'a str,
 }
 
-fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, paint: Paint) {
+fn render_finding(out: &mut String, finding: &Finding, text: Option<&SourceText>, paint: Paint) {
+    let empty = SourceText::new(String::new());
+    let source = text.unwrap_or(&empty);
     let _ = writeln!(
         out,
         "{}{}",
@@ -88,9 +105,6 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
     );
     let lines: BTreeSet<usize> = marks.iter().map(|mark| mark.line).collect();
     let width = lines.last().copied().unwrap_or(1).to_string().len();
-    let gutter = |out: &mut String, number: &str| {
-        let _ = write!(out, "{}", paint.gutter(&format!("{number:>width$} |")));
-    };
     let _ = writeln!(
         out,
         "{:width$}{} {}:{}:{}",
@@ -100,35 +114,25 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
         finding.span.line,
         finding.span.column
     );
-    gutter(out, "");
-    out.push('\n');
-    let mut previous = None;
-    for &line in &lines {
-        if previous.is_some_and(|previous| line > previous + 1) {
-            let _ = writeln!(out, "{}", paint.gutter("..."));
-        }
-        previous = Some(line);
-        let text = source.line(line);
-        gutter(out, &line.to_string());
-        let _ = writeln!(out, " {}", expand_tabs(text));
-        for mark in marks.iter().filter(|mark| mark.line == line) {
-            let start = display_column(text, mark.start);
-            let end = display_column(text, mark.end).max(start + 1);
-            let underline = if mark.primary { "^" } else { "-" }.repeat(end - start);
-            let underline = format!("{underline} {}", mark.message);
-            gutter(out, "");
-            let _ = writeln!(
-                out,
-                " {:start$}{}",
-                "",
-                paint.mark(finding.severity, mark.primary, underline.trim_end())
-            );
-        }
+    if text.is_some() {
+        render_snippet(out, finding.severity, source, &marks, width, paint);
     }
-    gutter(out, "");
-    out.push('\n');
     let note = |out: &mut String, kind: &str, text: &str| {
-        let _ = writeln!(out, "{:width$} {} {kind}: {text}", "", paint.gutter("="));
+        // Continuation lines start under the text, as rustc aligns them; after a long kind
+        // (a fix's), where the text of a `help:` starts.
+        let first = width + 3 + kind.chars().count() + 2;
+        let indent = first.min(width + 3 + "help: ".len());
+        let lines = wrap(text, first, indent, paint.width);
+        let _ = writeln!(
+            out,
+            "{:width$} {} {kind}: {}",
+            "",
+            paint.gutter("="),
+            lines[0]
+        );
+        for line in &lines[1..] {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+        }
     };
     for label in &finding.labels {
         if let Some(path) = &label.path {
@@ -153,6 +157,48 @@ fn render_finding(out: &mut String, finding: &Finding, source: &SourceText, pain
         "note",
         &format!("see {}", registry::docs_url(finding.rule)),
     );
+}
+
+/// The lines of the marks, each with its marks underlined.
+fn render_snippet(
+    out: &mut String,
+    severity: Level,
+    source: &SourceText,
+    marks: &[Mark],
+    width: usize,
+    paint: Paint,
+) {
+    let gutter = |out: &mut String, number: &str| {
+        let _ = write!(out, "{}", paint.gutter(&format!("{number:>width$} |")));
+    };
+    let lines: BTreeSet<usize> = marks.iter().map(|mark| mark.line).collect();
+    gutter(out, "");
+    out.push('\n');
+    let mut previous = None;
+    for &line in &lines {
+        if previous.is_some_and(|previous| line > previous + 1) {
+            let _ = writeln!(out, "{}", paint.gutter("..."));
+        }
+        previous = Some(line);
+        let text = source.line(line);
+        gutter(out, &line.to_string());
+        let _ = writeln!(out, " {}", expand_tabs(text));
+        for mark in marks.iter().filter(|mark| mark.line == line) {
+            let start = display_column(text, mark.start);
+            let end = display_column(text, mark.end).max(start + 1);
+            let underline = if mark.primary { "^" } else { "-" }.repeat(end - start);
+            let underline = format!("{underline} {}", mark.message);
+            gutter(out, "");
+            let _ = writeln!(
+                out,
+                " {:start$}{}",
+                "",
+                paint.mark(severity, mark.primary, underline.trim_end())
+            );
+        }
+    }
+    gutter(out, "");
+    out.push('\n');
 }
 
 /// What a fix does, in words: a deletion, insertion or replacement by what it removes and
@@ -213,6 +259,49 @@ fn describe_edits(fix: &Fix, source: &SourceText) -> String {
     format!("line {first} becomes `{}`", fixed.trim())
 }
 
+/// `text` in lines that fit in `width` columns after `first` columns (the first line) or
+/// `indent` (the others), broken only at spaces outside backticks: code is never split, and a
+/// word longer than a line stands on a line of its own.
+fn wrap(text: &str, first: usize, indent: usize, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in words(text) {
+        let room = width.saturating_sub(if lines.len() == 1 { first } else { indent });
+        let line = lines.last_mut().expect("one line at least");
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.chars().count() > room {
+            lines.push(word.to_string());
+        } else {
+            if used > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The words of `text`: split at spaces, except inside a `backticked` span.
+fn words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let (mut start, mut in_code) = (0, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            ' ' if !in_code => {
+                if at > start {
+                    words.push(&text[start..at]);
+                }
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if text.len() > start {
+        words.push(&text[start..]);
+    }
+    words
+}
+
 fn level_name(level: Level) -> &'static str {
     match level {
         Level::Error => "error",
@@ -232,10 +321,11 @@ fn display_column(text: &str, column: usize) -> usize {
     shown + column.saturating_sub(1 + text.chars().count())
 }
 
-/// ANSI colours as rustc uses them, or none.
+/// ANSI colours as rustc uses them, or none; and the width text wraps to.
 #[derive(Clone, Copy)]
 struct Paint {
     color: bool,
+    width: usize,
 }
 
 impl Paint {
@@ -281,7 +371,8 @@ impl Paint {
 pub(super) fn trailer(output: &Output) -> String {
     let mut text = String::new();
     if !output.quiet {
-        for error in &output.run.errors {
+        // A file to blame is shown by its `syntax-error` finding, or counted in the summary.
+        for error in output.errors_without_finding(false) {
             let _ = writeln!(text, "error: {}: {}", error.path, error.message);
         }
         for skipped in output.fixes.iter().flat_map(|fixes| &fixes.skipped) {
@@ -339,8 +430,24 @@ fn summary(output: &Output) -> String {
             parts.join(", ")
         )
     };
+    // Whatever the levels say, an unchecked file is never left out of the summary.
     if run.files_skipped > 0 {
-        let _ = write!(line, ", {} skipped", plural(run.files_skipped, "file"));
+        let _ = write!(
+            line,
+            ", {} could not be checked",
+            plural(run.files_skipped, "file")
+        );
+    }
+    if run.files_checked_in_part > 0 {
+        let _ = write!(line, ", {} checked only in part", run.files_checked_in_part);
+    }
+    let unreported = output.unreported_unchecked_files();
+    if unreported > 0 {
+        let _ = write!(
+            line,
+            " ({unreported} not reported: `{}` is off)",
+            crate::syntax_error::NAME
+        );
     }
     if !run.not_checked.is_empty() {
         let _ = write!(line, "; not checked: {}", not_checked(&run.not_checked));
@@ -430,5 +537,47 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_never_inside_code() {
+        let text = "use `tokio::time::sleep(d).await`, or move the call into `spawn_blocking`";
+        assert_eq!(
+            wrap(text, 10, 10, 50),
+            [
+                "use `tokio::time::sleep(d).await`, or",
+                "move the call into `spawn_blocking`"
+            ]
+        );
+        // A span wider than the line is kept whole on a line of its own.
+        let code = "see `a_very_long_path::to::something::that::does::not::fit(x)` here";
+        assert_eq!(
+            wrap(code, 10, 10, 30),
+            [
+                "see",
+                "`a_very_long_path::to::something::that::does::not::fit(x)`",
+                "here"
+            ]
+        );
+        assert_eq!(wrap("short", 10, 10, 100), ["short"]);
+        assert_eq!(words("a `b c` d"), ["a", "`b c`", "d"]);
+    }
+
+    #[test]
+    fn the_width_is_the_terminals_only_on_a_terminal() {
+        assert_eq!(width(true, Some("72")), 72);
+        assert_eq!(width(false, Some("72")), DEFAULT_WIDTH, "a pipe or a file");
+        assert_eq!(width(true, None), DEFAULT_WIDTH);
+        assert_eq!(width(true, Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(
+            width(true, Some("12")),
+            DEFAULT_WIDTH,
+            "too narrow to wrap to"
+        );
     }
 }

@@ -8,7 +8,7 @@ pub mod sarif;
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{FileError, Finding};
 use crate::engine::RunReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,6 +26,8 @@ pub struct Output<'a> {
     /// The text of every file with a finding, for snippets.
     pub sources: &'a BTreeMap<String, String>,
     pub color: bool,
+    /// The columns the human format wraps its help and notes to ([`human::width`]).
+    pub width: usize,
     /// Only the summary (human format).
     pub quiet: bool,
     /// Counts per rule instead of the findings (text formats), or with them (JSON).
@@ -83,6 +85,38 @@ impl Output<'_> {
     /// `--statistics`, which asks for the counts instead.
     pub fn lists_findings(&self) -> bool {
         !self.quiet && !self.statistics
+    }
+
+    /// The errors that no reported finding stands for: failures of ctxlint or of the run,
+    /// and, with `syntax_error_off`, the files whose `syntax-error` finding is turned off.
+    pub fn errors_without_finding(&self, syntax_error_off: bool) -> Vec<&FileError> {
+        self.run
+            .errors
+            .iter()
+            .filter(|error| match error.at {
+                None => true,
+                Some(_) => syntax_error_off && !self.has_syntax_error_finding(&error.path),
+            })
+            .collect()
+    }
+
+    /// How many of the files that could not be checked, whole or in part, have no
+    /// `syntax-error` finding (the rule is off for them): the summary still counts them.
+    pub fn unreported_unchecked_files(&self) -> usize {
+        let unreported: std::collections::BTreeSet<&str> = self
+            .errors_without_finding(true)
+            .into_iter()
+            .filter(|error| error.at.is_some())
+            .map(|error| error.path.as_str())
+            .collect();
+        unreported.len()
+    }
+
+    fn has_syntax_error_finding(&self, path: &str) -> bool {
+        self.run
+            .findings
+            .iter()
+            .any(|finding| finding.rule == crate::syntax_error::NAME && finding.path == path)
     }
 
     /// Findings per rule, sorted by rule name.

@@ -14,7 +14,9 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use rayon::prelude::*;
 
-use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
+use crate::frontend::{
+    FrontEnd, FrontEndOutput, Phase, Problem, ProjectFile, Settings, isolate, timed,
+};
 use crate::source::SourceText;
 
 /// The trigger words of the enabled rules (a file is parsed only if one occurs) and their
@@ -115,9 +117,9 @@ impl FrontEnd for RustFrontEnd {
         &self,
         files: &[ProjectFile],
         settings: &Settings,
-    ) -> Vec<Result<FrontEndOutput, String>> {
+    ) -> Vec<Result<FrontEndOutput, Problem>> {
         let knowledge = &settings.knowledge.rust;
-        let models: Vec<Result<Option<model::Model>, String>> = files
+        let models: Vec<Result<Option<model::Model>, Problem>> = files
             .par_iter()
             .map(|file| {
                 timed(Phase::Model, || {
@@ -175,11 +177,13 @@ fn parse(
     prefilter: &Prefilter,
     source: &SourceText,
     knowledge: &knowledge::RustKnowledge,
-) -> Result<Option<model::Model>, String> {
+) -> Result<Option<model::Model>, Problem> {
     let hits = prefilter.hits(&source.text);
     if let Some(line) = go_package_line(&source.text) {
-        return Err(format!(
-            "syntax error at {line}:1: this is Go (`package ..`), not Rust"
+        return Err(Problem::at(
+            line,
+            1,
+            format!("syntax error at {line}:1: this is Go (`package ..`), not Rust"),
         ));
     }
     if !hits.iter().any(|(_, trigger)| *trigger) {
@@ -203,7 +207,11 @@ fn parse(
                 Some(parser_lines) => parser_lines.position(start.line, start.column + 1),
                 None => (start.line, start.column + 1),
             };
-            Err(format!("syntax error at {line}:{column}: {error}"))
+            Err(Problem::at(
+                line,
+                column,
+                format!("syntax error at {line}:{column}: {error}"),
+            ))
         }
     };
     // Spans are kept in a per-thread table that would otherwise grow with every file.

@@ -10,6 +10,7 @@ use super::fields::FIELDS;
 use super::visitor::root_ident;
 use super::*;
 use crate::diagnostic::Span;
+use crate::frontend::Problem;
 use crate::go::knowledge::GoKnowledge;
 use crate::source::SourceText;
 
@@ -52,14 +53,17 @@ pub(super) struct Builder<'s, 'k> {
 }
 
 /// Parses `source` and builds its model.
-pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, String> {
+pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, Problem> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_go::LANGUAGE.into())
-        .map_err(|e| format!("cannot load the Go grammar: {e}"))?;
+        .map_err(|e| Problem {
+            message: format!("internal error: cannot load the Go grammar: {e}"),
+            at: None,
+        })?;
     let tree = parser
         .parse(&source.text, None)
-        .ok_or_else(|| "the Go parser gave up on this file".to_string())?;
+        .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))?;
     let root = tree.root_node();
     let mut builder = Builder {
         model: GoModel {
@@ -117,10 +121,11 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         if node.is_error() {
             errors += 1;
             if errors == 1 {
-                let line = source.position(node.start_byte()).0;
-                builder.model.problems.push(format!(
-                    "syntax error at line {line}; the rest of the file was checked"
-                ));
+                let (line, column) = source.position(node.start_byte());
+                builder
+                    .model
+                    .problems
+                    .push(partial_syntax_error(line, column));
             }
             continue;
         }
@@ -135,28 +140,42 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         builder.walk(*node);
     }
     if root.has_error() && errors == 0 {
-        let line = first_error_line(root, source).unwrap_or(1);
-        builder.model.problems.push(format!(
-            "syntax error at line {line}; the rest of the file was checked"
-        ));
+        let (line, column) = first_error(root, source).unwrap_or((1, 1));
+        builder
+            .model
+            .problems
+            .push(partial_syntax_error(line, column));
     }
     builder.model.idents.sort_by_key(|i| i.start);
     if top.is_empty() && !source.text.trim().is_empty() && builder.model.package.is_empty() {
-        return Err("not a Go source file (no package clause)".to_string());
+        return Err(Problem::at(
+            1,
+            1,
+            "not a Go source file (no package clause)",
+        ));
     }
     Ok(builder.model)
 }
 
-fn first_error_line(node: Node, source: &SourceText) -> Option<usize> {
+fn partial_syntax_error(line: usize, column: usize) -> Problem {
+    Problem::at(
+        line,
+        column,
+        format!("syntax error at line {line}; the rest of the file was checked"),
+    )
+}
+
+/// The line and column of the first syntax error below `node`.
+fn first_error(node: Node, source: &SourceText) -> Option<(usize, usize)> {
     if node.is_error() || node.is_missing() {
-        return Some(source.position(node.start_byte()).0);
+        return Some(source.position(node.start_byte()));
     }
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
         if child.has_error()
-            && let Some(line) = first_error_line(child, source)
+            && let Some(at) = first_error(child, source)
         {
-            return Some(line);
+            return Some(at);
         }
     }
     None

@@ -344,7 +344,7 @@ pub struct GoModel<'s> {
     /// Control-flow graphs of the functions that need one (see `flow.rs`).
     pub flows: Vec<Flow>,
     pub item_ranges: Vec<(usize, usize)>,
-    pub problems: Vec<String>,
+    pub problems: Vec<crate::frontend::Problem>,
 }
 
 const BUILTIN_TYPES: &[&str] = &[

@@ -3,27 +3,37 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashSet};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
 use crate::config::{self, Config};
-use crate::diagnostic::{Applicability, FileError, Finding, Level};
+use crate::diagnostic::{FileError, Finding, Level};
 use crate::engine::{self, RunReport, Settings};
 use crate::fix;
 use crate::registry;
-use crate::report::{self, BaselineSummary, FixSummary, Format, Output, SkippedFix};
+use crate::report::{self, BaselineSummary, FixSummary, Format, Output};
 use crate::skip;
 use crate::walk::{self, Language, PathGlobs};
+
+mod combinations;
+mod fixes;
+mod rechecked;
+mod show;
+mod stdin;
+mod subcommands;
+
+use fixes::{fix_files, fix_notes, plural, write_atomically};
+use rechecked::Rechecked;
+use show::{show_files, show_settings};
+use stdin::{check_stdin, fix_stdin, read_stdin, stdin_name};
+use subcommands::{explain, list_rules};
 
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
-
-/// The file name of standard input without `--stdin-filename`.
-const STDIN_NAME: &str = "stdin.rs";
 
 #[derive(Parser)]
 #[command(
@@ -148,6 +158,9 @@ struct CheckArgs {
     /// List the files that would be checked, each with its config file, then exit
     #[arg(long, conflicts_with = "show_settings")]
     show_files: bool,
+    /// Which flags with a default were given (filled in after parsing).
+    #[arg(skip)]
+    given: combinations::Given,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,7 +195,14 @@ impl FailLevel {
 
 /// Runs ctxlint with these arguments, writing to stdout/stderr; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| {
+            let mut cli = Cli::from_arg_matches(&matches)?;
+            cli.check.given = combinations::Given::of(&matches);
+            Ok(cli)
+        });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -230,84 +250,6 @@ fn timings_report(wall: std::time::Duration) -> String {
     out
 }
 
-fn list_rules(format: ListFormat) -> Result<i32, String> {
-    if format == ListFormat::Json {
-        let rules: Vec<serde_json::Value> = registry::RULES
-            .iter()
-            .map(|rule| rule_json(rule, false))
-            .collect();
-        print_json(&serde_json::Value::Array(rules));
-        return Ok(EXIT_CLEAN);
-    }
-    let mut out = String::new();
-    for rule in registry::RULES {
-        out.push_str(&format!(
-            "{:<26} {:<8} {:<8} {}\n",
-            rule.name,
-            language_names(rule).join(","),
-            rule.default_level.as_str(),
-            rule.summary
-        ));
-    }
-    print_stdout(&out);
-    Ok(EXIT_CLEAN)
-}
-
-fn language_names(rule: &registry::RuleInfo) -> Vec<&'static str> {
-    registry::languages(rule.name)
-        .iter()
-        .map(|l| l.name())
-        .collect()
-}
-
-/// A rule as `rules --format json` and `explain --format json` give it.
-fn rule_json(rule: &registry::RuleInfo, with_docs: bool) -> serde_json::Value {
-    let mut entry = serde_json::json!({
-        "name": rule.name,
-        "languages": language_names(rule),
-        "default_level": rule.default_level.as_str(),
-        "summary": rule.summary,
-        "docs_url": registry::docs_url(rule.name),
-    });
-    if with_docs {
-        entry["docs"] = rule.docs.into();
-    }
-    entry
-}
-
-fn print_json(value: &serde_json::Value) {
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
-    text.push('\n');
-    print_stdout(&text);
-}
-
-fn explain(name: Option<&str>, all: bool, format: ListFormat) -> Result<i32, String> {
-    let rules: Vec<&registry::RuleInfo> = if all {
-        registry::RULES.iter().collect()
-    } else {
-        let name = name.unwrap_or_default();
-        let rule = registry::find(name).ok_or_else(|| {
-            format!(
-                "unknown rule `{name}`{} (`ctxlint rules` lists them)",
-                registry::did_you_mean(name)
-            )
-        })?;
-        vec![rule]
-    };
-    match format {
-        ListFormat::Json if all => {
-            let entries = rules.iter().map(|rule| rule_json(rule, true)).collect();
-            print_json(&serde_json::Value::Array(entries));
-        }
-        ListFormat::Json => print_json(&rule_json(rules[0], true)),
-        ListFormat::Text => {
-            let pages: Vec<&str> = rules.iter().map(|rule| rule.docs.trim_end()).collect();
-            print_stdout(&format!("{}\n", pages.join("\n\n")));
-        }
-    }
-    Ok(EXIT_CLEAN)
-}
-
 /// More checking threads than cores only cost memory (each has a large stack reserved).
 fn clamp_threads(requested: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -319,21 +261,11 @@ fn clamp_threads(requested: usize) -> usize {
     }
 }
 
-/// Flags that do nothing in this combination: said, not silently dropped.
-fn warn_ineffective_flags(args: &CheckArgs) {
-    if args.omit_suppressed && args.format != Format::Sarif {
-        eprintln!("warning: --omit-suppressed only changes `--format sarif` output");
-    }
-    if args.unsafe_fixes && !args.fix && !args.diff {
-        eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
-    }
-}
-
 fn check(mut args: CheckArgs) -> Result<i32, String> {
     args.select = expand_rules(&args.select, "--select")?;
     args.ignore = expand_rules(&args.ignore, "--ignore")?;
+    combinations::check(&args)?;
     args.threads = clamp_threads(args.threads);
-    warn_ineffective_flags(&args);
     let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
     if reads_stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) cannot be mixed with other paths".to_string());
@@ -423,11 +355,23 @@ fn check(mut args: CheckArgs) -> Result<i32, String> {
     if let Some(path) = &args.write_baseline {
         let recorded = baseline::record(&run.findings, &sources, &baseline::Anchor::of_file(path));
         write_atomically(path, baseline::to_json(&recorded).as_bytes())?;
+        let (kept, unchecked): (Vec<&Finding>, Vec<&Finding>) =
+            run.findings.iter().partition(|f| baseline::recordable(f));
         eprintln!(
             "Recorded {} in the baseline `{}`",
-            plural(run.findings.len(), "finding", "findings"),
+            plural(kept.len(), "finding", "findings"),
             path.display()
         );
+        if !unchecked.is_empty() {
+            eprintln!(
+                "warning: {} not recorded: a file that could not be checked stays reported until it can be",
+                plural(
+                    unchecked.len(),
+                    "`syntax-error` finding",
+                    "`syntax-error` findings"
+                )
+            );
+        }
         return Ok(EXIT_CLEAN);
     }
     let mut baseline_summary = None;
@@ -479,73 +423,6 @@ fn check(mut args: CheckArgs) -> Result<i32, String> {
     report_run(&args, &groups, run, sources, extras)
 }
 
-/// What a run re-checked, so that pruning a baseline removes only entries of files that were
-/// checked with the entry's rule: nothing recorded for another directory, or for a rule left
-/// out by `--select`, `--ignore` or the config, is lost.
-struct Rechecked<'a> {
-    /// Each checked file (absolute) with the settings it was checked with.
-    files: BTreeMap<PathBuf, (&'a Settings, Language, String)>,
-    /// The paths given to the run (absolute): a recorded file that is gone below one of them
-    /// was covered too.
-    roots: Vec<PathBuf>,
-    select: &'a [String],
-    ignore: &'a [String],
-}
-
-impl<'a> Rechecked<'a> {
-    fn new(groups: &'a [Group], args: &'a CheckArgs) -> Rechecked<'a> {
-        let files = groups
-            .iter()
-            .flat_map(|group| {
-                group.files.iter().map(|(path, language)| {
-                    let display = path.display().to_string();
-                    (
-                        baseline::lexical_absolute(path),
-                        (&group.settings, *language, display),
-                    )
-                })
-            })
-            .collect();
-        Rechecked {
-            files,
-            roots: args
-                .paths
-                .iter()
-                .map(|p| baseline::lexical_absolute(p))
-                .collect(),
-            select: &args.select,
-            ignore: &args.ignore,
-        }
-    }
-
-    fn checked(&self, file: &Path) -> bool {
-        self.files.contains_key(file)
-    }
-
-    /// Whether `rule` ran on `file`, or `file` is gone below a checked path and `rule` was
-    /// selected.
-    fn covers(&self, file: &Path, rule: &str) -> bool {
-        match self.files.get(file) {
-            Some((settings, language, display)) => {
-                settings.enabled(rule)
-                    && registry::implemented_for(rule, *language)
-                    && !settings.ignored_for(display).contains(&rule)
-                    && !engine::is_test_file(*language, settings, display)
-            }
-            None => {
-                let selected = registry::find(rule).is_some_and(|info| {
-                    let (_, origin) = Config::defaults().rule_level(info, self.select, self.ignore);
-                    !matches!(
-                        origin,
-                        config::LevelOrigin::NotSelected | config::LevelOrigin::Ignore
-                    )
-                });
-                selected && !file.exists() && self.roots.iter().any(|root| file.starts_with(root))
-            }
-        }
-    }
-}
-
 /// What a run has to report besides its findings.
 #[derive(Default)]
 struct Extras {
@@ -569,19 +446,19 @@ fn report_run(
         run.suppressed.clear();
         extras.baseline_hidden.clear();
     }
+    let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         _ if args.output_file.is_some() => false,
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     };
+    let columns = std::env::var("COLUMNS").ok();
     let output = Output {
         run: &run,
         sources: &sources,
         color,
+        width: report::human::width(terminal, columns.as_deref()),
         quiet: args.quiet,
         statistics: args.statistics,
         fixes: extras.fixes.as_ref(),
@@ -603,8 +480,9 @@ fn report_run(
 }
 
 /// 1 when a finding is at or above the failing level of its file (`--fail-level`, else its
-/// config's `fail-level`, else warning), or a file could not be checked (whole or in part:
-/// never a clean run), and not `--exit-zero`; else 0.
+/// config's `fail-level`, else warning; a file that could not be checked is a `syntax-error`
+/// finding, at `error` unless configured otherwise), or ctxlint failed on a file, and not
+/// `--exit-zero`; else 0.
 fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
     let configured: BTreeMap<String, Level> = groups
         .iter()
@@ -628,7 +506,8 @@ fn exit_code(args: &CheckArgs, groups: &[Group], run: &RunReport) -> i32 {
             .or(single)
             .unwrap_or(Level::Warning)
     };
-    let failing = !run.errors.is_empty()
+    // A file to blame fails the run through its `syntax-error` finding, at its level.
+    let failing = run.errors.iter().any(|error| error.at.is_none())
         || run
             .findings
             .iter()
@@ -793,240 +672,6 @@ fn group_files(
     Ok(groups.into_values().collect())
 }
 
-/// The files a run would check, one per line, each with the config file it uses.
-fn show_files(groups: &[Group]) -> Result<i32, String> {
-    let mut listed: Vec<(String, String)> = groups
-        .iter()
-        .flat_map(|group| {
-            let origin = config_origin(&group.config);
-            group
-                .files
-                .iter()
-                .filter(|(path, language)| {
-                    !engine::is_test_file(*language, &group.settings, &path.display().to_string())
-                })
-                .map(move |(path, _)| (path.display().to_string(), origin.clone()))
-        })
-        .collect();
-    listed.sort();
-    let mut out = String::new();
-    for (path, origin) in listed {
-        out.push_str(&format!("{path}  ({origin})\n"));
-    }
-    print_stdout(&out);
-    Ok(EXIT_CLEAN)
-}
-
-/// Where a config came from, for people: its path relative to the current directory.
-fn config_origin(config: &Config) -> String {
-    match &config.path {
-        Some(path) => shown_path(path),
-        None => "defaults".to_string(),
-    }
-}
-
-fn shown_path(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let relative = path.strip_prefix(&cwd).unwrap_or(path);
-    baseline::normalize_path(&relative.display().to_string())
-}
-
-/// `--show-settings FILE`: what FILE is checked with, and where each setting comes from.
-fn show_settings(
-    args: &CheckArgs,
-    resolver: &mut config::Resolver,
-    file: &Path,
-) -> Result<i32, String> {
-    let found = resolver.config_for(file);
-    let group = Group::load(found.as_deref(), args)?;
-    let config = &group.config;
-    let origin = config_origin(config);
-    let display = file.display().to_string();
-    let language = Language::from_path(file);
-    let mut out = format!("file: {display}\n");
-    out.push_str(&format!(
-        "language: {}\n",
-        language.map_or("none (not checked: ctxlint reads .rs and .go files)", |l| l
-            .name())
-    ));
-    let config_line = match (&config.path, &args.config) {
-        (Some(_), Some(_)) => format!("{origin} (--config)"),
-        (Some(_), None) => format!("{origin} (the nearest above the file)"),
-        (None, _) if args.no_config => "none: the defaults (--no-config)".to_string(),
-        (None, _) => "none: the defaults (no ctxlint.toml above the file)".to_string(),
-    };
-    out.push_str(&format!("config: {config_line}\n"));
-    let checked = if group.excludes(file) {
-        format!("no: excluded by `exclude` in {origin}")
-    } else if language.is_some_and(|l| engine::is_test_file(l, &group.settings, &display)) {
-        "no: test code".to_string()
-    } else {
-        "yes".to_string()
-    };
-    out.push_str(&format!("checked: {checked}\n"));
-    let (fail_level, fail_origin) = match (args.fail_level, config.fail_level) {
-        (Some(level), _) => (level.level(), "--fail-level".to_string()),
-        (None, Some(level)) => (level, origin.clone()),
-        (None, None) => (Level::Warning, "default".to_string()),
-    };
-    out.push_str(&format!(
-        "fail-level: {} ({fail_origin})\n",
-        fail_level.as_str()
-    ));
-    let ignored = group.settings.ignored_for(&display);
-    out.push_str("rules:\n");
-    for rule in registry::RULES {
-        let (level, level_origin) = config.rule_level(rule, &args.select, &args.ignore);
-        let (level, why) = if level != Level::Off && ignored.contains(&rule.name) {
-            (Level::Off, format!("[per-file-ignores] in {origin}"))
-        } else {
-            let why = match level_origin {
-                config::LevelOrigin::Default => "default".to_string(),
-                config::LevelOrigin::Config => format!("[rules] in {origin}"),
-                config::LevelOrigin::NotSelected => "not in --select".to_string(),
-                config::LevelOrigin::Ignore => "--ignore".to_string(),
-            };
-            (level, why)
-        };
-        let applies = language.is_none_or(|l| registry::implemented_for(rule.name, l));
-        let note = if applies {
-            ""
-        } else {
-            " (not implemented for this language)"
-        };
-        out.push_str(&format!(
-            "  {:<26} {:<8} {why}{note}\n",
-            rule.name,
-            level.as_str()
-        ));
-    }
-    let api = match &config.api {
-        Some(_) => format!("[api] in {origin}, added to the built-in tables"),
-        None => "the built-in tables".to_string(),
-    };
-    out.push_str(&format!("api knowledge: {api}\n"));
-    print_stdout(&out);
-    Ok(EXIT_CLEAN)
-}
-
-fn read_stdin() -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    Ok(bytes)
-}
-
-fn check_stdin(
-    args: &CheckArgs,
-    group: &Group,
-    bytes: &[u8],
-) -> Result<(RunReport, BTreeMap<String, String>), String> {
-    let name = stdin_name(args);
-    let language = Language::from_path(&name).ok_or_else(|| {
-        format!(
-            "cannot tell the language of `{}`: --stdin-filename must end in .rs or .go",
-            name.display()
-        )
-    })?;
-    if group.excludes(&name) {
-        return Ok((RunReport::default(), BTreeMap::new()));
-    }
-    let display = name.display().to_string();
-    let report = engine::check_bytes_isolated(&display, language, bytes, &group.settings);
-    let mut run = RunReport::from_reports([report]);
-    let sources = std::mem::take(&mut run.sources);
-    Ok((run, sources))
-}
-
-/// `--fix` or `--diff` on standard input, as editors and formatters pipe code: with `--fix`
-/// the fixed source goes to stdout (all of it, changed or not) and the report of what is
-/// left to stderr; with `--diff`, the diff goes to stdout.
-fn fix_stdin(args: &CheckArgs, group: &Group) -> Result<i32, String> {
-    let bytes = read_stdin()?;
-    let (run, sources) = check_stdin(args, group, &bytes)?;
-    let allowed = fix::Allowed {
-        unsafe_fixes: args.unsafe_fixes,
-    };
-    // The engine's copy of the text has no byte order mark; sources has it only when there
-    // is a finding, and without one nothing changes.
-    let fixed = sources.values().next().map(|text| {
-        let outcome = fix::apply(text, &run.findings, allowed);
-        (text, outcome)
-    });
-    let mut summary = FixSummary {
-        unsafe_not_applied: unsafe_not_applied(&run.findings, allowed),
-        ..FixSummary::default()
-    };
-    if let Some((_, outcome)) = &fixed {
-        summary.fixed = outcome.applied.len();
-        note_skipped(&mut summary, &run.findings, outcome);
-    }
-    eprint!("{}", fix_notes(&summary));
-    if args.diff {
-        let diff = fixed
-            .as_ref()
-            .map(|(text, outcome)| {
-                let shown = baseline::normalize_path(&stdin_name(args).display().to_string());
-                fix::unified_diff(&shown, text, &outcome.text)
-            })
-            .unwrap_or_default();
-        print_stdout(&diff);
-        eprintln!(
-            "Would fix {}{}",
-            plural(summary.fixed, "finding", "findings"),
-            summary.unsafe_hint()
-        );
-        return Ok(if diff.is_empty() {
-            EXIT_CLEAN
-        } else {
-            EXIT_FINDINGS
-        });
-    }
-    let output_bytes = match &fixed {
-        Some((_, outcome)) if outcome.changed() => {
-            let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
-                "\u{feff}"
-            } else {
-                ""
-            };
-            format!("{bom}{}", outcome.text).into_bytes()
-        }
-        _ => bytes.clone(),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(&output_bytes);
-    let _ = stdout.flush();
-    // Report what is left in the fixed text, on stderr: stdout holds the code.
-    let (left, sources) = if summary.fixed > 0 {
-        check_stdin(args, group, &output_bytes)?
-    } else {
-        (run, sources)
-    };
-    let output = Output {
-        run: &left,
-        sources: &sources,
-        color: false,
-        quiet: args.quiet,
-        statistics: args.statistics,
-        fixes: Some(&summary),
-        baseline: None,
-        baseline_hidden: &[],
-    };
-    eprint!("{}", report::render(args.format, &output));
-    if left.files_checked == 0 && !left.errors.is_empty() {
-        return Ok(EXIT_ERROR);
-    }
-    Ok(exit_code(args, std::slice::from_ref(group), &left))
-}
-
-/// The name standard input is reported under.
-fn stdin_name(args: &CheckArgs) -> PathBuf {
-    args.stdin_filename
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(STDIN_NAME))
-}
-
 fn print_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`ctxlint | head`) is not an error worth a panic.
@@ -1042,159 +687,9 @@ fn run_groups(groups: &[Group], walk_errors: &[(String, String)], threads: usize
         .map(|group| engine::run(&group.files, &group.settings, threads));
     let mut run = RunReport::merge(runs);
     for (path, message) in walk_errors {
-        run.errors.push(FileError {
-            path: path.clone(),
-            message: message.clone(),
-        });
+        run.errors.push(FileError::of_run(path, message));
     }
     run.errors
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     run
-}
-
-struct FixRun {
-    summary: FixSummary,
-    /// The unified diff of every changed file (with `--diff`).
-    diff: String,
-    /// Files that could not be written (they keep their old content).
-    write_errors: Vec<FileError>,
-}
-
-/// Applies the allowed fixes of `findings`, file by file: writes each changed file
-/// atomically, or, with `diff_only`, collects a diff instead.
-fn fix_files(findings: &[Finding], allowed: fix::Allowed, diff_only: bool) -> FixRun {
-    let mut by_path: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
-    for finding in findings {
-        by_path
-            .entry(finding.path.as_str())
-            .or_default()
-            .push(finding.clone());
-    }
-    let mut run = FixRun {
-        summary: FixSummary::default(),
-        diff: String::new(),
-        write_errors: Vec::new(),
-    };
-    for (path, findings) in by_path {
-        run.summary.unsafe_not_applied += unsafe_not_applied(&findings, allowed);
-        let fixable = findings.iter().any(|finding| {
-            finding
-                .fix
-                .as_ref()
-                .is_some_and(|fix| allowed.allows(fix.applicability))
-        });
-        if !fixable {
-            continue;
-        }
-        let Ok(raw) = std::fs::read_to_string(path) else {
-            continue; // reported when it was checked
-        };
-        let (bom, text) = match raw.strip_prefix('\u{feff}') {
-            Some(text) => ("\u{feff}", text),
-            None => ("", raw.as_str()),
-        };
-        let outcome = fix::apply(text, &findings, allowed);
-        note_skipped(&mut run.summary, &findings, &outcome);
-        if !outcome.changed() {
-            continue;
-        }
-        if diff_only {
-            let shown = baseline::normalize_path(path);
-            run.diff
-                .push_str(&fix::unified_diff(&shown, text, &outcome.text));
-        } else {
-            let fixed = format!("{bom}{}", outcome.text);
-            if let Err(message) = write_atomically(Path::new(path), fixed.as_bytes()) {
-                run.write_errors.push(FileError {
-                    path: path.to_string(),
-                    message,
-                });
-                continue;
-            }
-        }
-        run.summary.fixed += outcome.applied.len();
-    }
-    run
-}
-
-/// How many of `findings` have an unsafe fix that `allowed` leaves alone.
-fn unsafe_not_applied(findings: &[Finding], allowed: fix::Allowed) -> usize {
-    findings
-        .iter()
-        .filter(|finding| {
-            finding.fix.as_ref().is_some_and(|fix| {
-                fix.applicability == Applicability::Unsafe && !allowed.allows(fix.applicability)
-            })
-        })
-        .count()
-}
-
-/// Adds the fixes `outcome` skipped (its indices point into `findings`) to the summary.
-fn note_skipped(summary: &mut FixSummary, findings: &[Finding], outcome: &fix::Outcome) {
-    for (index, why) in &outcome.skipped {
-        let finding = &findings[*index];
-        summary.skipped.push(SkippedFix {
-            rule: finding.rule,
-            path: finding.path.clone(),
-            line: finding.span.line,
-            column: finding.span.column,
-            reason: why.as_str(),
-        });
-    }
-}
-
-fn fix_notes(summary: &FixSummary) -> String {
-    let mut notes = String::new();
-    for skipped in &summary.skipped {
-        notes.push_str(&format!(
-            "note: {}:{}:{}: the fix for `{}` was not applied: {}\n",
-            skipped.path, skipped.line, skipped.column, skipped.rule, skipped.reason
-        ));
-    }
-    notes
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Replaces the file's content so that a reader, or an interrupted run, sees either the old
-/// or the new content: the new one is written to a temporary file in the same directory and
-/// renamed over the old one. A symbolic link is followed, and the file keeps its permissions.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
-    let target = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).map_err(fail)?,
-        _ => path.to_path_buf(),
-    };
-    let name = target
-        .file_name()
-        .ok_or_else(|| format!("cannot write `{}`: not a file name", path.display()))?;
-    let dir = target
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = dir.join(format!(
-        ".{}.ctxlint-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let _ = std::fs::remove_file(&temp);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        if let Ok(meta) = std::fs::metadata(&target) {
-            file.set_permissions(meta.permissions())?;
-        }
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, &target)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        fail(e)
-    })
 }
