@@ -12,6 +12,8 @@ pub struct BlockingOp<'k> {
     pub instead: &'k str,
     /// The async function that replaces a blocking path call one for one.
     pub async_path: Option<&'k str>,
+    /// One short operation on one file (see `brief` in `rules/rust/blocking.toml`).
+    pub brief: bool,
 }
 
 impl Model {
@@ -33,6 +35,7 @@ impl Model {
                     what: format!("`{path}`"),
                     instead: &entry.instead,
                     async_path: entry.async_path.as_deref(),
+                    brief: entry.brief,
                 })
             }
             Callee::Method(name) => {
@@ -50,8 +53,8 @@ impl Model {
                             .is_none_or(|krate| self.uses.uses_crate(krate))
                         && (!entry.requires_args || call.arg_count > 0)
                 });
-                let (what, instead) = match by_method {
-                    Some(entry) => (format!("`.{name}()`"), entry.instead.as_str()),
+                let (what, instead, brief) = match by_method {
+                    Some(entry) => (format!("`.{name}()`"), entry.instead.as_str(), false),
                     None => {
                         let entry = blocking.call.iter().find(|entry| {
                             entry.only_with_methods.contains(name)
@@ -60,6 +63,7 @@ impl Model {
                         (
                             format!("`{}().{name}()`", entry.path),
                             entry.instead.as_str(),
+                            entry.brief,
                         )
                     }
                 };
@@ -77,6 +81,7 @@ impl Model {
                     what: format!("{what}{origin_note}"),
                     instead,
                     async_path: None,
+                    brief,
                 })
             }
         }

@@ -72,6 +72,10 @@ pub struct BlockingCall {
     /// Paths that `path` matches but that do not block.
     #[serde(default)]
     pub except: Vec<String>,
+    /// One short operation on one file: reported where async code makes it, but not carried
+    /// out of a sync helper unless the helper makes it in a loop.
+    #[serde(default)]
+    pub brief: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -166,6 +166,7 @@ impl<'a> Project<'a> {
         if sync_here
             && !call.scope.in_test
             && let Some(op) = model.blocking_op(knowledge, call)
+            && (!op.brief || call.open_loop.is_some())
         {
             graph.add_fact(caller_id, BLOCKS, evidence(op.what, 0));
         }

@@ -33,8 +33,8 @@
 //! Methods are recognised by name only where the name is unambiguous (`blocking_recv`,
 //! `block_on`) or the receiver's origin (or declared type, for `r2d2::Pool`) is visible in the
 //! same function. A sync function of the crate whose own body blocks is followed (in any
-//! file); one reached through a trait object, a returned closure or a receiver of unknown
-//! type is not.
+//! file), unless its only blocking is one short file operation outside a loop; one reached
+//! through a trait object, a returned closure or a receiver of unknown type is not.
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
