@@ -125,12 +125,17 @@ const TEST_SUPPORT_WORDS: &[&str] = &[
 ];
 
 /// Whole directory names of integration-test harnesses (a crate such as `app/integration`
-/// that only tests link), matched exactly: `stripe-integration` is application code.
+/// that only tests link), benchmark programs and the `cargo xtask` task runner, none of which
+/// runs in production; matched exactly: `stripe-integration` is application code.
 const TEST_SUPPORT_DIRS: &[&str] = &[
     "integration",
     "integration-tests",
     "integration_tests",
     "e2e",
+    "bench",
+    "benchmark",
+    "benchmarks",
+    "xtask",
 ];
 
 /// Why a file is not checked by default, read from its first lines.
@@ -314,5 +319,8 @@ mod tests {
         assert_eq!(dir_class("vendors"), None);
         assert_eq!(dir_class("integration"), Some(Class::TestSupport));
         assert_eq!(dir_class("stripe-integration"), None);
+        assert_eq!(dir_class("xtask"), Some(Class::TestSupport));
+        assert_eq!(dir_class("bench"), Some(Class::TestSupport));
+        assert_eq!(dir_class("workbench"), None);
     }
 }

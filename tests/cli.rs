@@ -640,6 +640,7 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
         ("vendor/github.com/x/y/y.go", go_bug.to_string()),
         ("crates/store-test-utils/src/lib.rs", bug.to_string()),
         ("internal/testutil/util.go", go_bug.to_string()),
+        ("xtask/src/main.rs", bug.to_string()),
     ];
     for (file, text) in &files {
         let path = dir.join(file);
@@ -667,7 +668,7 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
         not_checked,
         serde_json::json!({
             "generated_files": 2, "test_support_files": 1,
-            "vendored_dirs": 1, "test_support_dirs": 2
+            "vendored_dirs": 1, "test_support_dirs": 3
         })
     );
     let (paths, _) = run(&["--no-config", "--include-generated"]);
@@ -689,7 +690,8 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
             "internal/testutil/util.go",
             "pkg/db_integration.go",
             "pkg/p.go",
-            "src/lib.rs"
+            "src/lib.rs",
+            "xtask/src/main.rs"
         ]
     );
     // The config keys do what the flags do.
@@ -717,7 +719,7 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
     assert!(
         out.contains(
             "not checked: 2 generated files (--include-generated), 1 vendored directory \
-             (--include-vendored), 2 test-support directories (--include-test-support), \
+             (--include-vendored), 3 test-support directories (--include-test-support), \
              1 test-support file (--include-test-support)"
         ),
         "{out}"
