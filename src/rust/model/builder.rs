@@ -36,6 +36,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
             method_names: BTreeSet::new(),
             deadline_polled: BTreeSet::new(),
             stored_bindings: BTreeSet::new(),
+            awaited_bindings: BTreeSet::new(),
             token_fields: HashMap::new(),
             lets: Vec::new(),
             binding_uses: HashMap::new(),

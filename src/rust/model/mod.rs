@@ -374,6 +374,8 @@ pub struct Model {
     /// Bindings (by [`BindingInfo::id`]) assigned to a field or given as a field of a struct
     /// literal (`Conn { cancel }`, `self.cancel = cancel`).
     pub stored_bindings: BTreeSet<usize>,
+    /// Bindings (by [`BindingInfo::id`]) awaited by name somewhere (`handle.await`).
+    pub awaited_bindings: BTreeSet<usize>,
     /// How many times each binding (by [`BindingInfo::id`]) is used after its declaration.
     pub binding_uses: HashMap<usize, usize>,
     /// Structs of the file with a field holding a cancellation token: struct name -> field.
@@ -424,6 +426,18 @@ impl Model {
             || self.lets.iter().any(|binding| {
                 binding.init_call == Some(index) && self.stored_bindings.contains(&binding.binding)
             })
+    }
+
+    /// The spawn's handle is bound by `let` and awaited: the spawner waits for the task.
+    pub fn spawn_joined(&self, spawn: &Spawn) -> bool {
+        let HandleUse::Bound(name) = &spawn.handle else {
+            return false;
+        };
+        self.lets.iter().any(|binding| {
+            &binding.name == name
+                && encloses(binding.span, spawn.span)
+                && self.awaited_bindings.contains(&binding.binding)
+        })
     }
 
     pub fn function(&self, scope: &Scope) -> Option<&FnInfo> {

@@ -28,7 +28,10 @@
 //! ## Known problems
 //! Request types are known by their paths in `rules/rust/frameworks.toml`; a request moved
 //! into a new variable other than by `clone()` is not followed. A task that completes a
-//! connection upgrade (`hyper::upgrade::on(&mut req)`) needs the request and is not flagged.
+//! connection upgrade (`hyper::upgrade::on(&mut req)`) needs the request and is not flagged,
+//! nor is a task whose handle the handler binds and awaits (`let h = spawn(..); h.await`):
+//! the handler waits for it. A handle awaited through another variable or a `JoinSet` is not
+//! followed.
 //! Test code is not checked.
 
 use super::RustRule;
@@ -50,9 +53,11 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
         let Some((name, kind, ty)) = spawn.captured_request.first() else {
             continue;
         };
-        if spawn.scope.in_test
-            || (*kind == RequestKind::Object && hands_off(model, knowledge, index))
-        {
+        // A task the handler hands the request off to (an upgrade) or waits for owns the
+        // request no longer than the handler does.
+        let owned_while_served = *kind == RequestKind::Object
+            && (hands_off(model, knowledge, index) || model.spawn_joined(spawn));
+        if spawn.scope.in_test || owned_while_served {
             continue;
         }
         let message = match kind {
