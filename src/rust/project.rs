@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use super::knowledge::RustKnowledge;
-use super::model::{Call, Callee, Model};
+use super::model::{Call, Callee, Model, Spawn};
 use crate::diagnostic::Finding;
 use crate::index::{CallGraph, Evidence, Kinds, Resolved};
 
@@ -324,6 +324,20 @@ impl InProject<'_> {
     /// such function does) before serving, and nothing else does.
     pub fn start_up(&self, function: usize) -> bool {
         self.project.start_up(self.file, function)
+    }
+
+    /// A task spawned once, at start-up (by `main` or a start-up function, outside loops),
+    /// that is handed no cancellation signal: a service meant to live as long as the process.
+    pub fn process_lifetime_task(&self, model: &Model, spawn: &Spawn) -> bool {
+        let scope = &spawn.scope;
+        let Some(function) = scope.function else {
+            return false;
+        };
+        let is_main = model.fns[function].is_main;
+        let once = scope.spawns.is_empty()
+            && scope.loops.is_empty()
+            && (is_main || !scope.nested && self.start_up(function));
+        once && !spawn.captures_signal
     }
 }
 

@@ -17,6 +17,21 @@ impl GoModel<'_> {
         self.assigns.iter().find(|a| a.rhs_call == Some(call))
     }
 
+    /// A `go` statement of `main` or `init` itself, outside any loop: it runs once, and the
+    /// goroutine it starts serves for the life of the process.
+    pub fn go_at_start_up(&self, go: &GoStmt) -> bool {
+        let Some(func) = go.func else {
+            return false;
+        };
+        let f = &self.funcs[func];
+        f.receiver.is_none()
+            && matches!(f.name.as_deref(), Some("main" | "init"))
+            && !self
+                .loops
+                .iter()
+                .any(|l| l.func == Some(func) && l.start < go.start && go.start < l.end)
+    }
+
     /// The declared function that holds `func`, following literals outward.
     pub fn top_func(&self, func: usize) -> usize {
         let mut f = func;

@@ -85,6 +85,11 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         }
         let names = model.context_names(target);
+        // A goroutine `main` or `init` starts once, with no context to obey, is meant to
+        // live as long as the process.
+        if names.is_empty() && model.go_at_start_up(go) {
+            continue;
+        }
         let forever = model
             .loops_of(target)
             .find(|(i, _)| model.loop_runs_forever(*i, &names));

@@ -579,6 +579,35 @@ impl Builder<'_> {
         }
     }
 
+    /// The variable holds a cancellation or shutdown signal: its declared type or the type its
+    /// initializer makes is a signal type, or its name says so.
+    fn holds_signal(&self, name: &str) -> bool {
+        let cancellation = &self.knowledge.cancellation;
+        let lower = name.to_ascii_lowercase();
+        if cancellation
+            .name_fragments
+            .iter()
+            .any(|f| lower.contains(f.as_str()))
+        {
+            return true;
+        }
+        let Some((_, binding)) = self.lookup(name) else {
+            return false;
+        };
+        let made_by = binding
+            .origin
+            .as_ref()
+            .and_then(|origin| origin.root_path())
+            .and_then(|path| path.rsplit_once("::"))
+            .map(|(ty, _)| ty);
+        binding
+            .ty
+            .as_deref()
+            .into_iter()
+            .chain(made_by)
+            .any(|ty| any_matches(&cancellation.types, ty))
+    }
+
     /// A variable given to a deadline (`timeout(d, fut)`, `fut.timeout(d)`, a `select!`
     /// branch beside a sleep): the future it holds cannot wait forever.
     pub(super) fn mark_deadline_polled(&mut self, expr: &Expr) {
@@ -932,6 +961,8 @@ impl Builder<'_> {
         }
         self.open_spawns.pop();
         let captured: Vec<String> = self.model.spawns[index].captures.iter().cloned().collect();
+        let captures_signal = captured.iter().any(|name| self.holds_signal(name));
+        self.model.spawns[index].captures_signal = captures_signal;
         let mut request = Vec::new();
         for name in captured {
             if let Some((_, info)) = self.lookup(&name)

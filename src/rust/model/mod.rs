@@ -238,6 +238,9 @@ pub struct Spawn {
     pub captures: BTreeSet<String>,
     /// Captured variables that hold request-scoped values, with their kind and type.
     pub captured_request: Vec<(String, RequestKind, String)>,
+    /// A captured variable holds a cancellation or shutdown signal (by its type, its
+    /// initializer or its name, see `rules/rust/cancellation.toml`).
+    pub captures_signal: bool,
     /// The spawned future is written in place (an async block or closure), so its body is visible.
     pub body_visible: bool,
     pub scope: Scope,

@@ -188,6 +188,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     handle,
                     captures: BTreeSet::new(),
                     captured_request: Vec::new(),
+                    captures_signal: false,
                     body_visible: false,
                     scope: self.scope.clone(),
                 });
@@ -270,6 +271,7 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                     handle,
                     captures: BTreeSet::new(),
                     captured_request: Vec::new(),
+                    captures_signal: false,
                     body_visible: false,
                     scope: self.scope.clone(),
                 });

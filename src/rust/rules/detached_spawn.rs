@@ -36,6 +36,8 @@
 //! followed into `run`. A handle bound to a named variable is taken as kept, even if it is
 //! never used. Spawns on receivers of unknown type (`handle.spawn(..)`) are not judged.
 //! The loop it labels is not also reported as `loop-without-cancel`: the message names it.
+//! A task spawned once at start-up (by `main` or a start-up function, outside loops) with no
+//! cancellation signal is a service for the life of the process and is not reported.
 
 use super::RustRule;
 use crate::diagnostic::Finding;
@@ -50,7 +52,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, spawn) in model.spawns.iter().enumerate() {
         let dropped = match &spawn.handle {
@@ -63,6 +65,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
             || !spawn.body_visible
             || spawn.scope.in_test
             || any_matches(&knowledge.tasks.offloads, &spawn.callee)
+            || project.process_lifetime_task(model, spawn)
         {
             continue;
         }

@@ -51,7 +51,7 @@ pub const RULE: RustRule = RustRule {
     check,
 };
 
-fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding> {
+fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<Finding> {
     let mut findings = Vec::new();
     for info in &model.loops {
         let scope = &info.scope;
@@ -74,7 +74,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
             // `abort()` does not stop a blocking task: only the loop itself can.
             "loop in a blocking task"
         } else if scope.is_async && scope.offload.is_none() && info.has_await {
-            if scope.cancellable || !unstoppable(model, knowledge, info) {
+            if scope.cancellable || !unstoppable(model, knowledge, project, info) {
                 continue;
             }
             "async loop"
@@ -102,10 +102,18 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
 /// handle is dropped, or the body of a function that such a spawn runs, or of a function
 /// that was handed a cancellation signal and ignores it. A future that some caller holds
 /// can be dropped, so other loops are left alone.
-fn unstoppable(model: &Model, knowledge: &RustKnowledge, info: &LoopInfo) -> bool {
+fn unstoppable(
+    model: &Model,
+    knowledge: &RustKnowledge,
+    project: &InProject,
+    info: &LoopInfo,
+) -> bool {
     let scope = &info.scope;
     if let Some(&spawn) = scope.spawns.last() {
         let spawn = &model.spawns[spawn];
+        if project.process_lifetime_task(model, spawn) {
+            return false;
+        }
         let dropped = match &spawn.handle {
             HandleUse::Discarded => true,
             // `let _task = spawn(..)` drops the handle at the end of the scope.
