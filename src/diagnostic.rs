@@ -172,6 +172,9 @@ pub struct FileError {
     /// not be walked): such an error fails the run whatever the rule levels say.
     #[serde(skip)]
     pub at: Option<(usize, usize)>,
+    /// Valid code the parser does not read yet: checked in part, with no `syntax-error`.
+    #[serde(skip)]
+    pub parser_gap: bool,
 }
 
 impl FileError {
@@ -181,6 +184,7 @@ impl FileError {
             path: path.into(),
             message: message.into(),
             at: None,
+            parser_gap: false,
         }
     }
 }

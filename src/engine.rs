@@ -597,5 +597,6 @@ fn file_error(path: &str, problem: Problem) -> FileError {
         path: path.to_string(),
         message: problem.message,
         at: problem.at,
+        parser_gap: problem.parser_gap,
     }
 }

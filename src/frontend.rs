@@ -43,6 +43,9 @@ pub struct Problem {
     /// Where the file's text is to blame (1-based line and column); `None` for a bug in
     /// ctxlint (a panic), which says nothing about the file.
     pub at: Option<(usize, usize)>,
+    /// Valid code in syntax the parser does not know yet: the file counts as checked in
+    /// part, and no `syntax-error` finding blames it.
+    pub parser_gap: bool,
 }
 
 impl Problem {
@@ -50,6 +53,7 @@ impl Problem {
         Problem {
             message: message.into(),
             at: Some((line, column)),
+            parser_gap: false,
         }
     }
 }
@@ -81,6 +85,7 @@ pub fn isolate<T>(work: impl FnOnce() -> T) -> Result<T, Problem> {
         Problem {
             message: format!("internal error while checking this file, please report it: {what}"),
             at: None,
+            parser_gap: false,
         }
     })
 }

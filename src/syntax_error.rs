@@ -25,7 +25,9 @@
 //! syntax error in it is not reported (Go code in it still is); nor is a Go file of a
 //! package that imports nothing the rules know. A suppression comment cannot
 //! silence this rule: the comments of a file that was not read are not read either. Baselines
-//! never record it, so a baseline cannot hide an unchecked file.
+//! never record it, so a baseline cannot hide an unchecked file. Valid Go in syntax the Go
+//! parser does not read yet (Go 1.26's `new(expr)`) is not reported: the file counts as
+//! checked in part, and its other functions are checked.
 
 use crate::diagnostic::{FileError, Finding, Span};
 
@@ -34,6 +36,9 @@ pub const NAME: &str = "syntax-error";
 /// The finding of a file that could not be checked, whole or in part; `None` when ctxlint
 /// itself, not the file, is to blame (such an error fails the run anyway).
 pub fn finding(error: &FileError) -> Option<Finding> {
+    if error.parser_gap {
+        return None;
+    }
     let (line, column) = error.at?;
     let span = Span::new(line, column, line, column + 1);
     let help = "fix the file, or `exclude` it in ctxlint.toml: until then no rule checks it";

@@ -95,7 +95,11 @@ impl Output<'_> {
             .iter()
             .filter(|error| match error.at {
                 None => true,
-                Some(_) => syntax_error_off && !self.has_syntax_error_finding(&error.path),
+                Some(_) => {
+                    syntax_error_off
+                        && !error.parser_gap
+                        && !self.has_syntax_error_finding(&error.path)
+                }
             })
             .collect()
     }
