@@ -274,11 +274,15 @@ mod tests {
                     }
                 };
                 // The engine makes a `syntax-error` finding of each part that did not parse.
-                let syntax_errors = output.problems.iter().filter_map(|problem| {
-                    problem
-                        .at
-                        .map(|(line, _)| (line, crate::syntax_error::NAME.to_string()))
-                });
+                let syntax_errors = output
+                    .problems
+                    .iter()
+                    .filter(|problem| !problem.parser_gap)
+                    .filter_map(|problem| {
+                        problem
+                            .at
+                            .map(|(line, _)| (line, crate::syntax_error::NAME.to_string()))
+                    });
                 let got: BTreeSet<(usize, String)> = output
                     .findings
                     .iter()
