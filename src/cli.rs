@@ -681,17 +681,42 @@ fn reject_paths_without_files(
     paths: &[PathBuf],
     files: &[(PathBuf, Language)],
 ) -> Result<(), String> {
-    // Every file and directory that holds a walked file, each directory added once.
+    // Every directory that holds a walked file, each added once. The files are sorted, so
+    // the files of one directory come in a row.
     let mut holding: HashSet<PathBuf> = HashSet::new();
-    for (file, _) in files {
-        for ancestor in baseline::lexical_absolute(file).ancestors() {
+    let mut parents: Vec<&Path> = files
+        .iter()
+        .filter_map(|(file, _)| file.parent())
+        .map(|parent| {
+            if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }
+        })
+        .collect();
+    parents.dedup();
+    for parent in parents {
+        for ancestor in baseline::lexical_absolute(parent).ancestors() {
             if !holding.insert(ancestor.to_path_buf()) {
                 break;
             }
         }
     }
+    // The walked files themselves, only when a path names a file.
+    let mut walked_files: Option<HashSet<PathBuf>> = None;
     for path in paths {
-        if !holding.contains(&baseline::lexical_absolute(path)) {
+        let absolute = baseline::lexical_absolute(path);
+        let found = holding.contains(&absolute)
+            || walked_files
+                .get_or_insert_with(|| {
+                    files
+                        .iter()
+                        .map(|(file, _)| baseline::lexical_absolute(file))
+                        .collect()
+                })
+                .contains(&absolute);
+        if !found {
             let what = if path.is_dir() {
                 "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
             } else {

@@ -98,29 +98,36 @@ impl FrontEnds {
 
 /// The files grouped by project: the nearest directory above a file that holds its
 /// language's project marker (a crate's `Cargo.toml`), or the file's own directory (a Go
-/// package). Only the files given are grouped: nothing else is read.
+/// package). Only the files given are grouped: nothing else is read. The largest projects
+/// come first, so that no large one is left to run alone at the end.
 fn projects<'a>(
     files: &'a [(PathBuf, Language)],
     front_ends: &FrontEnds,
 ) -> Vec<(Language, Vec<&'a PathBuf>)> {
-    let mut marked: HashMap<(PathBuf, &str), bool> = HashMap::new();
-    let mut projects: BTreeMap<(Language, PathBuf), Vec<&PathBuf>> = BTreeMap::new();
+    let mut marked: HashMap<(&Path, &str), bool> = HashMap::new();
+    let mut root_of_dir: HashMap<(&Path, Language), &Path> = HashMap::new();
+    let mut projects: HashMap<(Language, &Path), Vec<&PathBuf>> = HashMap::new();
     for (path, language) in files {
-        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let root = match front_ends.of(*language).project_marker() {
-            Some(marker) => dir
-                .ancestors()
-                .find(|ancestor| {
-                    *marked
-                        .entry((ancestor.to_path_buf(), marker))
-                        .or_insert_with(|| ancestor.join(marker).is_file())
-                })
-                .map(Path::to_path_buf)
-                .unwrap_or(dir),
-            None => dir,
-        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let root = *root_of_dir.entry((dir, *language)).or_insert_with(|| {
+            match front_ends.of(*language).project_marker() {
+                Some(marker) => dir
+                    .ancestors()
+                    .find(|ancestor| {
+                        *marked
+                            .entry((ancestor, marker))
+                            .or_insert_with(|| ancestor.join(marker).is_file())
+                    })
+                    .unwrap_or(dir),
+                None => dir,
+            }
+        });
         projects.entry((*language, root)).or_default().push(path);
     }
+    let mut projects: Vec<((Language, &Path), Vec<&PathBuf>)> = projects.into_iter().collect();
+    projects.sort_by(|(a, a_files), (b, b_files)| {
+        b_files.len().cmp(&a_files.len()).then_with(|| a.cmp(b))
+    });
     projects
         .into_iter()
         .map(|((language, _), files)| (language, files))
