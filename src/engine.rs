@@ -466,7 +466,7 @@ fn prepare(
     front_end: &dyn FrontEnd,
     settings: &Settings,
 ) -> Prepared {
-    if bytes.contains(&0) {
+    if memchr::memchr(0, bytes).is_some() {
         return Prepared::Done(FileReport::error(
             &path,
             "skipped: binary file (contains NUL bytes)".to_string(),
@@ -500,11 +500,16 @@ fn prepare(
             ..FileReport::default()
         });
     }
-    if let Some(reason) = crate::guard::too_deep(text) {
+    let structure = crate::guard::Structure::scan(text);
+    if let Some(reason) = structure.too_deep() {
         return Prepared::Done(FileReport::error(&path, format!("skipped: {reason}")));
     }
     let source = SourceText::new(text.to_string()).with_path(&path);
-    Prepared::Ready(ProjectFile { path, source })
+    Prepared::Ready(ProjectFile {
+        path,
+        source,
+        structure,
+    })
 }
 
 /// Applies suppressions, per-file ignores and levels to a front end's output for one file.

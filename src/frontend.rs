@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Finding, Level};
+use crate::guard::Structure;
 use crate::knowledge::Knowledge;
 use crate::registry;
 use crate::skip::Include;
@@ -40,6 +41,8 @@ pub trait FrontEnd: Sync {
 pub struct ProjectFile {
     pub path: String,
     pub source: SourceText,
+    /// The brackets and doc comments the depth guard's pass found, for lazy parsing.
+    pub structure: Structure,
 }
 
 /// What a language front end returns for one file.

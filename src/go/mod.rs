@@ -162,6 +162,7 @@ mod tests {
         let file = ProjectFile {
             path: "x.go".to_string(),
             source: SourceText::new(source.text.clone()),
+            structure: crate::guard::Structure::scan(&source.text),
         };
         let mut outputs = GoFrontEnd::new(settings).check_project(&[file], settings);
         outputs.pop().expect("one output per file")

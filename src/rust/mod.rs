@@ -121,7 +121,7 @@ impl FrontEnd for RustFrontEnd {
             .par_iter()
             .map(|file| {
                 timed(Phase::Model, || {
-                    isolate(|| parse(&self.prefilter, &file.source, knowledge)).and_then(|r| r)
+                    isolate(|| parse(&self.prefilter, file, knowledge)).and_then(|r| r)
                 })
             })
             .collect();
@@ -173,9 +173,10 @@ fn stands_alone(text: &str, start: usize, end: usize) -> bool {
 /// when no trigger word occurs.
 fn parse(
     prefilter: &Prefilter,
-    source: &SourceText,
+    file: &ProjectFile,
     knowledge: &knowledge::RustKnowledge,
 ) -> Result<Option<model::Model>, String> {
+    let (source, structure) = (&file.source, &file.structure);
     let hits = prefilter.hits(&source.text);
     if let Some(line) = go_package_line(&source.text) {
         return Err(format!(
@@ -191,7 +192,7 @@ fn parse(
         let first = hits.partition_point(|(at, _)| *at < start);
         hits.get(first).is_some_and(|(at, _)| *at < end)
     };
-    let parsed = match mask::mask(&source.text, wanted) {
+    let parsed = match mask::mask(&source.text, structure, wanted) {
         Some(masked) => syn::parse_file(&masked).or_else(|_| syn::parse_file(&source.text)),
         None => syn::parse_file(&source.text),
     };
