@@ -4,8 +4,8 @@
 //! item's last line, one space per character, so lines and columns of the rest stay exact
 //! and the parser skips the blanks almost for free. `use` declarations are always kept: rules
 //! resolve paths through them. Modules compiled only for tests (`#[cfg(test)] mod ..`) are
-//! always blanked: no rule checks test code. The text of doc comments is dropped from the
-//! items kept. Item boundaries come from the marks of the depth guard's scan.
+//! always blanked: no rule checks test code. Of each run of doc comments in the items kept,
+//! only an empty first one stays. Item boundaries come from the marks of the depth guard's scan.
 
 use std::iter::Peekable;
 
@@ -27,21 +27,15 @@ pub fn mask(
             item.is_test_module() || (!wanted(start, end) && !item.is_use())
         })
         .collect();
-    // A doc comment's text becomes a string literal the parser copies and unescapes, and no
-    // rule reads it. A lone `\r` in it is left alone: the parser rejects that file.
-    let mut docs = structure
-        .doc_comments
-        .iter()
-        .copied()
-        .filter(|&(start, end)| start < end && !text[start..end].contains('\r'))
-        .peekable();
-    if blank.is_empty() && docs.peek().is_none() {
+    let cuts = doc_cuts(text, structure);
+    if blank.is_empty() && cuts.is_empty() {
         return None;
     }
+    let mut cuts = cuts.into_iter().peekable();
     let mut masked = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end) in blank {
-        push_without_docs(&mut masked, text, at, start, &mut docs);
+        push_without_cuts(&mut masked, text, at, start, &mut cuts);
         // Keep the line breaks, and spaces for the columns of the last line only: the
         // parser then skips a few bytes instead of the whole item.
         let item = &text[start..end];
@@ -55,22 +49,47 @@ pub fn mask(
         masked.extend(std::iter::repeat_n(' ', last_line.chars().count()));
         at = end;
     }
-    push_without_docs(&mut masked, text, at, text.len(), &mut docs);
+    push_without_cuts(&mut masked, text, at, text.len(), &mut cuts);
     Some(masked)
 }
 
-/// Appends `text[from..to]` less the text of the doc comments in it (those before `from`
-/// were in a blanked item). Each doc comment keeps its `///` or `//!`, so its attribute and
-/// the lines of its item stay.
-fn push_without_docs(
+/// The parts of doc comments to leave out. A doc comment's text becomes a string literal
+/// that the parser copies and unescapes, and no rule reads it: the first comment of a run
+/// keeps its `///` or `//!`, so that its item still starts on that line; the others of the
+/// run go whole. A comment with a lone `\r` is left alone: the parser rejects that file.
+fn doc_cuts(text: &str, structure: &Structure) -> Vec<(usize, usize)> {
+    let mut cuts = Vec::new();
+    // The end and kind (`/` or `!`) of the doc comment before.
+    let mut previous: Option<(usize, u8)> = None;
+    for &(start, end) in &structure.doc_comments {
+        let comment = start - 3;
+        let kind = text.as_bytes()[start - 1];
+        let continues = previous.is_some_and(|(previous_end, previous_kind)| {
+            previous_kind == kind && text[previous_end..comment].trim().is_empty()
+        });
+        previous = Some((end, kind));
+        if text[start..end].contains('\r') {
+            continue;
+        }
+        if continues {
+            cuts.push((comment, end));
+        } else if start < end {
+            cuts.push((start, end));
+        }
+    }
+    cuts
+}
+
+/// Appends `text[from..to]` less the cuts in it (those before `from` were in a blanked item).
+fn push_without_cuts(
     masked: &mut String,
     text: &str,
     from: usize,
     to: usize,
-    docs: &mut Peekable<impl Iterator<Item = (usize, usize)>>,
+    cuts: &mut Peekable<impl Iterator<Item = (usize, usize)>>,
 ) {
     let mut at = from;
-    while let Some((start, end)) = docs.next_if(|&(start, _)| start < to) {
+    while let Some((start, end)) = cuts.next_if(|&(start, _)| start < to) {
         if start >= at {
             masked.push_str(&text[at..start]);
             at = end;
@@ -272,13 +291,13 @@ mod tests {
     }
 
     #[test]
-    fn empties_doc_comments_of_kept_items() {
-        let text = "//! Crate docs.\n/// Runs.\n#[doc = \"x\"]\nasync fn f() {\n    /// a statement\n    g().await;\n}\n/// Unwanted.\nfn h() {}\n";
+    fn keeps_one_empty_doc_comment_per_run() {
+        let text = "//! Crate docs.\n//! More.\n/// Runs.\n  /// Still.\n#[doc = \"x\"]\n/// Again.\nasync fn f() {\n    /// a statement\n    g().await;\n}\n/// Unwanted.\nfn h() {}\n";
         let wanted = |start: usize, end: usize| text[start..end].contains("async");
         let masked = mask(text, &Structure::scan(text), wanted).unwrap();
         assert_eq!(
             masked,
-            "//!\n///\n#[doc = \"x\"]\nasync fn f() {\n    ///\n    g().await;\n}\n\n         \n"
+            "//!\n\n///\n  \n#[doc = \"x\"]\n///\nasync fn f() {\n    ///\n    g().await;\n}\n\n         \n"
         );
         assert!(syn::parse_file(&masked).is_ok());
     }
