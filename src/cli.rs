@@ -375,7 +375,13 @@ fn check(mut args: CheckArgs) -> Result<i32, String> {
 
     // Each config file's excludes apply to the files below it, so the walk excludes nothing.
     let include = walk_include(&args, &mut resolver)?;
-    let walked = walk::collect(&args.paths, &PathGlobs::default(), Path::new("."), include)?;
+    let walked = walk::collect(
+        &args.paths,
+        &PathGlobs::default(),
+        Path::new("."),
+        include,
+        args.threads,
+    )?;
     reject_paths_without_files(&args.paths, &walked.files)?;
     let groups = group_files(&walked.files, &args, &mut resolver)?;
     if args.show_files {

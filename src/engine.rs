@@ -301,6 +301,7 @@ fn project_neighbours(
         &crate::walk::PathGlobs::default(),
         root,
         settings.include(),
+        1,
     ) else {
         return Vec::new();
     };

@@ -93,16 +93,17 @@ pub struct WalkResult {
 
 /// Collects the files to check under `paths`, sorted and without duplicates, leaving out the
 /// directories below them whose class `include` does not ask for. A path that does not exist
-/// is an error for the whole run.
+/// is an error for the whole run. Directories are walked on `threads` threads (0: one per
+/// core).
 pub fn collect(
     paths: &[PathBuf],
     excludes: &PathGlobs,
     root: &Path,
     include: crate::skip::Include,
+    threads: usize,
 ) -> Result<WalkResult, String> {
     let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let not_walked = Arc::new(Mutex::new(crate::skip::Skipped::default()));
+    let mut dirs = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
         if metadata.is_file() {
@@ -112,14 +113,24 @@ pub fn collect(
             {
                 files.push((strip_dot(path).to_path_buf(), language));
             }
-            continue;
+        } else {
+            dirs.push(path);
         }
-        let walker = ignore::WalkBuilder::new(path)
+    }
+    let walked = Mutex::new(WalkResult::default());
+    let not_walked = Arc::new(Mutex::new(crate::skip::Skipped::default()));
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = ignore::WalkBuilder::new(first);
+        for dir in rest {
+            builder.add(dir);
+        }
+        builder
             .require_git(false)
             .follow_links(false)
+            .threads(threads)
             .filter_entry({
                 let not_walked = Arc::clone(&not_walked);
-                // Never asked about `path` itself: `ctxlint vendor/x` checks `vendor/x`.
+                // Never asked about the paths given: `ctxlint vendor/x` checks `vendor/x`.
                 move |entry| {
                     if !entry.file_type().is_some_and(|t| t.is_dir()) {
                         return true;
@@ -133,36 +144,51 @@ pub fn collect(
                     }
                     name != "target" && class.is_none()
                 }
+            });
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                let Ok(mut walked) = walked.lock() else {
+                    return ignore::WalkState::Quit;
+                };
+                walked.add(entry, excludes, root, first);
+                ignore::WalkState::Continue
             })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
-                    let file = entry.path();
-                    if let Some(language) = Language::from_path(file)
-                        && !excludes.matches(file, root)
-                    {
-                        files.push((strip_dot(file).to_path_buf(), language));
-                    }
+        });
+    }
+    let mut walked = walked.into_inner().map_err(|e| e.to_string())?;
+    walked.not_walked = *not_walked.lock().map_err(|e| e.to_string())?;
+    walked.files.append(&mut files);
+    walked.files.sort();
+    walked.files.dedup();
+    Ok(walked)
+}
+
+impl WalkResult {
+    /// Takes in one entry of the walk: a file to check, or a problem. A problem without a
+    /// path is put on the first directory given.
+    fn add(
+        &mut self,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+        excludes: &PathGlobs,
+        root: &Path,
+        first_dir: &Path,
+    ) {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                let file = entry.path();
+                if let Some(language) = Language::from_path(file)
+                    && !excludes.matches(file, root)
+                {
+                    self.files.push((strip_dot(file).to_path_buf(), language));
                 }
-                Err(error) => {
-                    let path = error_path(&error).unwrap_or_else(|| path.display().to_string());
-                    errors.push((path, error.to_string()));
-                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| first_dir.display().to_string());
+                self.errors.push((path, error.to_string()));
             }
         }
     }
-    files.sort();
-    files.dedup();
-    let not_walked = *not_walked.lock().map_err(|e| e.to_string())?;
-    Ok(WalkResult {
-        files,
-        errors,
-        not_walked,
-    })
 }
 
 fn error_path(error: &ignore::Error) -> Option<String> {
