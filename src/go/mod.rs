@@ -2,6 +2,7 @@
 //! from all its models, then the rules of each file.
 
 pub mod knowledge;
+mod mask;
 pub mod model;
 pub mod rules;
 
@@ -12,6 +13,7 @@ use rayon::prelude::*;
 use model::{GoModel, PackageFacts};
 
 use crate::frontend::{FrontEnd, FrontEndOutput, Phase, ProjectFile, Settings, isolate, timed};
+use crate::source::SourceText;
 
 fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
     let knowledge = &settings.knowledge.go;
@@ -111,11 +113,23 @@ impl FrontEnd for GoFrontEnd {
                 .map(|_| Ok(FrontEndOutput::default()))
                 .collect();
         }
+        // A file read only for its facts is parsed without the bodies that hold none.
+        let fact_texts: Vec<Option<SourceText>> = files
+            .par_iter()
+            .zip(&wanted)
+            .map(|(file, wanted)| {
+                let blanked = (!wanted)
+                    .then(|| mask::blank_fact_free_bodies(&file.source.text, &file.structure));
+                blanked.flatten().map(SourceText::new)
+            })
+            .collect();
         let models: Vec<Result<GoModel, String>> = files
             .par_iter()
-            .map(|file| {
+            .zip(&fact_texts)
+            .map(|(file, fact_text)| {
+                let source = fact_text.as_ref().unwrap_or(&file.source);
                 timed(Phase::Model, || {
-                    isolate(|| model::build(&file.source, knowledge)).and_then(|r| r)
+                    isolate(|| model::build(source, knowledge)).and_then(|r| r)
                 })
             })
             .collect();
@@ -155,7 +169,6 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::source::SourceText;
 
     /// One file checked as a package of its own, prefilter included.
     fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, String> {

@@ -51,15 +51,28 @@ pub(super) struct Builder<'s, 'k> {
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
 }
 
+thread_local! {
+    /// One Go parser per thread: making one and loading the grammar costs as much as parsing
+    /// a small file.
+    static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parses `source` and builds its model.
 pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, String> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
-        .map_err(|e| format!("cannot load the Go grammar: {e}"))?;
-    let tree = parser
-        .parse(&source.text, None)
-        .ok_or_else(|| "the Go parser gave up on this file".to_string())?;
+    let tree = PARSER.with_borrow_mut(|parser| {
+        let parser = match parser {
+            Some(parser) => parser,
+            None => {
+                let mut made = Parser::new();
+                made.set_language(&tree_sitter_go::LANGUAGE.into())
+                    .map_err(|e| format!("cannot load the Go grammar: {e}"))?;
+                parser.insert(made)
+            }
+        };
+        parser
+            .parse(&source.text, None)
+            .ok_or_else(|| "the Go parser gave up on this file".to_string())
+    })?;
     let root = tree.root_node();
     let mut builder = Builder {
         model: GoModel {
