@@ -105,26 +105,39 @@ fn projects<'a>(
     front_ends: &FrontEnds,
 ) -> Vec<(Language, Vec<&'a PathBuf>)> {
     let mut marked: HashMap<(&Path, &str), bool> = HashMap::new();
-    let mut root_of_dir: HashMap<(&Path, Language), &Path> = HashMap::new();
-    let mut projects: HashMap<(Language, &Path), Vec<&PathBuf>> = HashMap::new();
+    let mut index: HashMap<(Language, &Path), usize> = HashMap::new();
+    let mut projects: Vec<((Language, &Path), Vec<&PathBuf>)> = Vec::new();
+    // The files come sorted: the files of a directory, in a row, share its project.
+    let mut last: Option<(&Path, Language, usize)> = None;
     for (path, language) in files {
         let dir = path.parent().unwrap_or(Path::new(""));
-        let root = *root_of_dir.entry((dir, *language)).or_insert_with(|| {
-            match front_ends.of(*language).project_marker() {
-                Some(marker) => dir
-                    .ancestors()
-                    .find(|ancestor| {
-                        *marked
-                            .entry((ancestor, marker))
-                            .or_insert_with(|| ancestor.join(marker).is_file())
-                    })
-                    .unwrap_or(dir),
-                None => dir,
+        let project = match last {
+            Some((last_dir, last_language, project))
+                if last_dir == dir && last_language == *language =>
+            {
+                project
             }
-        });
-        projects.entry((*language, root)).or_default().push(path);
+            _ => {
+                let root = match front_ends.of(*language).project_marker() {
+                    Some(marker) => dir
+                        .ancestors()
+                        .find(|ancestor| {
+                            *marked
+                                .entry((ancestor, marker))
+                                .or_insert_with(|| ancestor.join(marker).is_file())
+                        })
+                        .unwrap_or(dir),
+                    None => dir,
+                };
+                *index.entry((*language, root)).or_insert_with(|| {
+                    projects.push(((*language, root), Vec::new()));
+                    projects.len() - 1
+                })
+            }
+        };
+        projects[project].1.push(path);
+        last = Some((dir, *language, project));
     }
-    let mut projects: Vec<((Language, &Path), Vec<&PathBuf>)> = projects.into_iter().collect();
     projects.sort_by(|(a, a_files), (b, b_files)| {
         b_files.len().cmp(&a_files.len()).then_with(|| a.cmp(b))
     });
