@@ -21,8 +21,8 @@ pub trait FrontEnd: Sync {
     /// checks test code, so such files are not even read.
     fn is_test_path(&self, path: &str) -> bool;
 
-    /// Whether any enabled rule (or any fact another file may need) could be found in this
-    /// text: asked before any other work on the file.
+    /// Whether any enabled rule (or any fact another file may need, or a suppression
+    /// directive) could be found in this text: asked before any other work on the file.
     fn wants(&self, text: &str) -> bool;
 
     /// The file that marks the root of a project (`Cargo.toml`); `None` when a project is the

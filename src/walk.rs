@@ -94,13 +94,15 @@ pub struct WalkResult {
 /// Collects the files to check under `paths`, sorted and without duplicates, leaving out the
 /// directories below them whose class `include` does not ask for. A path that does not exist
 /// is an error for the whole run. Directories are walked on `threads` threads (0: one per
-/// core).
+/// core), and `found` is called on those threads with each file as soon as it is found (a
+/// file under two of the paths, twice).
 pub fn collect(
     paths: &[PathBuf],
     excludes: &PathGlobs,
     root: &Path,
     include: crate::skip::Include,
     threads: usize,
+    found: &(dyn Fn(&Path, Language) + Sync),
 ) -> Result<WalkResult, String> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
@@ -111,7 +113,9 @@ pub fn collect(
             if let Some(language) = Language::from_path(path)
                 && !excludes.matches(path, root)
             {
-                files.push((strip_dot(path).to_path_buf(), language));
+                let file = strip_dot(path);
+                found(file, language);
+                files.push((file.to_path_buf(), language));
             }
         } else {
             dirs.push(path);
@@ -150,7 +154,11 @@ pub fn collect(
                 let Ok(mut walked) = walked.lock() else {
                     return ignore::WalkState::Quit;
                 };
-                walked.add(entry, excludes, root, first);
+                if let Some((file, language)) = walked.add(entry, excludes, root, first) {
+                    // Outside the lock: the first look at a file takes longer than walking.
+                    drop(walked);
+                    found(&file, language);
+                }
                 ignore::WalkState::Continue
             })
         });
@@ -164,28 +172,31 @@ pub fn collect(
 }
 
 impl WalkResult {
-    /// Takes in one entry of the walk: a file to check, or a problem. A problem without a
-    /// path is put on the first directory given.
+    /// Takes in one entry of the walk: a file to check (returned too), or a problem. A
+    /// problem without a path is put on the first directory given.
     fn add(
         &mut self,
         entry: Result<ignore::DirEntry, ignore::Error>,
         excludes: &PathGlobs,
         root: &Path,
         first_dir: &Path,
-    ) {
+    ) -> Option<(PathBuf, Language)> {
         match entry {
             Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                 let file = entry.path();
-                if let Some(language) = Language::from_path(file)
-                    && !excludes.matches(file, root)
-                {
-                    self.files.push((strip_dot(file).to_path_buf(), language));
+                let language = Language::from_path(file)?;
+                if excludes.matches(file, root) {
+                    return None;
                 }
+                let file = strip_dot(file).to_path_buf();
+                self.files.push((file.clone(), language));
+                Some((file, language))
             }
-            Ok(_) => {}
+            Ok(_) => None,
             Err(error) => {
                 let path = error_path(&error).unwrap_or_else(|| first_dir.display().to_string());
                 self.errors.push((path, error.to_string()));
+                None
             }
         }
     }

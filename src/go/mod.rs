@@ -88,7 +88,9 @@ impl FrontEnd for GoFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        worth_parsing(text, &self.imports) || self.declares_package_facts(text)
+        worth_parsing(text, &self.imports)
+            || self.declares_package_facts(text)
+            || crate::suppress::may_contain_directives(text)
     }
 
     fn project_marker(&self) -> Option<&'static str> {

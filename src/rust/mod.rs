@@ -23,9 +23,11 @@ pub struct Prefilter {
     words: Option<AhoCorasick>,
     /// Per pattern: must it stand as a whole word, and is it a trigger (not only context)?
     kinds: Vec<(bool, bool)>,
-    /// The trigger words alone: most files hold none, and a search for fewer words is
-    /// faster.
+    /// The trigger words alone, then the words of suppression directives: most files hold
+    /// none, and a search for fewer words is faster.
     triggers: Option<AhoCorasick>,
+    /// How many of the patterns of `triggers` are trigger words.
+    trigger_count: usize,
 }
 
 impl Prefilter {
@@ -64,10 +66,14 @@ impl Prefilter {
         let mut trigger_words = triggers.clone();
         trigger_words.sort_unstable();
         trigger_words.dedup();
+        let trigger_count = trigger_words.len();
+        let directive_words = crate::suppress::directive_words();
+        trigger_words.extend(directive_words.iter().map(String::as_str));
         Prefilter {
             words: search(&patterns),
             kinds,
             triggers: search(&trigger_words),
+            trigger_count,
         }
     }
 
@@ -86,14 +92,16 @@ impl Prefilter {
             .collect()
     }
 
-    /// Whether a trigger word stands alone somewhere in `text`.
-    fn any_trigger(&self, text: &str) -> bool {
+    /// Whether a trigger word stands alone somewhere in `text`, or a word of a suppression
+    /// directive occurs.
+    fn any_trigger_or_directive(&self, text: &str) -> bool {
         let Some(triggers) = &self.triggers else {
             return false;
         };
-        triggers
-            .find_iter(text)
-            .any(|hit| stands_alone(text, hit.start(), hit.end()))
+        triggers.find_iter(text).any(|hit| {
+            hit.pattern().as_usize() >= self.trigger_count
+                || stands_alone(text, hit.start(), hit.end())
+        })
     }
 }
 
@@ -116,7 +124,7 @@ impl FrontEnd for RustFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        self.prefilter.any_trigger(text) || go_package_line(text).is_some()
+        self.prefilter.any_trigger_or_directive(text) || go_package_line(text).is_some()
     }
 
     fn project_marker(&self) -> Option<&'static str> {
