@@ -809,7 +809,8 @@ struct FirstLook {
 /// A group while the walk fills it, from the walk's threads.
 struct Filling {
     group: Group,
-    triage: engine::Triage,
+    /// `None` with `--show-files`, which reads no file.
+    triage: Option<engine::Triage>,
     found: Mutex<(Vec<(PathBuf, Language)>, FirstLook)>,
 }
 
@@ -819,15 +820,19 @@ impl Filling {
         if self.group.excludes(path) {
             return;
         }
-        let settled = self.triage.settle(path, language, &self.group.settings);
+        let settled = self
+            .triage
+            .as_ref()
+            .map(|triage| triage.settle(path, language, &self.group.settings));
         let Ok(mut found) = self.found.lock() else {
             return;
         };
         let (files, first_look) = &mut *found;
         files.push((path.to_path_buf(), language));
         match settled {
-            Some(report) => first_look.settled.push(report),
-            None => first_look.ready.push((path.to_path_buf(), language)),
+            Some(Some(report)) => first_look.settled.push(report),
+            Some(None) => first_look.ready.push((path.to_path_buf(), language)),
+            None => {}
         }
     }
 }
@@ -836,7 +841,7 @@ impl Filling {
 /// it, unless that config excludes it. The groups come in the order of their config files'
 /// paths, each file in walk order, so the run does not depend on the order of the paths
 /// given. Each file also gets its first look as soon as the walk finds it, on the walk's
-/// threads, so that reading and prefiltering overlap the walk.
+/// threads, so that reading and prefiltering overlap the walk (except with `--show-files`).
 fn walk_into_groups(
     args: &CheckArgs,
     resolver: &mut config::Resolver,
@@ -873,7 +878,7 @@ fn walk_into_groups(
                 Entry::Occupied(entry) => Arc::clone(entry.get()),
                 Entry::Vacant(entry) => match Group::load(entry.key().as_deref(), args) {
                     Ok(group) => Arc::clone(entry.insert(Arc::new(Filling {
-                        triage: engine::Triage::new(&group.settings),
+                        triage: (!args.show_files).then(|| engine::Triage::new(&group.settings)),
                         group,
                         found: Mutex::default(),
                     }))),
