@@ -221,6 +221,8 @@ if [ -n "$semgrep" ]; then
         "$(quote "$semgrep") scan --lang rust -e 'tokio::spawn(...)' --metrics=off --disable-version-check --quiet --no-git-ignore --x-ignore-semgrepignore-files --max-target-bytes 0 -j $(nproc) $all_q"
 fi
 
+# The same run on one thread: what the other cores buy.
+bench ctxlint-1-thread "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero --threads 1 $all_q"
 bench ctxlint-half "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero $(quote "${dirs_half[@]}")"
 bench ctxlint-quarter "$RUNS" "$WARMUP" "$(quote "$ctxlint") --quiet --exit-zero $(quote "${dirs_quarter[@]}")"
 
@@ -304,6 +306,19 @@ if "$semgrep":
 print()
 print("ctxlint throughput: %.0f files/s, %.1f MB/s; peak RSS of one run: %.1f MB" %
       (files / t_ctx, mb(size) / t_ctx, int("${peak_kb:-0}") / 1024))
+t_one = med("ctxlint-1-thread")
+print()
+print("Threads: %.3f s on 1 thread, %.3f s on all $(nproc): %.2fx faster" % (t_one, t_ctx, t_one / t_ctx))
+phases = {}
+for line in open("$results/ctxlint-timings.txt"):
+    words = line.split()  # "  project index   0.096 s"
+    if len(words) >= 3 and words[-1] == "s":
+        phases[" ".join(words[:-2])] = float(words[-2])
+cpu = sum(t for name, t in phases.items() if name != "wall")
+if "project index" in phases and cpu > 0:
+    print()
+    print("Project index phase on its own: %.3f s of CPU, %.1f %% of the run's %.3f s of CPU" %
+          (phases["project index"], 100 * phases["project index"] / cpu, cpu))
 print()
 print("Where one run's time goes (\`--timings\`, CPU seconds summed over threads):")
 print()

@@ -77,8 +77,8 @@ pub enum Choice {
     Defaults,
 }
 
-/// Finds the configuration file of each checked file, remembering the answer per directory:
-/// a tree of thousands of files has a few dozen directories.
+/// Finds the configuration file of each checked file, remembering the answer per directory
+/// (as named, and each absolute ancestor), so that no directory is looked at twice.
 pub struct Resolver {
     choice: Choice,
     by_dir: HashMap<PathBuf, Option<PathBuf>>,
@@ -102,12 +102,32 @@ impl Resolver {
                     Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                self.by_dir
-                    .entry(dir)
-                    .or_insert_with_key(|dir| discover_from_dir(dir))
-                    .clone()
+                if let Some(found) = self.by_dir.get(&dir) {
+                    return found.clone();
+                }
+                let found = std::path::absolute(&dir)
+                    .ok()
+                    .and_then(|absolute| self.nearest_from(&absolute));
+                self.by_dir.insert(dir, found.clone());
+                found
             }
         }
+    }
+
+    /// The config file in the absolute directory `dir` or the nearest one above it. Each
+    /// directory is looked at once per run: the files of a tree share their ancestors.
+    fn nearest_from(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.by_dir.get(dir) {
+            return found.clone();
+        }
+        let candidate = dir.join(FILE_NAME);
+        let found = if candidate.is_file() {
+            Some(candidate)
+        } else {
+            dir.parent().and_then(|parent| self.nearest_from(parent))
+        };
+        self.by_dir.insert(dir.to_path_buf(), found.clone());
+        found
     }
 }
 

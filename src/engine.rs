@@ -100,29 +100,49 @@ impl FrontEnds {
 
 /// The files grouped by project: the nearest directory above a file that holds its
 /// language's project marker (a crate's `Cargo.toml`), or the file's own directory (a Go
-/// package). Only the files given are grouped: nothing else is read.
+/// package). Only the files given are grouped: nothing else is read. The largest projects
+/// come first, so that no large one is left to run alone at the end.
 fn projects<'a>(
     files: &'a [(PathBuf, Language)],
     front_ends: &FrontEnds,
 ) -> Vec<(Language, Vec<&'a PathBuf>)> {
-    let mut marked: HashMap<(PathBuf, &str), bool> = HashMap::new();
-    let mut projects: BTreeMap<(Language, PathBuf), Vec<&PathBuf>> = BTreeMap::new();
+    let mut marked: HashMap<(&Path, &str), bool> = HashMap::new();
+    let mut index: HashMap<(Language, &Path), usize> = HashMap::new();
+    let mut projects: Vec<((Language, &Path), Vec<&PathBuf>)> = Vec::new();
+    // The files come sorted: the files of a directory, in a row, share its project.
+    let mut last: Option<(&Path, Language, usize)> = None;
     for (path, language) in files {
-        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let root = match front_ends.of(*language).project_marker() {
-            Some(marker) => dir
-                .ancestors()
-                .find(|ancestor| {
-                    *marked
-                        .entry((ancestor.to_path_buf(), marker))
-                        .or_insert_with(|| ancestor.join(marker).is_file())
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let project = match last {
+            Some((last_dir, last_language, project))
+                if last_dir == dir && last_language == *language =>
+            {
+                project
+            }
+            _ => {
+                let root = match front_ends.of(*language).project_marker() {
+                    Some(marker) => dir
+                        .ancestors()
+                        .find(|ancestor| {
+                            *marked
+                                .entry((ancestor, marker))
+                                .or_insert_with(|| ancestor.join(marker).is_file())
+                        })
+                        .unwrap_or(dir),
+                    None => dir,
+                };
+                *index.entry((*language, root)).or_insert_with(|| {
+                    projects.push(((*language, root), Vec::new()));
+                    projects.len() - 1
                 })
-                .map(Path::to_path_buf)
-                .unwrap_or(dir),
-            None => dir,
+            }
         };
-        projects.entry((*language, root)).or_default().push(path);
+        projects[project].1.push(path);
+        last = Some((dir, *language, project));
     }
+    projects.sort_by(|(a, a_files), (b, b_files)| {
+        b_files.len().cmp(&a_files.len()).then_with(|| a.cmp(b))
+    });
     projects
         .into_iter()
         .map(|((language, _), files)| (language, files))
@@ -139,29 +159,85 @@ fn check_project(
     let front_end = front_ends.of(language);
     let prepared: Vec<Prepared> = files
         .par_iter()
-        .map(|path| {
-            let display = path.display().to_string();
-            if is_test_file_of(front_end, settings, &display) {
-                return Prepared::Done(FileReport::not_checked_test_file());
-            }
-            // One reused buffer per thread: a fresh allocation per file costs page faults.
-            timed(Phase::Read, || {
-                READ_BUFFER.with_borrow_mut(|buffer| {
-                    buffer.clear();
-                    let read = std::fs::File::open(path)
-                        .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
-                    match read {
-                        Ok(_) => prepare(display, buffer, language, front_end, settings),
-                        Err(error) => Prepared::Done(FileReport::error(
-                            &display,
-                            Problem::at(1, 1, format!("cannot read file: {error}")),
-                        )),
-                    }
-                })
-            })
-        })
+        .map(|path| read_and_prepare(path, language, front_end, settings))
         .collect();
     check_prepared(prepared, language, front_end, settings)
+}
+
+/// Reads a file from disk and [`prepare`]s it.
+fn read_and_prepare(
+    path: &Path,
+    language: Language,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+) -> Prepared {
+    read_then(path, front_end, settings, |display, bytes| {
+        prepare(display, bytes, language, front_end, settings)
+    })
+    .unwrap_or_else(Prepared::Done)
+}
+
+/// Reads a file from disk and hands its path (as shown) and bytes to `then`. A file of tests
+/// is not even read, and one that cannot be read is reported: both are settled (`Err`).
+fn read_then<T>(
+    path: &Path,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+    then: impl FnOnce(String, &[u8]) -> T,
+) -> Result<T, FileReport> {
+    let display = path.display().to_string();
+    if is_test_file_of(front_end, settings, &display) {
+        return Err(FileReport::not_checked_test_file());
+    }
+    // One reused buffer per thread: a fresh allocation per file costs page faults.
+    timed(Phase::Read, || {
+        READ_BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            let read = std::fs::File::open(path)
+                .and_then(|mut file| std::io::Read::read_to_end(&mut file, buffer));
+            match read {
+                Ok(_) => Ok(then(display, buffer)),
+                Err(error) => Err(FileReport::error(
+                    &display,
+                    Problem::at(1, 1, format!("cannot read file: {error}")),
+                )),
+            }
+        })
+    })
+}
+
+/// A first look at each file as the walk finds it, on the walk's threads, so that reading
+/// overlaps walking: most files need no parse (tests, binary or unreadable files, files no
+/// rule looks at) and are settled at once; [`run`] checks the rest with their projects. The
+/// outcome is the same as [`run`] on all of them.
+pub struct Triage {
+    front_ends: FrontEnds,
+}
+
+impl Triage {
+    pub fn new(settings: &Settings) -> Triage {
+        Triage {
+            front_ends: FrontEnds::new(settings),
+        }
+    }
+
+    /// The report of a file that needs no parse; `None` for a file to check with its project
+    /// (it is read again then: keeping every such text until the walk ends would cost more
+    /// memory than the second read costs time).
+    pub fn settle(
+        &self,
+        path: &Path,
+        language: Language,
+        settings: &Settings,
+    ) -> Option<FileReport> {
+        let front_end = self.front_ends.of(language);
+        let glanced = read_then(path, front_end, settings, |display, bytes| {
+            glance(&display, bytes, language, front_end, settings).err()
+        });
+        glanced
+            .unwrap_or_else(Some)
+            .map(|report| report.with_syntax_errors(settings))
+    }
 }
 
 /// A file after reading: settled already, or to be checked with its project.
@@ -304,6 +380,8 @@ fn project_neighbours(
         &crate::walk::PathGlobs::default(),
         root,
         settings.include(),
+        1,
+        &|_, _| {},
     ) else {
         return Vec::new();
     };
@@ -489,9 +567,37 @@ fn prepare(
     front_end: &dyn FrontEnd,
     settings: &Settings,
 ) -> Prepared {
-    if bytes.contains(&0) {
+    let text = match glance(&path, bytes, language, front_end, settings) {
+        Ok(text) => text,
+        Err(report) => return Prepared::Done(report),
+    };
+    let structure = crate::guard::Structure::scan(text);
+    if let Some(reason) = structure.too_deep() {
         return Prepared::Done(FileReport::error(
             &path,
+            Problem::at(1, 1, format!("skipped: {reason}")),
+        ));
+    }
+    let source = SourceText::new(text.to_string()).with_path(&path);
+    Prepared::Ready(ProjectFile {
+        path,
+        source,
+        structure,
+    })
+}
+
+/// The tests of [`prepare`] that settle most files, before its depth guard: the text (without
+/// a byte-order mark) of a file to check further, or the report of one that needs no parse.
+fn glance<'b>(
+    path: &str,
+    bytes: &'b [u8],
+    language: Language,
+    front_end: &dyn FrontEnd,
+    settings: &Settings,
+) -> Result<&'b str, FileReport> {
+    if memchr::memchr(0, bytes).is_some() {
+        return Err(FileReport::error(
+            path,
             Problem::at(1, 1, "skipped: binary file (contains NUL bytes)"),
         ));
     }
@@ -502,8 +608,8 @@ fn prepare(
                 String::from_utf8_lossy(&bytes[..error.valid_up_to()]).into_owned(),
             )
             .position(error.valid_up_to());
-            return Prepared::Done(FileReport::error(
-                &path,
+            return Err(FileReport::error(
+                path,
                 Problem::at(
                     line,
                     column,
@@ -515,26 +621,19 @@ fn prepare(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let class = crate::skip::file_class(language, text);
     if let Some(class) = class.filter(|class| !settings.include().includes(*class)) {
-        return Prepared::Done(FileReport {
+        return Err(FileReport {
             not_checked: Some(class),
             ..FileReport::default()
         });
     }
     // Most files hold nothing any enabled rule looks for: settle them before any other work.
-    if !front_end.wants(text) && !suppress::may_contain_directives(text) {
-        return Prepared::Done(FileReport {
+    if !front_end.wants(text) {
+        return Err(FileReport {
             checked: true,
             ..FileReport::default()
         });
     }
-    if let Some(reason) = crate::guard::too_deep(text) {
-        return Prepared::Done(FileReport::error(
-            &path,
-            Problem::at(1, 1, format!("skipped: {reason}")),
-        ));
-    }
-    let source = SourceText::new(text.to_string()).with_path(&path);
-    Prepared::Ready(ProjectFile { path, source })
+    Ok(text)
 }
 
 /// Applies suppressions, per-file ignores and levels to a front end's output for one file.

@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Finding, Level};
+use crate::guard::Structure;
 use crate::knowledge::Knowledge;
 use crate::registry;
 use crate::skip::Include;
@@ -20,8 +21,8 @@ pub trait FrontEnd: Sync {
     /// checks test code, so such files are not even read.
     fn is_test_path(&self, path: &str) -> bool;
 
-    /// Whether any enabled rule (or any fact another file may need) could be found in this
-    /// text: asked before any other work on the file.
+    /// Whether any enabled rule (or any fact another file may need, or a suppression
+    /// directive) could be found in this text: asked before any other work on the file.
     fn wants(&self, text: &str) -> bool;
 
     /// The file that marks the root of a project (`Cargo.toml`); `None` when a project is the
@@ -62,6 +63,8 @@ impl Problem {
 pub struct ProjectFile {
     pub path: String,
     pub source: SourceText,
+    /// The brackets and doc comments the depth guard's pass found, for lazy parsing.
+    pub structure: Structure,
 }
 
 /// What a language front end returns for one file.

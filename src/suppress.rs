@@ -139,18 +139,26 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
 /// be meant as directives.
 pub fn may_contain_directives(text: &str) -> bool {
     static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-        let words = [MARKER, "nolint"].into_iter().flat_map(|word| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(directive_words())
+            .expect("literal words")
+    });
+    WORDS.is_match(text)
+}
+
+/// The words [`may_contain_directives`] looks for, for a front end that searches for them
+/// in the same pass as its own words.
+pub fn directive_words() -> Vec<String> {
+    [MARKER, "nolint"]
+        .into_iter()
+        .flat_map(|word| {
             let mut capital = word.to_string();
             capital[..1].make_ascii_uppercase();
             let camel = capital.replacen("lint", "Lint", 1);
             [word.to_string(), word.to_ascii_uppercase(), capital, camel]
-        });
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(words)
-            .expect("literal words")
-    });
-    WORDS.is_match(text)
+        })
+        .collect()
 }
 
 enum Body<'a> {

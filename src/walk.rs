@@ -93,16 +93,19 @@ pub struct WalkResult {
 
 /// Collects the files to check under `paths`, sorted and without duplicates, leaving out the
 /// directories below them whose class `include` does not ask for. A path that does not exist
-/// is an error for the whole run.
+/// is an error for the whole run. Directories are walked on `threads` threads (0: one per
+/// core), and `found` is called on those threads with each file as soon as it is found (a
+/// file under two of the paths, twice).
 pub fn collect(
     paths: &[PathBuf],
     excludes: &PathGlobs,
     root: &Path,
     include: crate::skip::Include,
+    threads: usize,
+    found: &(dyn Fn(&Path, Language) + Sync),
 ) -> Result<WalkResult, String> {
     let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let not_walked = Arc::new(Mutex::new(crate::skip::Skipped::default()));
+    let mut dirs = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), e))?;
         if metadata.is_file() {
@@ -110,16 +113,28 @@ pub fn collect(
             if let Some(language) = Language::from_path(path)
                 && !excludes.matches(path, root)
             {
-                files.push((strip_dot(path).to_path_buf(), language));
+                let file = strip_dot(path);
+                found(file, language);
+                files.push((file.to_path_buf(), language));
             }
-            continue;
+        } else {
+            dirs.push(path);
         }
-        let walker = ignore::WalkBuilder::new(path)
+    }
+    let walked = Mutex::new(WalkResult::default());
+    let not_walked = Arc::new(Mutex::new(crate::skip::Skipped::default()));
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = ignore::WalkBuilder::new(first);
+        for dir in rest {
+            builder.add(dir);
+        }
+        builder
             .require_git(false)
             .follow_links(false)
+            .threads(threads)
             .filter_entry({
                 let not_walked = Arc::clone(&not_walked);
-                // Never asked about `path` itself: `ctxlint vendor/x` checks `vendor/x`.
+                // Never asked about the paths given: `ctxlint vendor/x` checks `vendor/x`.
                 move |entry| {
                     if !entry.file_type().is_some_and(|t| t.is_dir()) {
                         return true;
@@ -133,36 +148,58 @@ pub fn collect(
                     }
                     name != "target" && class.is_none()
                 }
+            });
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                let Ok(mut walked) = walked.lock() else {
+                    return ignore::WalkState::Quit;
+                };
+                if let Some((file, language)) = walked.add(entry, excludes, root, first) {
+                    // Outside the lock: the first look at a file takes longer than walking.
+                    drop(walked);
+                    found(&file, language);
+                }
+                ignore::WalkState::Continue
             })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
-                    let file = entry.path();
-                    if let Some(language) = Language::from_path(file)
-                        && !excludes.matches(file, root)
-                    {
-                        files.push((strip_dot(file).to_path_buf(), language));
-                    }
+        });
+    }
+    let mut walked = walked.into_inner().map_err(|e| e.to_string())?;
+    walked.not_walked = *not_walked.lock().map_err(|e| e.to_string())?;
+    walked.files.append(&mut files);
+    walked.files.sort();
+    walked.files.dedup();
+    Ok(walked)
+}
+
+impl WalkResult {
+    /// Takes in one entry of the walk: a file to check (returned too), or a problem. A
+    /// problem without a path is put on the first directory given.
+    fn add(
+        &mut self,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+        excludes: &PathGlobs,
+        root: &Path,
+        first_dir: &Path,
+    ) -> Option<(PathBuf, Language)> {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                let file = entry.path();
+                let language = Language::from_path(file)?;
+                if excludes.matches(file, root) {
+                    return None;
                 }
-                Err(error) => {
-                    let path = error_path(&error).unwrap_or_else(|| path.display().to_string());
-                    errors.push((path, error.to_string()));
-                }
+                let file = strip_dot(file).to_path_buf();
+                self.files.push((file.clone(), language));
+                Some((file, language))
+            }
+            Ok(_) => None,
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| first_dir.display().to_string());
+                self.errors.push((path, error.to_string()));
+                None
             }
         }
     }
-    files.sort();
-    files.dedup();
-    let not_walked = *not_walked.lock().map_err(|e| e.to_string())?;
-    Ok(WalkResult {
-        files,
-        errors,
-        not_walked,
-    })
 }
 
 fn error_path(error: &ignore::Error) -> Option<String> {

@@ -328,24 +328,81 @@ fn bad_files_are_reported_and_the_rest_checked() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The JSON report of `paths`, checked on `threads` threads.
+fn json_on_threads(paths: &[std::path::PathBuf], threads: &str) -> String {
+    let mut command = ctxlint();
+    command.args(paths).args([
+        "--format",
+        "json",
+        "--no-config",
+        "--exit-zero",
+        "--threads",
+        threads,
+    ]);
+    stdout(&mut command).1
+}
+
 #[test]
 fn output_is_identical_across_thread_counts() {
-    let run = |threads: &str| {
-        stdout(ctxlint().args([
-            "fixtures",
-            "--format",
-            "json",
-            "--no-config",
-            "--threads",
-            threads,
-        ]))
-        .1
-    };
-    let one = run("1");
+    let fixtures = [std::path::PathBuf::from("fixtures")];
+    let one = json_on_threads(&fixtures, "1");
     assert!(one.contains("\"rule\""), "no findings to compare: {one}");
-    assert_eq!(one, run("1"));
-    assert_eq!(one, run("8"));
-    assert_eq!(one, run("8"));
+    assert_eq!(one, json_on_threads(&fixtures, "1"));
+    assert_eq!(one, json_on_threads(&fixtures, "2"));
+    assert_eq!(one, json_on_threads(&fixtures, "8"));
+    assert_eq!(one, json_on_threads(&fixtures, "8"));
+}
+
+/// Real crates of the benchmark corpus, from cargo's cache when a build or `cargo fetch` has
+/// put them there: the newest version of each.
+fn cached_corpus_sample() -> Vec<std::path::PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    let Some(sources) = cargo_home.map(|home| home.join("registry/src")) else {
+        return Vec::new();
+    };
+    let mut crates: Vec<std::path::PathBuf> = std::fs::read_dir(&sources)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|registry| {
+            std::fs::read_dir(registry.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|entry| entry.path())
+        .collect();
+    crates.sort();
+    ["axum-0.", "hyper-1.", "reqwest-0.", "tonic-0."]
+        .iter()
+        .filter_map(|prefix| {
+            crates
+                .iter()
+                .rfind(|dir| {
+                    dir.file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| name.starts_with(prefix))
+                })
+                .cloned()
+        })
+        .collect()
+}
+
+#[test]
+fn real_crates_report_the_same_on_any_thread_count() {
+    let sample = cached_corpus_sample();
+    if sample.is_empty() {
+        eprintln!(
+            "skipped: no crate of the benchmark corpus in cargo's cache (run `bash benches/corpus-dirs.sh`)"
+        );
+        return;
+    }
+    let one = json_on_threads(&sample, "1");
+    assert!(one.contains("\"files_checked\""), "{one}");
+    assert_eq!(one, json_on_threads(&sample, "2"), "{sample:?}");
+    assert_eq!(one, json_on_threads(&sample, "0"), "{sample:?}");
 }
 
 #[test]

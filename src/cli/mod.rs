@@ -5,6 +5,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -305,15 +306,17 @@ fn check(mut args: CheckArgs) -> Result<i32, String> {
         None => None,
     };
 
-    // Each config file's excludes apply to the files below it, so the walk excludes nothing.
     let include = walk_include(&args, &mut resolver)?;
-    let walked = walk::collect(&args.paths, &PathGlobs::default(), Path::new("."), include)?;
-    reject_paths_without_files(&args.paths, &walked.files)?;
-    let groups = group_files(&walked.files, &args, &mut resolver)?;
+    let (walked, walked_groups) = walk_into_groups(&args, &mut resolver, include)?;
+    let (groups, first_looks): (Vec<Group>, Vec<FirstLook>) = walked_groups.into_iter().unzip();
     if args.show_files {
         return show_files(&groups);
     }
-    let mut run = run_groups(&groups, &walked.errors, args.threads);
+    let runs = groups.iter().zip(first_looks).map(|(group, first_look)| {
+        let ready = engine::run(&first_look.ready, &group.settings, args.threads);
+        RunReport::merge([RunReport::from_reports(first_look.settled), ready])
+    });
+    let mut run = with_walk_errors(RunReport::merge(runs), &walked.errors);
     run.not_checked.add(walked.not_walked);
     let mut sources = std::mem::take(&mut run.sources);
 
@@ -560,17 +563,42 @@ fn reject_paths_without_files(
     paths: &[PathBuf],
     files: &[(PathBuf, Language)],
 ) -> Result<(), String> {
-    // Every file and directory that holds a walked file, each directory added once.
+    // Every directory that holds a walked file, each added once. The files are sorted, so
+    // the files of one directory come in a row.
     let mut holding: HashSet<PathBuf> = HashSet::new();
-    for (file, _) in files {
-        for ancestor in baseline::lexical_absolute(file).ancestors() {
+    let mut parents: Vec<&Path> = files
+        .iter()
+        .filter_map(|(file, _)| file.parent())
+        .map(|parent| {
+            if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }
+        })
+        .collect();
+    parents.dedup();
+    for parent in parents {
+        for ancestor in baseline::lexical_absolute(parent).ancestors() {
             if !holding.insert(ancestor.to_path_buf()) {
                 break;
             }
         }
     }
+    // The walked files themselves, only when a path names a file.
+    let mut walked_files: Option<HashSet<PathBuf>> = None;
     for path in paths {
-        if !holding.contains(&baseline::lexical_absolute(path)) {
+        let absolute = baseline::lexical_absolute(path);
+        let found = holding.contains(&absolute)
+            || walked_files
+                .get_or_insert_with(|| {
+                    files
+                        .iter()
+                        .map(|(file, _)| baseline::lexical_absolute(file))
+                        .collect()
+                })
+                .contains(&absolute);
+        if !found {
             let what = if path.is_dir() {
                 "holds no .rs or .go file to check (files ignored by .gitignore are skipped)"
             } else {
@@ -648,28 +676,125 @@ fn walk_include(
     Ok(include)
 }
 
-/// Splits the files by the config file that applies to each and drops the ones it excludes.
-/// The groups come in the order of their config files' paths, each file in walk order, so
-/// the run does not depend on the order of the paths given.
-fn group_files(
-    files: &[(PathBuf, Language)],
-    args: &CheckArgs,
-    resolver: &mut config::Resolver,
-) -> Result<Vec<Group>, String> {
-    let mut groups: BTreeMap<Option<PathBuf>, Group> = BTreeMap::new();
-    for (path, language) in files {
-        let group = match groups.entry(resolver.config_for(path)) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let group = Group::load(entry.key().as_deref(), args)?;
-                entry.insert(group)
-            }
+/// What the walk's first look made of the files of one group (see [`engine::Triage`]).
+#[derive(Default)]
+struct FirstLook {
+    /// The files to check with their projects, sorted.
+    ready: Vec<(PathBuf, Language)>,
+    /// The reports of the files that need no parse.
+    settled: Vec<engine::FileReport>,
+}
+
+/// A group while the walk fills it, from the walk's threads.
+struct Filling {
+    group: Group,
+    /// `None` with `--show-files`, which reads no file.
+    triage: Option<engine::Triage>,
+    found: Mutex<(Vec<(PathBuf, Language)>, FirstLook)>,
+}
+
+impl Filling {
+    /// Takes in a file found by the walk, unless the group's config excludes it.
+    fn take(&self, path: &Path, language: Language) {
+        if self.group.excludes(path) {
+            return;
+        }
+        let settled = self
+            .triage
+            .as_ref()
+            .map(|triage| triage.settle(path, language, &self.group.settings));
+        let Ok(mut found) = self.found.lock() else {
+            return;
         };
-        if !group.excludes(path) {
-            group.files.push((path.clone(), *language));
+        let (files, first_look) = &mut *found;
+        files.push((path.to_path_buf(), language));
+        match settled {
+            Some(Some(report)) => first_look.settled.push(report),
+            Some(None) => first_look.ready.push((path.to_path_buf(), language)),
+            None => {}
         }
     }
-    Ok(groups.into_values().collect())
+}
+
+/// Walks the paths given and puts each file in the group of the config file that applies to
+/// it, unless that config excludes it. The groups come in the order of their config files'
+/// paths, each file in walk order, so the run does not depend on the order of the paths
+/// given. Each file also gets its first look as soon as the walk finds it, on the walk's
+/// threads, so that reading and prefiltering overlap the walk (except with `--show-files`).
+fn walk_into_groups(
+    args: &CheckArgs,
+    resolver: &mut config::Resolver,
+    include: skip::Include,
+) -> Result<(walk::WalkResult, Vec<(Group, FirstLook)>), String> {
+    struct State<'r> {
+        resolver: &'r mut config::Resolver,
+        groups: BTreeMap<Option<PathBuf>, Arc<Filling>>,
+        seen: HashSet<PathBuf>,
+        /// Configs that could not be loaded, by the first file that needs them.
+        load_errors: BTreeMap<PathBuf, String>,
+    }
+    let state = Mutex::new(State {
+        resolver,
+        groups: BTreeMap::new(),
+        seen: HashSet::new(),
+        load_errors: BTreeMap::new(),
+    });
+    let found = |path: &Path, language: Language| {
+        let filling = {
+            let Ok(mut state) = state.lock() else {
+                return;
+            };
+            let State {
+                resolver,
+                groups,
+                seen,
+                load_errors,
+            } = &mut *state;
+            if !seen.insert(path.to_path_buf()) {
+                return;
+            }
+            match groups.entry(resolver.config_for(path)) {
+                Entry::Occupied(entry) => Arc::clone(entry.get()),
+                Entry::Vacant(entry) => match Group::load(entry.key().as_deref(), args) {
+                    Ok(group) => Arc::clone(entry.insert(Arc::new(Filling {
+                        triage: (!args.show_files).then(|| engine::Triage::new(&group.settings)),
+                        group,
+                        found: Mutex::default(),
+                    }))),
+                    Err(error) => {
+                        load_errors.entry(path.to_path_buf()).or_insert(error);
+                        return;
+                    }
+                },
+            }
+        };
+        filling.take(path, language);
+    };
+    // Each config file's excludes apply to the files below it, so the walk excludes nothing.
+    let walked = walk::collect(
+        &args.paths,
+        &PathGlobs::default(),
+        Path::new("."),
+        include,
+        args.threads,
+        &found,
+    )?;
+    reject_paths_without_files(&args.paths, &walked.files)?;
+    let state = state.into_inner().map_err(|e| e.to_string())?;
+    if let Some((_, error)) = state.load_errors.into_iter().next() {
+        return Err(error);
+    }
+    let mut groups = Vec::new();
+    for filling in state.groups.into_values() {
+        let filling = Arc::into_inner(filling).ok_or("a group is still being filled")?;
+        let (mut files, mut first_look) = filling.found.into_inner().map_err(|e| e.to_string())?;
+        files.sort();
+        first_look.ready.sort();
+        let mut group = filling.group;
+        group.files = files;
+        groups.push((group, first_look));
+    }
+    Ok((walked, groups))
 }
 
 fn print_stdout(text: &str) {
@@ -685,7 +810,11 @@ fn run_groups(groups: &[Group], walk_errors: &[(String, String)], threads: usize
     let runs = groups
         .iter()
         .map(|group| engine::run(&group.files, &group.settings, threads));
-    let mut run = RunReport::merge(runs);
+    with_walk_errors(RunReport::merge(runs), walk_errors)
+}
+
+/// Adds the problems met while walking to a run's errors.
+fn with_walk_errors(mut run: RunReport, walk_errors: &[(String, String)]) -> RunReport {
     for (path, message) in walk_errors {
         run.errors.push(FileError::of_run(path, message));
     }

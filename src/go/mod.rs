@@ -2,6 +2,7 @@
 //! from all its models, then the rules of each file.
 
 pub mod knowledge;
+mod mask;
 pub mod model;
 pub mod rules;
 
@@ -14,6 +15,7 @@ use model::{GoModel, PackageFacts};
 use crate::frontend::{
     FrontEnd, FrontEndOutput, Phase, Problem, ProjectFile, Settings, isolate, timed,
 };
+use crate::source::SourceText;
 
 fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
     let knowledge = &settings.knowledge.go;
@@ -88,7 +90,9 @@ impl FrontEnd for GoFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        worth_parsing(text, &self.imports) || self.declares_package_facts(text)
+        worth_parsing(text, &self.imports)
+            || self.declares_package_facts(text)
+            || crate::suppress::may_contain_directives(text)
     }
 
     fn project_marker(&self) -> Option<&'static str> {
@@ -113,11 +117,23 @@ impl FrontEnd for GoFrontEnd {
                 .map(|_| Ok(FrontEndOutput::default()))
                 .collect();
         }
+        // A file read only for its facts is parsed without the bodies that hold none.
+        let fact_texts: Vec<Option<SourceText>> = files
+            .par_iter()
+            .zip(&wanted)
+            .map(|(file, wanted)| {
+                let blanked = (!wanted)
+                    .then(|| mask::blank_fact_free_bodies(&file.source.text, &file.structure));
+                blanked.flatten().map(SourceText::new)
+            })
+            .collect();
         let models: Vec<Result<GoModel, Problem>> = files
             .par_iter()
-            .map(|file| {
+            .zip(&fact_texts)
+            .map(|(file, fact_text)| {
+                let source = fact_text.as_ref().unwrap_or(&file.source);
                 timed(Phase::Model, || {
-                    isolate(|| model::build(&file.source, knowledge)).and_then(|r| r)
+                    isolate(|| model::build(source, knowledge)).and_then(|r| r)
                 })
             })
             .collect();
@@ -157,13 +173,13 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::source::SourceText;
 
     /// One file checked as a package of its own, prefilter included.
     fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, Problem> {
         let file = ProjectFile {
             path: "x.go".to_string(),
             source: SourceText::new(source.text.clone()),
+            structure: crate::guard::Structure::scan(&source.text),
         };
         let mut outputs = GoFrontEnd::new(settings).check_project(&[file], settings);
         outputs.pop().expect("one output per file")

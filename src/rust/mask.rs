@@ -4,14 +4,22 @@
 //! item's last line, one space per character, so lines and columns of the rest stay exact
 //! and the parser skips the blanks almost for free. `use` declarations are always kept: rules
 //! resolve paths through them. Modules compiled only for tests (`#[cfg(test)] mod ..`) are
-//! always blanked: no rule checks test code.
+//! always blanked: no rule checks test code. Of each run of doc comments in the items kept,
+//! only an empty first one stays. Item boundaries come from the marks of the depth guard's scan.
 
-use crate::guard::skip_comment_or_literal;
+use std::iter::Peekable;
 
-/// The text with unwanted items blanked, or `None` when every item is wanted.
-/// `wanted(start, end)` says whether the item at those byte offsets must be kept.
-pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String> {
-    let segments = top_level_items(text);
+use crate::guard::{Mark, Structure};
+
+/// The text with unwanted items blanked and doc comments emptied, or `None` when every item
+/// is wanted and no doc comment has text. `wanted(start, end)` says whether the item at those
+/// byte offsets must be kept; `structure` is the guard's scan of `text`.
+pub fn mask(
+    text: &str,
+    structure: &Structure,
+    wanted: impl Fn(usize, usize) -> bool,
+) -> Option<String> {
+    let segments = top_level_items(text, structure);
     let blank: Vec<(usize, usize)> = segments
         .into_iter()
         .filter(|&(start, end)| {
@@ -19,13 +27,15 @@ pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String>
             item.is_test_module() || (!wanted(start, end) && !item.is_use())
         })
         .collect();
-    if blank.is_empty() {
+    let cuts = doc_cuts(text, structure);
+    if blank.is_empty() && cuts.is_empty() {
         return None;
     }
+    let mut cuts = cuts.into_iter().peekable();
     let mut masked = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end) in blank {
-        masked.push_str(&text[at..start]);
+        push_without_cuts(&mut masked, text, at, start, &mut cuts);
         // Keep the line breaks, and spaces for the columns of the last line only: the
         // parser then skips a few bytes instead of the whole item.
         let item = &text[start..end];
@@ -39,17 +49,62 @@ pub fn mask(text: &str, wanted: impl Fn(usize, usize) -> bool) -> Option<String>
         masked.extend(std::iter::repeat_n(' ', last_line.chars().count()));
         at = end;
     }
-    masked.push_str(&text[at..]);
+    push_without_cuts(&mut masked, text, at, text.len(), &mut cuts);
     Some(masked)
+}
+
+/// The parts of doc comments to leave out. A doc comment's text becomes a string literal
+/// that the parser copies and unescapes, and no rule reads it: the first comment of a run
+/// keeps its `///` or `//!`, so that its item still starts on that line; the others of the
+/// run go whole. A comment with a lone `\r` is left alone: the parser rejects that file.
+fn doc_cuts(text: &str, structure: &Structure) -> Vec<(usize, usize)> {
+    let mut cuts = Vec::new();
+    // The end and kind (`/` or `!`) of the doc comment before.
+    let mut previous: Option<(usize, u8)> = None;
+    for &(start, end) in &structure.doc_comments {
+        let comment = start - 3;
+        let kind = text.as_bytes()[start - 1];
+        let continues = previous.is_some_and(|(previous_end, previous_kind)| {
+            previous_kind == kind && text[previous_end..comment].trim().is_empty()
+        });
+        previous = Some((end, kind));
+        if text[start..end].contains('\r') {
+            continue;
+        }
+        if continues {
+            cuts.push((comment, end));
+        } else if start < end {
+            cuts.push((start, end));
+        }
+    }
+    cuts
+}
+
+/// Appends `text[from..to]` less the cuts in it (those before `from` were in a blanked item).
+fn push_without_cuts(
+    masked: &mut String,
+    text: &str,
+    from: usize,
+    to: usize,
+    cuts: &mut Peekable<impl Iterator<Item = (usize, usize)>>,
+) {
+    let mut at = from;
+    while let Some((start, end)) = cuts.next_if(|&(start, _)| start < to) {
+        if start >= at {
+            masked.push_str(&text[at..start]);
+            at = end;
+        }
+    }
+    masked.push_str(&text[at..to]);
 }
 
 /// Byte ranges of the items to keep or blank, each with its leading attributes and comments:
 /// the top-level items, except that the body of an `impl`, `trait` or inline `mod` is split
 /// into its own items (its header and braces are never blanked), so that one async method
 /// does not keep a whole `impl` block.
-fn top_level_items(text: &str) -> Vec<(usize, usize)> {
+fn top_level_items(text: &str, structure: &Structure) -> Vec<(usize, usize)> {
     let mut items = Vec::new();
-    items_between(text, 0, text.len(), 0, &mut items);
+    items_between(text, structure, 0, text.len(), 0, &mut items);
     items
 }
 
@@ -60,28 +115,27 @@ const MAX_NESTING: usize = 8;
 /// item ends at a `;` or a closing `}` (and a `;` right after it) at depth zero.
 fn items_between(
     text: &str,
+    structure: &Structure,
     from: usize,
     to: usize,
     nesting: usize,
     items: &mut Vec<(usize, usize)>,
 ) {
-    let bytes = text.as_bytes();
-    let push =
-        |items: &mut Vec<(usize, usize)>, start: usize, end: usize| match body_of(text, start, end)
-            .filter(|_| nesting < MAX_NESTING)
-        {
-            Some((open, close)) => items_between(text, open + 1, close, nesting + 1, items),
+    let push = |items: &mut Vec<(usize, usize)>, start: usize, end: usize| {
+        let body = body_of(text, structure, start, end).filter(|_| nesting < MAX_NESTING);
+        match body {
+            Some((open, close)) => {
+                items_between(text, structure, open + 1, close, nesting + 1, items)
+            }
             None => items.push((start, end)),
-        };
+        }
+    };
     let mut start = from;
     let mut depth: usize = 0;
-    let mut i = from;
-    while i < to {
-        if let Some(after) = skip_comment_or_literal(bytes, i) {
-            i = after;
-            continue;
-        }
-        match bytes[i] {
+    let mut marks = structure.marks_between(from, to).iter().peekable();
+    while let Some(&Mark { at, byte }) = marks.next() {
+        let i = at as usize;
+        match byte {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
             b'}' => {
@@ -91,11 +145,10 @@ fn items_between(
                     let after = text[end..to].trim_start();
                     if after.starts_with(';') {
                         end = to - after.len() + 1;
+                        marks.next();
                     }
                     push(items, start, end);
                     start = end;
-                    i = end;
-                    continue;
                 }
             }
             b';' if depth == 0 => {
@@ -104,12 +157,11 @@ fn items_between(
             }
             _ => {}
         }
-        i += 1;
     }
 }
 
 /// The byte offsets of the braces around the body of an `impl`, `trait` or inline `mod` item.
-fn body_of(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+fn body_of(text: &str, structure: &Structure, start: usize, end: usize) -> Option<(usize, usize)> {
     let item = &text[start..end];
     let head = ItemHead::of(item);
     let rest = head
@@ -125,21 +177,15 @@ fn body_of(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
         return None;
     }
     // The first `{` outside parentheses and brackets opens the body (`where F: Fn() -> T {`).
-    let bytes = text.as_bytes();
     let mut depth: usize = 0;
-    let mut i = start + (item.len() - head.rest.len());
-    while i < end {
-        if let Some(after) = skip_comment_or_literal(bytes, i) {
-            i = after;
-            continue;
-        }
-        match bytes[i] {
+    let after_head = start + (item.len() - head.rest.len());
+    for mark in structure.marks_between(after_head, end) {
+        match mark.byte {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
-            b'{' if depth == 0 => return Some((i, end - 1)),
+            b'{' if depth == 0 => return Some((mark.at as usize, end - 1)),
             _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -203,7 +249,7 @@ mod tests {
     fn blanks_unwanted_items_and_keeps_positions() {
         let text = "use std::fs;\n#[derive(Debug)]\nstruct A { x: u8 }\nfn sync() { let s = \"}\"; }\nasync fn f() {\n    g().await;\n}\nconst X: B = B { c: 1 };\npub(crate) use x::y;\n#[cfg(test)]\nmod tests {\n    async fn t() { g().await; }\n}\n";
         let wanted = |start: usize, end: usize| text[start..end].contains("async");
-        let masked = mask(text, wanted).unwrap();
+        let masked = mask(text, &Structure::scan(text), wanted).unwrap();
         assert_eq!(masked.lines().count(), text.lines().count());
         for (kept, original) in masked.lines().zip(text.lines()) {
             if !kept.trim().is_empty() {
@@ -221,14 +267,15 @@ mod tests {
             "a test module is blanked even with a trigger"
         );
         assert!(syn::parse_file(&masked).is_ok());
-        assert_eq!(mask("async fn f() {}", |_, _| true), None);
+        let all = "async fn f() {}";
+        assert_eq!(mask(all, &Structure::scan(all), |_, _| true), None);
     }
 
     #[test]
     fn splits_impl_trait_and_mod_bodies_into_items() {
         let text = "impl<F> Server<F> where F: Fn() -> u8 {\n    fn sync(&self) -> u8 { 1 }\n    async fn run(&self) { g().await }\n    const N: u8 = 1;\n}\nmod inner {\n    use a::b;\n    pub trait T { fn x(&self) {} }\n}\nunsafe impl Send for Server<u8> {}\n";
         let wanted = |start: usize, end: usize| text[start..end].contains("async");
-        let masked = mask(text, wanted).unwrap();
+        let masked = mask(text, &Structure::scan(text), wanted).unwrap();
         assert!(masked.contains("impl<F> Server<F> where F: Fn() -> u8 {\n"));
         assert!(!masked.contains("sync(&self)"), "{masked}");
         assert!(masked.contains("    async fn run(&self) { g().await }\n"));
@@ -241,5 +288,17 @@ mod tests {
         assert!(!masked.contains("fn x"));
         assert!(masked.contains("unsafe impl Send for Server<u8> {}"));
         assert!(syn::parse_file(&masked).is_ok(), "{masked}");
+    }
+
+    #[test]
+    fn keeps_one_empty_doc_comment_per_run() {
+        let text = "//! Crate docs.\n//! More.\n/// Runs.\n  /// Still.\n#[doc = \"x\"]\n/// Again.\nasync fn f() {\n    /// a statement\n    g().await;\n}\n/// Unwanted.\nfn h() {}\n";
+        let wanted = |start: usize, end: usize| text[start..end].contains("async");
+        let masked = mask(text, &Structure::scan(text), wanted).unwrap();
+        assert_eq!(
+            masked,
+            "//!\n\n///\n  \n#[doc = \"x\"]\n///\nasync fn f() {\n    ///\n    g().await;\n}\n\n         \n"
+        );
+        assert!(syn::parse_file(&masked).is_ok());
     }
 }

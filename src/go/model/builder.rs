@@ -52,25 +52,38 @@ pub(super) struct Builder<'s, 'k> {
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
 }
 
+thread_local! {
+    /// One Go parser per thread: making one and loading the grammar costs as much as parsing
+    /// a small file.
+    static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parses `source` and builds its model.
 pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, Problem> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
-        .map_err(|e| Problem {
-            message: format!("internal error: cannot load the Go grammar: {e}"),
-            at: None,
-            parser_gap: false,
-        })?;
     // Go's lexer ends the last line of a file as a newline would; the grammar does not, so
     // it is given the newline. No node of the file's own text reaches past its end.
     let text = match source.text.ends_with('\n') {
         true => std::borrow::Cow::Borrowed(source.text.as_str()),
         false => std::borrow::Cow::Owned(format!("{}\n", source.text)),
     };
-    let tree = parser
-        .parse(text.as_ref(), None)
-        .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))?;
+    let tree = PARSER.with_borrow_mut(|parser| {
+        let parser = match parser {
+            Some(parser) => parser,
+            None => {
+                let mut made = Parser::new();
+                made.set_language(&tree_sitter_go::LANGUAGE.into())
+                    .map_err(|e| Problem {
+                        message: format!("internal error: cannot load the Go grammar: {e}"),
+                        at: None,
+                        parser_gap: false,
+                    })?;
+                parser.insert(made)
+            }
+        };
+        parser
+            .parse(text.as_ref(), None)
+            .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))
+    })?;
     let root = tree.root_node();
     let mut builder = Builder {
         model: GoModel {
