@@ -125,16 +125,14 @@ const TEST_SUPPORT_WORDS: &[&str] = &[
 ];
 
 /// Whole directory names of integration-test harnesses (a crate such as `app/integration`
-/// that only tests link), benchmark programs and the `cargo xtask` task runner, none of which
-/// runs in production; matched exactly: `stripe-integration` is application code.
+/// that only tests link) and of the `cargo xtask` task runner, neither of which runs in
+/// production; matched exactly: `stripe-integration` is application code. A `bench`
+/// directory is not among them: it may hold a real server (a benchmark dashboard).
 const TEST_SUPPORT_DIRS: &[&str] = &[
     "integration",
     "integration-tests",
     "integration_tests",
     "e2e",
-    "bench",
-    "benchmark",
-    "benchmarks",
     "xtask",
 ];
 
@@ -320,7 +318,6 @@ mod tests {
         assert_eq!(dir_class("integration"), Some(Class::TestSupport));
         assert_eq!(dir_class("stripe-integration"), None);
         assert_eq!(dir_class("xtask"), Some(Class::TestSupport));
-        assert_eq!(dir_class("bench"), Some(Class::TestSupport));
-        assert_eq!(dir_class("workbench"), None);
+        assert_eq!(dir_class("bench"), None);
     }
 }
