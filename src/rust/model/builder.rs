@@ -703,7 +703,12 @@ impl Builder<'_> {
                     .into_iter()
                     .flat_map(flatten_tokens)
                     .collect();
+                // A callback that is handed a token (`impl Fn(CancellationToken)`) is no token.
+                let callback = names
+                    .iter()
+                    .any(|name| matches!(name.as_str(), "Fn" | "FnMut" | "FnOnce"));
                 if names.first().is_none_or(|first| first != "Option")
+                    && !callback
                     && names.iter().any(|name| self.is_token_type(name))
                 {
                     token_param = Some(ident.ident.to_string());
