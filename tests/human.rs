@@ -162,6 +162,33 @@ fn a_terminal_wraps_to_its_columns() {
     );
 }
 
+/// Shells do not export `COLUMNS`: the terminal's own width is asked for then.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_terminal_without_columns_wraps_to_its_own_width() {
+    let binary = assert_cmd::cargo::cargo_bin("ctxlint");
+    let command = format!(
+        "stty cols 60 rows 40; env -u COLUMNS {} --no-config --color never fixtures/rust/missing-timeout/fires.rs",
+        binary.display()
+    );
+    let output = std::process::Command::new("script")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("`script` (util-linux) makes the pseudo-terminal");
+    let out = String::from_utf8(output.stdout)
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert!(out.contains("warning[missing-timeout]"), "{out}");
+    assert_wrapped(&out, 60);
+    let wrapped = human(&["fixtures/rust/missing-timeout/fires.rs"], "");
+    assert!(
+        out.lines().count() > wrapped.lines().count(),
+        "narrower than the default: {out}"
+    );
+}
+
 #[test]
 fn secondary_labels_are_underlined_with_their_message() {
     let out = human(&["fixtures/rust/broken-cancel-chain/fires.rs"], "");

@@ -456,7 +456,13 @@ fn report_run(
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     };
-    let columns = std::env::var("COLUMNS").ok();
+    // `COLUMNS` when the user exports it, else the terminal's own width.
+    let columns = std::env::var("COLUMNS").ok().or_else(|| {
+        terminal
+            .then(terminal_size::terminal_size)
+            .flatten()
+            .map(|(width, _)| width.0.to_string())
+    });
     let output = Output {
         run: &run,
         sources: &sources,

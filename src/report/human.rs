@@ -21,8 +21,8 @@ pub const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this, wrapping would leave a word or two per line: `COLUMNS` is ignored.
 const MIN_WIDTH: usize = 40;
 
-/// The columns to wrap to: the terminal's, as `COLUMNS` gives it, when the output goes to a
-/// terminal; else [`DEFAULT_WIDTH`], whatever the environment says.
+/// The columns to wrap to: the terminal's (as `COLUMNS` or the terminal itself gives it)
+/// when the output goes to a terminal; else [`DEFAULT_WIDTH`], whatever the environment says.
 pub fn width(terminal: bool, columns: Option<&str>) -> usize {
     columns
         .filter(|_| terminal)
