@@ -182,6 +182,7 @@ pub struct Guards {
     pub unwrappers: Vec<String>,
     pub async_lock_origins: Vec<String>,
     pub drops: Vec<String>,
+    pub lock_type_fragments: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -54,6 +54,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
         next_binding: 0,
         exit_follows: false,
         local_calls: Vec::new(),
+        field_types: HashMap::new(),
     };
     builder.visit_file(file);
     let mut model = builder.model;
@@ -104,6 +105,9 @@ pub(super) struct Builder<'k> {
     pub(super) exit_follows: bool,
     /// (calling function, called local function name), for same-file summaries.
     pub(super) local_calls: Vec<(usize, String)>,
+    /// The declared types of the fields of the file's structs, through pointers: struct ->
+    /// field -> type name (`Arc<Mutex<State>>` is `Mutex`).
+    pub(super) field_types: HashMap<String, HashMap<String, String>>,
     /// Guards held in each block of the current body, innermost last (parallel to `bindings`).
     pub(super) open_guards: Vec<Vec<usize>>,
 }
@@ -457,7 +461,8 @@ impl Builder<'_> {
         }
         let chain = self.chain_of(&call.receiver);
         let origin = chain.root_path().unwrap_or("");
-        if any_matches(&guards.async_lock_origins, origin) {
+        if any_matches(&guards.async_lock_origins, origin) || self.field_is_no_lock(&call.receiver)
+        {
             return None;
         }
         let is_guard = if guards.methods.contains(&name) {
@@ -486,6 +491,28 @@ impl Builder<'_> {
                 ),
             )
         })
+    }
+
+    /// `self.field` whose declared type, in a struct of this file, names no lock type.
+    fn field_is_no_lock(&self, receiver: &Expr) -> bool {
+        let Expr::Field(field) = peel(receiver) else {
+            return false;
+        };
+        let (Expr::Path(base), syn::Member::Named(name)) = (peel(&field.base), &field.member)
+        else {
+            return false;
+        };
+        let Some((Some(self_type), _)) = &self.impl_context else {
+            return false;
+        };
+        let declared = base
+            .path
+            .is_ident("self")
+            .then(|| self.field_types.get(self_type))
+            .flatten()
+            .and_then(|fields| fields.get(&name.to_string()));
+        let fragments = &self.knowledge.guards.lock_type_fragments;
+        declared.is_some_and(|ty| !fragments.iter().any(|f| ty.contains(f.as_str())))
     }
 
     /// Guards taken by temporaries of a scrutinee: they live through the whole `match`,

@@ -252,3 +252,34 @@ pub(super) fn contains_exit(expr: &Expr) -> bool {
     finder.visit_expr(expr);
     finder.0
 }
+
+/// The type a value of `ty` is used as, through references and shared or boxed pointers:
+/// `Mutex` for `&Arc<Mutex<T>>`, `BptreeMap` for `BptreeMap<K, V>`.
+pub(super) fn outer_type(ty: &syn::Type) -> Option<String> {
+    const POINTERS: &[&str] = &["Arc", "Rc", "Box"];
+    let mut ty = ty;
+    // A loop, not recursion: hostile input nests types thousands deep.
+    for _ in 0..MAX_CHAIN {
+        ty = match ty {
+            syn::Type::Reference(reference) => &reference.elem,
+            syn::Type::Paren(paren) => &paren.elem,
+            syn::Type::Group(group) => &group.elem,
+            syn::Type::Path(path) => {
+                let last = path.path.segments.last()?;
+                let name = last.ident.to_string();
+                if !POINTERS.contains(&name.as_str()) {
+                    return Some(name);
+                }
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return Some(name);
+                };
+                match args.args.first() {
+                    Some(syn::GenericArgument::Type(inner)) => inner,
+                    _ => return Some(name),
+                }
+            }
+            _ => return None,
+        };
+    }
+    None
+}

@@ -71,6 +71,12 @@ impl<'ast> Visit<'ast> for Builder<'_> {
                 .into_iter()
                 .flat_map(flatten_tokens)
                 .collect();
+            if let Some(outer) = outer_type(&field.ty) {
+                self.field_types
+                    .entry(item.ident.to_string())
+                    .or_default()
+                    .insert(name.to_string(), outer);
+            }
             if names.first().is_none_or(|first| first != "Option")
                 && names.iter().any(|name| self.is_token_type(name))
             {
