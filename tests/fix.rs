@@ -241,7 +241,7 @@ fn fix_on_a_copy_of_the_fixtures_applies_everything_and_leaves_no_temporary_file
     assert_eq!(all_files(&dir), before, "no temporary file is left behind");
 
     let settings = Settings::defaults();
-    // Only the sources: fixture projects also hold a `Cargo.toml`.
+    // Only the sources.
     for path in &before {
         let Some(language) = Language::from_path(path) else {
             continue;

@@ -159,14 +159,14 @@ fn one_finding_per_defect() {
     assert!(merged > 0, "no fixture shows a merged finding");
 }
 
-/// The files of each multi-file fixture (`fixtures/<language>/projects/<name>/`), by project.
+/// The files of each multi-file fixture (`tests/projects/<language>/<name>/`), by project.
 fn fixture_projects() -> Vec<(PathBuf, Vec<(PathBuf, Language)>)> {
     let mut projects = Vec::new();
     for language in ["rust", "go"] {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(language)
-            .join("projects");
+            .join("tests")
+            .join("projects")
+            .join(language);
         let Ok(entries) = std::fs::read_dir(&root) else {
             continue;
         };
@@ -196,11 +196,14 @@ fn fixture_projects() -> Vec<(PathBuf, Vec<(PathBuf, Language)>)> {
 /// another file, on the line above it.
 #[test]
 fn projects_match_their_markers_exactly() {
-    let settings = Settings::defaults();
     let projects = fixture_projects();
     assert!(!projects.is_empty(), "no fixture projects");
     let mut failures = Vec::new();
     for (project, files) in &projects {
+        // Checked as its own root, as `ctxlint tests/projects/rust/tunnel` would: the
+        // `tests` directory above it does not make its files test code.
+        let mut settings = Settings::defaults();
+        settings.set_checked_roots(std::slice::from_ref(project));
         let run = ctxlint::engine::run(files, &settings, 2);
         for error in &run.errors {
             failures.push(format!(
