@@ -594,16 +594,21 @@ impl Builder<'_> {
             Expr::MethodCall(call) => {
                 self.stored.insert(address(call));
             }
-            Expr::Path(path) => {
-                if let Some(name) = path.path.get_ident()
-                    && let Some((_, binding)) = self.lookup(&name.to_string())
-                {
-                    let id = binding.id;
+            other => {
+                if let Some(id) = self.binding_named_by(other) {
                     self.model.stored_bindings.insert(id);
                 }
             }
-            _ => {}
         }
+    }
+
+    /// The binding (its [`BindingInfo::id`]) of a variable written alone: `fut` in `timeout(d, fut)`.
+    pub(super) fn binding_named_by(&self, expr: &Expr) -> Option<usize> {
+        let Expr::Path(path) = peel(expr) else {
+            return None;
+        };
+        let name = path.path.get_ident()?.to_string();
+        self.lookup(&name).map(|(_, binding)| binding.id)
     }
 
     /// The variable holds a cancellation or shutdown signal: its declared type or the type its
@@ -638,11 +643,7 @@ impl Builder<'_> {
     /// A variable given to a deadline (`timeout(d, fut)`, `fut.timeout(d)`, a `select!`
     /// branch beside a sleep): the future it holds cannot wait forever.
     pub(super) fn mark_deadline_polled(&mut self, expr: &Expr) {
-        if let Expr::Path(path) = peel(expr)
-            && let Some(name) = path.path.get_ident()
-            && let Some((_, binding)) = self.lookup(&name.to_string())
-        {
-            let id = binding.id;
+        if let Some(id) = self.binding_named_by(expr) {
             self.model.deadline_polled.insert(id);
         }
     }

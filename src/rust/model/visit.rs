@@ -313,12 +313,10 @@ impl<'ast> Visit<'ast> for Builder<'_> {
         if let Expr::Path(path) = peel(&expr.base)
             && let Some(name) = path.path.get_ident()
         {
-            let name = name.to_string();
-            self.mark_future(&name);
-            if let Some((_, binding)) = self.lookup(&name) {
-                let id = binding.id;
-                self.model.awaited_bindings.insert(id);
-            }
+            self.mark_future(&name.to_string());
+        }
+        if let Some(id) = self.binding_named_by(&expr.base) {
+            self.model.awaited_bindings.insert(id);
         }
         self.mark_awaited(&expr.base);
         self.visit_expr(&expr.base);
