@@ -130,23 +130,31 @@ fn output_is_byte_stable_when_not_a_terminal() {
     assert_eq!(run(Some("200")), plain);
 }
 
-/// On a terminal (a pseudo-terminal made by `script`), help wraps to `COLUMNS`.
+/// The human report of `missing-timeout`'s firing fixture on a pseudo-terminal made by
+/// `script`, the command run after `before` (a shell prefix that sets up the terminal).
 #[cfg(target_os = "linux")]
-#[test]
-fn a_terminal_wraps_to_its_columns() {
+fn in_terminal(before: &str) -> String {
     let binary = assert_cmd::cargo::cargo_bin("ctxlint");
     let command = format!(
-        "COLUMNS=60 {} --no-config --color never fixtures/rust/missing-timeout/fires.rs",
+        "{before} {} --no-config --color never fixtures/rust/missing-timeout/fires.rs",
         binary.display()
     );
     let output = std::process::Command::new("script")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("COLUMNS")
         .args(["-qec", &command, "/dev/null"])
         .output()
         .expect("`script` (util-linux) makes the pseudo-terminal");
-    let out = String::from_utf8(output.stdout)
+    String::from_utf8(output.stdout)
         .unwrap()
-        .replace("\r\n", "\n");
+        .replace("\r\n", "\n")
+}
+
+/// On a terminal (a pseudo-terminal made by `script`), help wraps to `COLUMNS`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_wraps_to_its_columns() {
+    let out = in_terminal("COLUMNS=60");
     assert!(out.contains("warning[missing-timeout]"), "{out}");
     assert!(
         out.contains(
@@ -166,20 +174,7 @@ fn a_terminal_wraps_to_its_columns() {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_terminal_without_columns_wraps_to_its_own_width() {
-    let binary = assert_cmd::cargo::cargo_bin("ctxlint");
-    let command = format!(
-        "stty cols 60 rows 40; env -u COLUMNS {} --no-config --color never fixtures/rust/missing-timeout/fires.rs",
-        binary.display()
-    );
-    let output = std::process::Command::new("script")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("COLUMNS")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .expect("`script` (util-linux) makes the pseudo-terminal");
-    let out = String::from_utf8(output.stdout)
-        .unwrap()
-        .replace("\r\n", "\n");
+    let out = in_terminal("stty cols 60 rows 40; env -u COLUMNS");
     assert!(out.contains("warning[missing-timeout]"), "{out}");
     assert_wrapped(&out, 60);
     let wrapped = human(&["fixtures/rust/missing-timeout/fires.rs"], "");
