@@ -17,7 +17,9 @@
 # The first 13 applications were split into two halves before any finding was read: "tune"
 # may be used to change the rules, "hold-out" only to measure them. The hold-out's findings
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
-# used to change a rule. Triage verdicts are in benches/apps-triage.tsv.
+# used to change a rule. After the second hold-out's findings had been read, a third hold-out,
+# "hold-out-3", was pinned before any of its findings was read. Triage verdicts are in
+# benches/apps-triage.tsv.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,6 +55,16 @@ apps=(
     "alist            alist-org/alist                2830575490e72a7afc8fd8e6b790a163b92a13b5  go    hold-out-2"
     "one-api          songquanpeng/one-api           8df4a2670b98266bd287c698243fff327d9748cf  go    hold-out-2"
     "Cloudreve        cloudreve/Cloudreve            8fe28897722834f8c3c07df42eff62e9c0920c01  go    hold-out-2"
+    "vaultwarden      dani-garcia/vaultwarden        46d71107f5094460dd5ecbe1dbac6e6c71e5189a  rust  hold-out-3"
+    "shadowsocks-rust shadowsocks/shadowsocks-rust   6b96a84b9943a5e6b267778e98992c1ff3c5bce1  rust  hold-out-3"
+    "sccache          mozilla/sccache                bf757277c5b401ff5c6629de4a165f08024352d9  rust  hold-out-3"
+    "pgcat            postgresml/pgcat               5b038813eb14f181434ab7b5509e74d9b1fe123b  rust  hold-out-3"
+    "conduwuit        girlbossceo/conduwuit          d8311a5ff672fdc4729d956af5e3af8646b0670d  rust  hold-out-3"
+    "nezha            nezhahq/nezha                  1405ba76e567f666248879aa0742248a53a3629c  go    hold-out-3"
+    "crawlab          crawlab-team/crawlab           0485310def8b4f31ea20997846a8d5e7dfc681e5  go    hold-out-3"
+    "wakapi           muety/wakapi                   2ed2e3faa16185b60aa13e149dd0b956e758aa50  go    hold-out-3"
+    "memos            usememos/memos                 76a762924306e782871204f131f4033be5e8e41a  go    hold-out-3"
+    "gogs             gogs/gogs                      eb1054e5432fc8397678372f08613429be233d7c  go    hold-out-3"
 )
 
 if [[ ! -x "$ctxlint" ]]; then
@@ -95,7 +107,7 @@ for line in lines:
         per_rule[rule][half] += n
     per_app.append((half, name, language, len(findings), rules))
 
-halves = ["tune", "hold-out", "hold-out-2"]
+halves = ["tune", "hold-out", "hold-out-2", "hold-out-3"]
 print("| rule | " + " | ".join(halves) + " |")
 print("|---" * (len(halves) + 1) + "|")
 for rule in sorted(per_rule, key=lambda r: (-sum(per_rule[r].values()), r)):
