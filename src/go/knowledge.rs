@@ -146,6 +146,10 @@ pub struct ContextlessFunctions {
     pub package: String,
     pub names: Vec<String>,
     pub replacement: String,
+    /// The call goes through a client with no timeout (`http.Get`: `http.DefaultClient`), so
+    /// it can hang even where no context is in scope to bound it.
+    #[serde(default)]
+    pub unbounded: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +168,10 @@ pub struct TypedValue {
     pub name: String,
     #[serde(rename = "type")]
     pub ty: String,
+    /// A client with no timeout (`http.DefaultClient`): its context-less calls can hang even
+    /// where no context is in scope.
+    #[serde(default)]
+    pub unbounded: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

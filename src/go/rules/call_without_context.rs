@@ -6,6 +6,11 @@
 //! `*sql.Conn` or `*sql.Stmt` (declared so, a struct field declared so, or the result of
 //! `sql.Open`).
 //!
+//! It reports them where a context is in scope (a `context.Context`, an `*http.Request`, a
+//! `*gin.Context`, or a context made in the function) and not passed. Where none is in scope it
+//! reports only the calls that go through `http.DefaultClient` (`http.Get`, `http.Post`,
+//! `http.DefaultClient.Get`, ...), which has no timeout: nothing at all bounds them.
+//!
 //! ## Why is this bad
 //! The call keeps going after the caller has given up: a cancelled request still waits for
 //! the remote server or the database, holding a connection and a goroutine. When a context
@@ -33,13 +38,24 @@
 //! context right away (`req = req.WithContext(ctx)`, `Do(req.WithContext(ctx))`), or that is
 //! handed to a call together with a context (`ctxhttp.Do(ctx, client, req)`), whose callee is
 //! trusted to attach it, or that a handler test serves to a handler instead of sending (the
-//! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned by a function with no context (a
-//! request builder: the caller attaches one).
+//! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned
+//! by a function with no context (a request builder: the caller attaches one).
+//!
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing`) is
+//! not checked: tests talk to servers they start themselves.
 //!
 //! Silent for a request passed to a function of the same package (any of its files) that
 //! attaches a context to it (`s.doRequest(req)` where `doRequest` calls `req.WithContext(..)`).
-//! A local name for the function (`newRequest := http.NewRequest`) is followed. A request built only
-//! to be signed or serialized, never sent, is reported.
+//! A local name for the function (`newRequest := http.NewRequest`) is followed. A request built
+//! only to be signed or serialized, never sent, is reported.
+//!
+//! Silent where no context is in scope, except for the `http.DefaultClient` calls above: with
+//! nothing to pass, the fix is to thread a context through the callers, which syntax cannot
+//! judge worth it (a migration at start-up, a query on a local SQLite file). A request built
+//! there is reported where it matters by `missing-timeout`, on a client with no timeout. So a
+//! query with no context at all on a remote database that stops answering is missed, and so is
+//! a request sent through `&http.Client{}` whose `Transport` is set later. A context stored in
+//! the receiver (`c.ctx`) does not count as in scope.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -52,7 +68,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     for (index, call) in model.calls.iter().enumerate() {
-        let (what, replacement) = match &call.callee {
+        let (what, replacement, unbounded) = match &call.callee {
             Callee::Pkg { path, name } => {
                 let Some(set) = knowledge
                     .calls
@@ -63,7 +79,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     continue;
                 };
                 let short = path.rsplit('/').next().unwrap_or(path);
-                (format!("{short}.{name}"), set.replacement.clone())
+                (format!("{short}.{name}"), set.replacement.clone(), set.unbounded)
             }
             Callee::Method {
                 recv,
@@ -71,14 +87,15 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 name,
                 ..
             } => {
-                let ty = match recv_pkg {
+                let (ty, unbounded) = match recv_pkg {
                     Some((path, value)) => knowledge
                         .calls
                         .values
                         .iter()
                         .find(|v| &v.package == path && &v.name == value)
-                        .map(|v| v.ty.clone()),
-                    None => model.type_of(call.func, recv),
+                        .map(|v| (Some(v.ty.clone()), v.unbounded))
+                        .unwrap_or_default(),
+                    None => (model.type_of(call.func, recv), false),
                 };
                 let Some(ty) = ty else {
                     continue;
@@ -95,7 +112,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     .replacement
                     .clone()
                     .unwrap_or_else(|| format!("{recv}.{name}Context(ctx, ..)"));
-                (format!("{recv}.{name}"), replacement)
+                (format!("{recv}.{name}"), replacement, unbounded)
             }
             _ => continue,
         };
@@ -109,12 +126,17 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             .func
             .map(|f| model.contexts_in_scope(f, call.start, true))
             .unwrap_or_default();
+        // With no context in scope there is nothing to pass: what is left is a deadline,
+        // which `missing-timeout` asks of the client, except where the client is implicit.
         let message = match in_scope.first() {
             Some(ctx) => format!(
                 "`{what}` cannot be cancelled, and `{}` is in scope but not passed",
                 ctx.name
             ),
-            None => format!("`{what}` cannot be cancelled or given a deadline"),
+            None if unbounded => format!(
+                "`{what}` goes through a client with no timeout and takes no context: nothing bounds it"
+            ),
+            None => continue,
         };
         findings.push(
             Finding::new("call-without-context", call.span, message).help(format!(
