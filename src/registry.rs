@@ -47,12 +47,12 @@ pub static RULES: &[RuleInfo] = &[
     ),
     rule!(
         "context-key-type",
-        Warning,
+        Info,
         "a context value key of a built-in type can collide across packages"
     ),
     rule!(
         "context-not-first",
-        Warning,
+        Info,
         "a context.Context parameter that is not the first parameter"
     ),
     rule!(

@@ -5,7 +5,8 @@
 //! type (`k string`), or a constant or variable of the package that holds one. Also a key
 //! that cannot be compared (a slice, map or func, or a struct of the file with such a field:
 //! the call panics) and an empty anonymous struct (`struct{}{}`, equal to every other), as
-//! staticcheck's SA1029 does.
+//! staticcheck's SA1029 does; `fixtures/go/context-key-type/sa1029.go` holds its cases that
+//! need no type checker.
 //!
 //! ## Why is this bad
 //! Context values are found by key equality across every package that touches the context.
@@ -29,8 +30,14 @@
 //! "user"` in `keys.go`); keys from another package are not. A name declared twice in the
 //! package with different kinds is treated as unknown.
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
-//! `testing`) is not checked: a test's keys never meet another package's values.
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing`) is
+//! not checked: a test's keys never meet another package's values.
+//!
+//! Its default level is `info`, so it is shown but does not fail a run at the default
+//! `--fail-level warning`: on real applications the string keys it finds are a team's own
+//! convention, set and read by one package (or shared with gin's `c.Set` on purpose), and no
+//! collision was seen in any of them. Raise it in `ctxlint.toml` (`context-key-type =
+//! "warning"`) to enforce typed keys.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;

@@ -22,6 +22,13 @@
 //! used as values in the same file (`Func: builderRunTest`), are not checked: their shape is
 //! dictated by a callback type. A parameter or local that shadows the function's name is not a
 //! use of the function. A function used as a value only in another file is checked.
+//!
+//! `_test.go` files and files under `testdata/` are not checked.
+//!
+//! Its default level is `info`, so it is shown but does not fail a run at the default
+//! `--fail-level warning`: the order of parameters is a convention of the `context` package's
+//! documentation, not a cancellation bug. Raise it in `ctxlint.toml` (`context-not-first =
+//! "warning"`) to enforce it.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
