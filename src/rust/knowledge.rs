@@ -146,6 +146,7 @@ pub struct Cancellation {
 #[serde(deny_unknown_fields)]
 pub struct Frameworks {
     pub request_types: Vec<String>,
+    pub per_request_types: Vec<String>,
     pub token_types: Vec<String>,
     pub request_handoffs: Vec<String>,
 }

@@ -12,9 +12,9 @@
 
 use std::collections::HashMap;
 
-use super::knowledge::RustKnowledge;
+use super::knowledge::{RustKnowledge, any_matches};
 use super::model::{Call, Callee, Model, Spawn};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::index::{CallGraph, Evidence, Kinds, Resolved};
 
 /// An async function that awaits a future which is not cancel-safe (a callee fact).
@@ -29,6 +29,9 @@ const CALL: u8 = 3;
 /// (or of a sync function), not in a spawned task or a closure. In `main` closures and
 /// futures count too: a sync `main` hands its futures to `block_on`.
 const START_UP: u8 = 4;
+/// A function that runs more than once: called in a loop, taking a request, or called by
+/// such a function (a caller fact). The tasks it spawns pile up.
+const REPEATED: u8 = 5;
 
 /// The index of one crate (or of the files of one crate that were checked).
 pub struct Project<'a> {
@@ -47,6 +50,8 @@ pub struct Project<'a> {
     is_async: Vec<bool>,
     /// Per function id: it runs only at start-up, called from `main` and from nothing else.
     start_up: Vec<bool>,
+    /// Per function id: some call of the crate names it.
+    called: Vec<bool>,
     resolved: Resolved,
 }
 
@@ -91,6 +96,7 @@ impl<'a> Project<'a> {
             by_type: HashMap::new(),
             is_async: Vec::new(),
             start_up: Vec::new(),
+            called: Vec::new(),
             resolved: Resolved::default(),
         };
         let mut graph = CallGraph::default();
@@ -104,6 +110,25 @@ impl<'a> Project<'a> {
                 project.is_async.push(function.is_async);
                 if function.is_main {
                     mains.push(id);
+                }
+                let frameworks = &knowledge.frameworks;
+                let per_request = |ty: &String| {
+                    any_matches(&frameworks.request_types, ty)
+                        || any_matches(&frameworks.per_request_types, ty)
+                };
+                if function.param_types.iter().any(per_request) {
+                    let what = format!("`{}` runs once per request or connection", function.name);
+                    let (span, entry) = (function.span, 0);
+                    graph.add_fact(
+                        id,
+                        REPEATED,
+                        Evidence {
+                            file,
+                            span,
+                            what,
+                            entry,
+                        },
+                    );
                 }
                 // A variant compiled only for tests is not what production code calls.
                 if function.is_test {
@@ -127,8 +152,9 @@ impl<'a> Project<'a> {
                 project.add_call_facts(&mut graph, file, model, knowledge, call);
             }
         }
-        project.resolved = graph.resolve(&[CANCEL_UNSAFE, BLOCKS], &[UNDER_DEADLINE]);
+        project.resolved = graph.resolve(&[CANCEL_UNSAFE, BLOCKS], &[UNDER_DEADLINE, REPEATED]);
         project.start_up = graph.reached_only_through(START_UP, &mains);
+        project.called = graph.called();
         project
     }
 
@@ -177,9 +203,14 @@ impl<'a> Project<'a> {
             let what = "a deadline".to_string();
             graph.add_fact(callee, UNDER_DEADLINE, evidence(what, 0));
         }
+        if call.open_loop.is_some() {
+            let what = format!("`{}` is called in a loop", call.name());
+            graph.add_fact(callee, REPEATED, evidence(what, 0));
+        }
         // What the call carries: an awaited helper's cancel-safety and deadline are the
-        // caller's; a sync helper's blocking is its sync caller's.
-        let mut kinds = Kinds::of(CALL);
+        // caller's; a sync helper's blocking is its sync caller's; whatever a function that
+        // runs more than once calls, even in a task, runs more than once too.
+        let mut kinds = Kinds::of(CALL).with(REPEATED);
         let start_up_site = call.open_loop.is_none()
             && call.scope.spawns.is_empty()
             && call.scope.offload.is_none()
@@ -326,18 +357,64 @@ impl InProject<'_> {
         self.project.start_up(self.file, function)
     }
 
-    /// A task spawned once, at start-up (by `main` or a start-up function, outside loops),
-    /// that is handed no cancellation signal: a service meant to live as long as the process.
+    /// A task handed no cancellation signal and spawned once: at start-up (by `main` or a
+    /// start-up function), or by a function whose callers the crate shows and none of which
+    /// runs more than once (see [`InProject::repeated_spawn`]). A service meant to live as
+    /// long as the process, which the runtime drops when the process ends. A function that
+    /// nothing in the crate calls may be called anywhere, so its tasks are not excused.
     pub fn process_lifetime_task(&self, model: &Model, spawn: &Spawn) -> bool {
         let scope = &spawn.scope;
         let Some(function) = scope.function else {
             return false;
         };
-        let is_main = model.fns[function].is_main;
-        let once = scope.spawns.is_empty()
-            && scope.loops.is_empty()
-            && (is_main || !scope.nested && self.start_up(function));
-        once && !spawn.captures_signal
+        if spawn.captures_signal || self.repeated_spawn(model, spawn).is_some() {
+            return false;
+        }
+        let at_start_up = scope.spawns.is_empty()
+            && (model.fns[function].is_main || !scope.nested && self.start_up(function));
+        at_start_up || self.project.called[self.project.ids[self.file][function]]
+    }
+
+    /// Why a spawn runs more than once, where that can be seen: a loop around it (or around
+    /// the task that spawns it), or a function that runs more than once (called in a loop,
+    /// taking a request, or called by such a function anywhere in the crate).
+    pub fn repeated_spawn(&self, model: &Model, spawn: &Spawn) -> Option<Repeats<'_>> {
+        let scope = &spawn.scope;
+        let enclosing = scope.spawns.iter().map(|&outer| &model.spawns[outer].scope);
+        let in_loop = std::iter::once(scope)
+            .chain(enclosing)
+            .find_map(|scope| scope.loops.last());
+        if let Some(&index) = in_loop {
+            return Some(Repeats::InLoop(model.loops[index].span));
+        }
+        let function = self.project.ids[self.file][scope.function?];
+        self.project
+            .proof(self.file, function, REPEATED)
+            .map(Repeats::Function)
+    }
+}
+
+/// Why a spawn runs more than once.
+pub enum Repeats<'p> {
+    /// The loop around it.
+    InLoop(Span),
+    /// Its function runs more than once, for the reason the evidence gives.
+    Function(Proof<'p>),
+}
+
+impl Repeats<'_> {
+    /// Adds the reason as a label of the finding.
+    pub fn label(&self, finding: Finding) -> Finding {
+        match self {
+            Repeats::InLoop(span) => finding.label(*span, "spawned on each pass of this loop"),
+            Repeats::Function(proof) => {
+                let message = format!(
+                    "{}, so the task is spawned more than once",
+                    proof.evidence.what
+                );
+                proof.label(finding, message)
+            }
+        }
     }
 }
 

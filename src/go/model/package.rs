@@ -3,7 +3,7 @@
 //! a request. Built once per package from the models of its files, owned, and handed back to
 //! every model so that its queries see the whole package.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::builder::merge_value;
 use super::{CtxKind, FuncUse, GoModel, ValueKind};
@@ -28,11 +28,18 @@ pub struct PackageFacts {
     /// Functions and methods that attach a context to a request they are given
     /// (`req.WithContext(ctx)` on a parameter).
     pub context_attachers: Vec<String>,
+    /// Names of functions and methods that some call of the package names (by name alone:
+    /// methods of two types share one).
+    pub called: HashSet<String>,
+    /// Functions and methods that run more than once: called in a loop or by a request
+    /// handler, or called by such a function.
+    pub repeated: HashSet<String>,
 }
 
 impl PackageFacts {
     pub fn from_models(models: &[&GoModel]) -> PackageFacts {
         let mut facts = PackageFacts::default();
+        let mut edges = Vec::new();
         for model in models {
             for (name, kind) in &model.package_values {
                 merge_value(&mut facts.values, name, kind);
@@ -55,6 +62,26 @@ impl PackageFacts {
             facts
                 .context_attachers
                 .extend(model.own_context_attachers());
+            for (caller, callee, repeats) in model.package_calls() {
+                facts.called.insert(callee.to_string());
+                if repeats {
+                    facts.repeated.insert(callee.to_string());
+                }
+                if let Some(caller) = caller {
+                    edges.push((caller.to_string(), callee.to_string()));
+                }
+            }
+        }
+        // Whatever a function that runs more than once calls runs more than once too.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (caller, callee) in &edges {
+                if facts.repeated.contains(caller) && !facts.repeated.contains(callee) {
+                    facts.repeated.insert(callee.clone());
+                    changed = true;
+                }
+            }
         }
         facts
     }
@@ -112,6 +139,21 @@ mod tests {
                 .contains(&("ctx".to_string(), "context.Context".to_string()))
         );
         assert_eq!(facts.context_attachers, vec!["send".to_string()]);
+    }
+
+    #[test]
+    fn functions_called_in_a_loop_or_by_a_handler_run_more_than_once() {
+        let text = SourceText::new(
+            "package p\n\nimport \"net/http\"\n\nfunc main() {\n\tsetUp()\n\tfor {\n\t\tpoll()\n\t}\n}\n\nfunc poll() { fetch() }\n\nfunc handle(w http.ResponseWriter, r *http.Request) { record() }\n\nfunc setUp() {}\nfunc fetch() {}\nfunc record() {}\nfunc unused() {}\n"
+                .to_string(),
+        );
+        let model = crate::go::model::build(&text, &knowledge()).expect("valid Go");
+        let facts = PackageFacts::from_models(&[&model]);
+        let mut repeated: Vec<&str> = facts.repeated.iter().map(String::as_str).collect();
+        repeated.sort_unstable();
+        assert_eq!(repeated, ["fetch", "poll", "record"]);
+        assert!(facts.called.contains("setUp"));
+        assert!(!facts.called.contains("unused"));
     }
 
     #[test]

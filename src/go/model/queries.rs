@@ -32,6 +32,63 @@ impl GoModel<'_> {
                 .any(|l| l.func == Some(func) && l.start < go.start && go.start < l.end)
     }
 
+    /// The calls of this file that may name a function or method of the package: (the name
+    /// of the declared function making it, the name called, whether the call runs more than
+    /// once: in a loop, or in a function that handles a request).
+    pub fn package_calls(&self) -> impl Iterator<Item = (Option<&str>, &str, bool)> {
+        self.calls.iter().filter_map(|call| {
+            let callee = match &call.callee {
+                Callee::Func(name) => name.as_str(),
+                Callee::Method { name, .. } => name.as_str(),
+                _ => return None,
+            };
+            let Some(func) = call.func else {
+                return Some((None, callee, false));
+            };
+            let top = self.top_func(func);
+            let repeats = self.in_loop_of(top, call.start) || self.handles_request(top);
+            Some((self.funcs[top].name.as_deref(), callee, repeats))
+        })
+    }
+
+    /// Whether byte `at` is inside a loop of the declared function `top` (or of a literal in it).
+    fn in_loop_of(&self, top: usize, at: usize) -> bool {
+        self.loops
+            .iter()
+            .any(|l| l.func.is_some_and(|f| self.top_func(f) == top) && l.start < at && at < l.end)
+    }
+
+    /// Whether a declared function takes a request (`*http.Request`, `*gin.Context`, ..):
+    /// it runs once per request.
+    fn handles_request(&self, top: usize) -> bool {
+        let f = &self.funcs[top];
+        f.ctx_vars
+            .iter()
+            .any(|v| matches!(v.kind, CtxKind::Request(_)))
+    }
+
+    /// A goroutine started once: by `main` or `init` outside loops (see `go_at_start_up`),
+    /// or outside loops by a function that takes no request, that the package calls, and
+    /// none of whose callers runs more than once. A function nothing in the package calls
+    /// may be called from anywhere, so its goroutines are not counted as started once.
+    pub fn started_once(&self, go: &GoStmt) -> bool {
+        if self.go_at_start_up(go) {
+            return true;
+        }
+        let Some(func) = go.func else {
+            return false;
+        };
+        let top = self.top_func(func);
+        let Some(name) = self.funcs[top].name.as_deref() else {
+            return false;
+        };
+        let facts = &self.package_facts;
+        !self.in_loop_of(top, go.start)
+            && !self.handles_request(top)
+            && facts.called.contains(name)
+            && !facts.repeated.contains(name)
+    }
+
     /// The declared function that holds `func`, following literals outward.
     pub fn top_func(&self, func: usize) -> usize {
         let mut f = func;

@@ -79,7 +79,11 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     continue;
                 };
                 let short = path.rsplit('/').next().unwrap_or(path);
-                (format!("{short}.{name}"), set.replacement.clone(), set.unbounded)
+                (
+                    format!("{short}.{name}"),
+                    set.replacement.clone(),
+                    set.unbounded,
+                )
             }
             Callee::Method {
                 recv,

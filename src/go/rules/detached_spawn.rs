@@ -49,6 +49,10 @@
 //! detached context by a helper in another file is not seen; any `WithTimeout`, `WithDeadline` or
 //! `WithCancel` in the starting function counts, whichever context it bounds.
 //!
+//! A goroutine handed no context and started once (by `main` or `init`, or outside loops by
+//! a function the package calls whose callers never run more than once) is not reported;
+//! callers in other packages are not seen.
+//!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
 //! `testing`) is not checked: a test's goroutines end with the test binary. The runtime's
 //! own daemons (the finalizer and GC workers, the signal thread) are reported: they live as
@@ -85,9 +89,9 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         }
         let names = model.context_names(target);
-        // A goroutine `main` or `init` starts once, with no context to obey, is meant to
-        // live as long as the process.
-        if names.is_empty() && model.go_at_start_up(go) {
+        // A goroutine started once, with no context to obey, is meant to live as long as
+        // the process; started per request, per connection or in a loop, it piles up.
+        if names.is_empty() && model.started_once(go) {
             continue;
         }
         let forever = model

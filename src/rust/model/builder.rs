@@ -1,6 +1,6 @@
 //! The builder: the state of the one pass over a file and the methods that record what it sees.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -8,7 +8,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Token};
 
 use super::spans::*;
-use super::summaries::{reachable, spawn_wrappers};
+use super::summaries::{reachable, reachable_with, spawn_wrappers};
 use super::syntax::*;
 use super::*;
 use crate::rust::knowledge::{RustKnowledge, any_matches};
@@ -32,7 +32,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
             item_ranges: Vec::new(),
             timeout_wrapped_fns: BTreeSet::new(),
             cancellable_fns: BTreeSet::new(),
-            detached_fns: BTreeSet::new(),
+            detached_fns: BTreeMap::new(),
             method_names: BTreeSet::new(),
             deadline_polled: BTreeSet::new(),
             stored_bindings: BTreeSet::new(),
@@ -69,7 +69,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
     model.timeout_wrapped_fns.extend(polled_later);
     model.timeout_wrapped_fns = reachable(&model, &builder.local_calls, &model.timeout_wrapped_fns);
     model.cancellable_fns = reachable(&model, &builder.local_calls, &model.cancellable_fns);
-    model.detached_fns = reachable(&model, &builder.local_calls, &model.detached_fns);
+    model.detached_fns = reachable_with(&model, &builder.local_calls, &model.detached_fns);
     model
 }
 
@@ -1051,8 +1051,11 @@ impl Builder<'_> {
             if self.scope.cancellable {
                 self.model.cancellable_fns.insert(name.clone());
             }
-            if self.scope.detached {
-                self.model.detached_fns.insert(name.clone());
+            if self.scope.detached
+                && let Some(&spawn) = self.scope.spawns.last()
+            {
+                let spawns = self.model.detached_fns.entry(name.clone()).or_default();
+                spawns.insert(spawn);
             }
             let direct = matches!(callee, Callee::Path(_)) || receiver.is_some_and(is_self);
             if let Some(caller) = self.scope.function

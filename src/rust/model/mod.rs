@@ -12,7 +12,7 @@ mod visit;
 
 pub use spans::encloses;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::knowledge::RustKnowledge;
 use super::uses::Uses;
@@ -365,8 +365,9 @@ pub struct Model {
     pub timeout_wrapped_fns: BTreeSet<String>,
     /// Local functions whose futures are visibly cancellable somewhere in the file.
     pub cancellable_fns: BTreeSet<String>,
-    /// Local functions whose futures are spawned with the handle dropped (and what they call).
-    pub detached_fns: BTreeSet<String>,
+    /// Local functions whose futures are spawned with the handle dropped (and what they call),
+    /// with the spawns (indices into [`Model::spawns`]) that run them.
+    pub detached_fns: BTreeMap<String, BTreeSet<usize>>,
     /// Every method name called in the file.
     pub method_names: BTreeSet<String>,
     /// `let` statements binding a single name, in order.

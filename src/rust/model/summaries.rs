@@ -1,6 +1,6 @@
 //! Same-file summaries: what holds for a local function holds for the helpers it calls.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::rust::knowledge::any_matches;
 
@@ -13,15 +13,34 @@ pub(super) fn reachable(
     calls: &[(usize, String)],
     roots: &BTreeSet<String>,
 ) -> BTreeSet<String> {
+    let roots = roots
+        .iter()
+        .map(|name| (name.clone(), BTreeSet::<()>::new()));
+    reachable_with(model, calls, &roots.collect())
+        .into_keys()
+        .collect()
+}
+
+/// As [`reachable`], with what each root was reached by (the spawns that run it), carried to
+/// the helpers it calls.
+pub(super) fn reachable_with<T: Clone + Ord>(
+    model: &Model,
+    calls: &[(usize, String)],
+    roots: &BTreeMap<String, BTreeSet<T>>,
+) -> BTreeMap<String, BTreeSet<T>> {
     let mut reached = roots.clone();
     let mut changed = true;
     while changed {
         changed = false;
         for (caller, callee) in calls {
-            if reached.contains(&model.fns[*caller].name) && !reached.contains(callee) {
-                reached.insert(callee.clone());
-                changed = true;
-            }
+            let Some(by) = reached.get(&model.fns[*caller].name).cloned() else {
+                continue;
+            };
+            let new = !reached.contains_key(callee);
+            let entry = reached.entry(callee.clone()).or_default();
+            let before = entry.len();
+            entry.extend(by);
+            changed |= new || entry.len() != before;
         }
     }
     reached

@@ -36,8 +36,12 @@
 //! followed into `run`. A handle bound to a named variable is taken as kept, even if it is
 //! never used. Spawns on receivers of unknown type (`handle.spawn(..)`) are not judged.
 //! The loop it labels is not also reported as `loop-without-cancel`: the message names it.
-//! A task spawned once at start-up (by `main` or a start-up function, outside loops) with no
-//! cancellation signal is a service for the life of the process and is not reported.
+//! A task with no cancellation signal spawned once (by `main`, by start-up code, or by a
+//! function whose callers in the crate never run more than once) is a service for the life
+//! of the process and is not reported. A task spawned in a loop, or by a function that runs
+//! more than once (called in a loop, taking a request, an extractor or a connection, or
+//! called by such a function), is reported with a label saying why. A function nothing in
+//! the crate visibly calls may run again: its task is reported.
 
 use super::RustRule;
 use crate::diagnostic::Finding;
@@ -88,18 +92,20 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
         let Some(forever) = forever else {
             continue;
         };
-        findings.push(
-            Finding::new(
-                "detached-spawn",
-                spawn.span,
-                "this task is detached and loops forever without observing cancellation: nothing can stop it",
-            )
-            .label(forever.span, "this loop never exits")
-            .help(
-                "keep the handle in a `JoinSet`, `TaskTracker` or `AbortOnDropHandle`, and pass \
-                 a `CancellationToken` the loop selects on",
-            ),
+        let finding = Finding::new(
+            "detached-spawn",
+            spawn.span,
+            "this task is detached and loops forever without observing cancellation: nothing can stop it",
+        )
+        .label(forever.span, "this loop never exits")
+        .help(
+            "keep the handle in a `JoinSet`, `TaskTracker` or `AbortOnDropHandle`, and pass \
+             a `CancellationToken` the loop selects on",
         );
+        findings.push(match project.repeated_spawn(model, spawn) {
+            Some(repeats) => repeats.label(finding),
+            None => finding,
+        });
     }
     findings
 }

@@ -128,7 +128,15 @@ fn unstoppable(
     let Some(function) = model.function(scope) else {
         return false;
     };
-    model.detached_fns.contains(&function.name)
+    let spawned_detached = model
+        .detached_fns
+        .get(&function.name)
+        .is_some_and(|spawns| {
+            spawns
+                .iter()
+                .any(|&spawn| !project.process_lifetime_task(model, &model.spawns[spawn]))
+        });
+    spawned_detached
         || function.params.iter().any(|param| {
             let cancellation = &knowledge.cancellation;
             param
