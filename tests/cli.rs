@@ -783,6 +783,57 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
     );
 }
 
+/// The files of a module declared under a test-only `cfg` (`#[cfg(feature = "test-util")]
+/// mod mock;`), and of its submodules, are test code; `--include-test-support` checks those
+/// behind a feature again, never those behind `cfg(test)`.
+#[test]
+fn modules_declared_for_tests_are_test_code() {
+    let dir = temp_dir("test-only-modules");
+    let blocking =
+        "pub async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let files = [
+        ("Cargo.toml", "[package]\nname = \"app\"\n"),
+        (
+            "src/lib.rs",
+            "#[cfg(feature = \"test-util\")]\npub mod mock;\n#[cfg(test)]\nmod fixtures;\npub mod real;\n",
+        ),
+        ("src/mock.rs", "pub mod more;\n"),
+        ("src/mock/more.rs", blocking),
+        ("src/fixtures.rs", blocking),
+        ("src/real.rs", blocking),
+    ];
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    let findings = |extra: &[&str]| {
+        let (_, out) = stdout(
+            ctxlint()
+                .arg(&dir)
+                .args(["--no-config", "--format", "json"])
+                .args(extra),
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut paths: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = Path::new(f["path"].as_str().unwrap());
+                path.strip_prefix(&dir).unwrap().display().to_string()
+            })
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(findings(&[]), ["src/real.rs"]);
+    assert_eq!(
+        findings(&["--include-test-support"]),
+        ["src/mock/more.rs", "src/real.rs"]
+    );
+}
+
 /// An item under a test-support feature is test code; `--include-test-support` checks it.
 #[test]
 fn test_support_items_are_checked_on_request() {

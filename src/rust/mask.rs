@@ -98,6 +98,52 @@ fn push_without_cuts(
     masked.push_str(&text[at..to]);
 }
 
+/// Whether a line declares a module (`mod name;`, `pub(crate) mod name;`) right under a
+/// `#[cfg(..)]` line: the cheap question asked of every file, so that a file that holds
+/// nothing else for the rules still tells the project which modules only tests compile.
+pub fn may_declare_test_only_module(text: &str) -> bool {
+    if !text.contains("#[cfg(") {
+        return false;
+    }
+    let mut after_cfg = false;
+    for line in text.lines() {
+        let line = line.trim();
+        let declaration = line.ends_with(';')
+            && (line.starts_with("mod ") || line.starts_with("pub") && line.contains(" mod "));
+        if after_cfg && declaration {
+            return true;
+        }
+        after_cfg = line.starts_with("#[cfg(");
+    }
+    false
+}
+
+/// The names of the file's top-level `mod name;` declarations with an attribute for which
+/// `test_only` holds (`#[cfg(feature = "e2e_tests")] pub mod test_helpers;`): the files of
+/// such a module are compiled only for tests.
+pub fn test_only_modules(
+    text: &str,
+    structure: &Structure,
+    test_only: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut items = Vec::new();
+    // At the deepest nesting no body is split: the file's own items only.
+    items_between(text, structure, 0, text.len(), MAX_NESTING, &mut items);
+    items
+        .into_iter()
+        .filter_map(|(start, end)| {
+            let item = ItemHead::of(&text[start..end]);
+            let after = item.rest.strip_prefix("mod")?;
+            let name = after.strip_suffix(';')?.trim();
+            let is_name = !name.is_empty()
+                && after.starts_with(char::is_whitespace)
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            let test = item.attributes.iter().any(|attribute| test_only(attribute));
+            (is_name && test).then(|| name.to_string())
+        })
+        .collect()
+}
+
 /// Byte ranges of the items to keep or blank, each with its leading attributes and comments:
 /// the top-level items, except that the body of an `impl`, `trait` or inline `mod` is split
 /// into its own items (its header and braces are never blanked), so that one async method
@@ -244,6 +290,19 @@ impl<'a> ItemHead<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modules_declared_under_a_test_only_cfg() {
+        let text = "#[cfg(feature = \"e2e\")]\npub mod helpers;\n#[cfg(unix)]\nmod sys;\n#[cfg(test)]\nmod tests {\n    mod inner;\n}\npub(crate) mod real;\n#[cfg(test)]\nmod fixtures;\n";
+        assert!(may_declare_test_only_module(text));
+        let names = test_only_modules(text, &Structure::scan(text), |attribute| {
+            attribute.contains("e2e") || attribute == "#[cfg(test)]"
+        });
+        assert_eq!(names, ["helpers", "fixtures"]);
+        assert!(!may_declare_test_only_module(
+            "#[cfg(test)]\nmod tests {\n}\nmod a;\n"
+        ));
+    }
 
     #[test]
     fn blanks_unwanted_items_and_keeps_positions() {

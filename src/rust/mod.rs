@@ -126,7 +126,9 @@ impl FrontEnd for RustFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        self.prefilter.any_trigger_or_directive(text) || go_package_line(text).is_some()
+        self.prefilter.any_trigger_or_directive(text)
+            || go_package_line(text).is_some()
+            || mask::may_declare_test_only_module(text)
     }
 
     fn project_marker(&self) -> Option<&'static str> {
@@ -157,14 +159,31 @@ impl FrontEnd for RustFrontEnd {
                 )
             })
             .collect();
+        let test_features = &knowledge.test_support.features;
+        let test_only_modules: Vec<Vec<String>> = files
+            .par_iter()
+            .map(|file| {
+                let text = &file.source.text;
+                if !mask::may_declare_test_only_module(text) {
+                    return Vec::new();
+                }
+                mask::test_only_modules(text, &file.structure, |attribute| {
+                    model::is_test_only_attribute(attribute, test_features)
+                })
+            })
+            .collect();
         let project = timed(Phase::Index, || {
-            project::Project::build(&indexed, knowledge)
+            let mut project = project::Project::build(&indexed, knowledge);
+            project.mark_test_only(&test_only_modules);
+            project
         });
         models
             .into_par_iter()
             .zip(files)
             .enumerate()
             .map(|(index, (model, file))| match model? {
+                // Compiled only for tests, like a `#[cfg(test)]` module written inline.
+                _ if project.test_only(index) => Ok(FrontEndOutput::default()),
                 None => Ok(FrontEndOutput::default()),
                 Some(model) => {
                     let in_project = project::InProject {

@@ -52,6 +52,8 @@ pub struct Project<'a> {
     start_up: Vec<bool>,
     /// Per function id: some call of the crate names it.
     called: Vec<bool>,
+    /// Per file: it belongs to a module declared for tests only (see `mark_test_only`).
+    test_only: Vec<bool>,
     resolved: Resolved,
 }
 
@@ -97,6 +99,7 @@ impl<'a> Project<'a> {
             is_async: Vec::new(),
             start_up: Vec::new(),
             called: Vec::new(),
+            test_only: vec![false; files.len()],
             resolved: Resolved::default(),
         };
         let mut graph = CallGraph::default();
@@ -314,6 +317,28 @@ impl<'a> Project<'a> {
     /// The blocking call inside the sync function a call names.
     pub fn blocks(&self, file: usize, model: &Model, call: &Call) -> Option<Proof<'_>> {
         self.proof(file, self.callee(file, model, call)?, BLOCKS)
+    }
+
+    /// Marks the files of modules declared for tests only: `declared[file]` names the child
+    /// modules that `file` declares under a test-only `cfg`; their files, and the files of
+    /// their own submodules, are test code.
+    pub fn mark_test_only(&mut self, declared: &[Vec<String>]) {
+        for (parent, names) in declared.iter().enumerate() {
+            for name in names {
+                let mut prefix = self.modules[parent].clone();
+                prefix.push(name.clone());
+                for (file, module) in self.modules.iter().enumerate() {
+                    if module.starts_with(&prefix) {
+                        self.test_only[file] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a file belongs to a module compiled only for tests.
+    pub fn test_only(&self, file: usize) -> bool {
+        self.test_only[file]
     }
 
     /// Whether a function of this file runs only at start-up (see [`START_UP`]).

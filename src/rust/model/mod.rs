@@ -12,6 +12,16 @@ mod visit;
 
 pub use spans::encloses;
 
+/// Whether an attribute's text (`#[cfg(feature = "test-util")]`) compiles its item only for
+/// tests or test support (see `syntax::is_cfg_test`).
+pub fn is_test_only_attribute(text: &str, test_features: &[String]) -> bool {
+    syn::parse::Parser::parse_str(syn::Attribute::parse_outer, text).is_ok_and(|attributes| {
+        attributes
+            .iter()
+            .any(|a| syntax::is_cfg_test(a, test_features))
+    })
+}
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::knowledge::RustKnowledge;
