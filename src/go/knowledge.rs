@@ -111,8 +111,9 @@ impl ContextApis {
         format!("{}.Context", self.package)
     }
 
-    pub fn cancel_func_type(&self) -> String {
-        format!("{}.CancelFunc", self.package)
+    /// `context.CancelFunc` and `context.CancelCauseFunc`.
+    pub fn cancel_func_types(&self) -> [String; 2] {
+        ["CancelFunc", "CancelCauseFunc"].map(|name| format!("{}.{name}", self.package))
     }
 
     pub fn is_cancel_constructor(&self, package: &str, name: &str) -> bool {
@@ -137,6 +138,7 @@ pub struct RequestType {
 pub struct Frameworks {
     pub request_types: Vec<RequestType>,
     pub test_types: Vec<String>,
+    pub test_packages: Vec<String>,
     pub response_writer_types: Vec<String>,
 }
 

@@ -113,6 +113,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             flows: Vec::new(),
             item_ranges: Vec::new(),
             problems: Vec::new(),
+            test_code: false,
         },
         knowledge,
         text: &source.text,
@@ -166,6 +167,12 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         builder.model.problems.push(problem);
     }
     builder.model.idents.sort_by_key(|i| i.start);
+    let test_packages = &knowledge.frameworks.test_packages;
+    builder.model.test_code = builder
+        .model
+        .imports
+        .values()
+        .any(|p| test_packages.contains(p));
     if top.is_empty() && !source.text.trim().is_empty() && builder.model.package.is_empty() {
         return Err(Problem::at(
             1,

@@ -345,6 +345,8 @@ pub struct GoModel<'s> {
     pub flows: Vec<Flow>,
     pub item_ranges: Vec<(usize, usize)>,
     pub problems: Vec<crate::frontend::Problem>,
+    /// The file imports a package only tests import (`testing`, a test framework).
+    pub test_code: bool,
 }
 
 const BUILTIN_TYPES: &[&str] = &[

@@ -98,10 +98,11 @@ impl GoModel<'_> {
         f
     }
 
-    /// Whether this is test code: a file that imports `testing`. Files of tests by their
+    /// Whether this is test code: a file that imports `testing` or a test framework
+    /// (`test_packages` in `rules/go/frameworks.toml`). Files of tests by their
     /// path ([`is_test_path`]) never get here: the engine does not read them.
     pub fn is_test_code(&self) -> bool {
-        self.imports.values().any(|p| p == "testing")
+        self.test_code
     }
 
     /// The contexts visible in `func` at byte `at`: its own, then those of the functions it is

@@ -41,7 +41,7 @@
 //! file imports `net/http/httptest` and no `Do(req)` sends it), or that is built and returned
 //! by a function with no context (a request builder: the caller attaches one).
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing`) is
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is
 //! not checked: tests talk to servers they start themselves.
 //!
 //! Silent for a request passed to a function of the same package (any of its files) that

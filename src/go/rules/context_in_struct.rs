@@ -40,7 +40,7 @@ use crate::go::model::{GoModel, StructDecl};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let context_type = knowledge.context_apis.context_type();
-    let cancel_type = knowledge.context_apis.cancel_func_type();
+    let cancel_types = knowledge.context_apis.cancel_func_types();
     let mut findings = Vec::new();
     for decl in &model.structs {
         if let Some(name) = &decl.name
@@ -59,8 +59,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         }
         let owns_cancel = decl.fields.iter().any(|f| {
-            f.ty == cancel_type
-                || f.ty == format!("{cancel_type}Cause")
+            cancel_types.contains(&f.ty)
                 || (f.ty.starts_with("func(")
                     && f.names
                         .iter()

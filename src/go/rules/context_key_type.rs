@@ -30,7 +30,7 @@
 //! "user"` in `keys.go`); keys from another package are not. A name declared twice in the
 //! package with different kinds is treated as unknown.
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing`) is
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is
 //! not checked: a test's keys never meet another package's values.
 //!
 //! Its default level is `info`, so it is shown but does not fail a run at the default

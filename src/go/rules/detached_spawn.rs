@@ -53,8 +53,7 @@
 //! a function the package calls whose callers never run more than once) is not reported;
 //! callers in other packages are not seen.
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
-//! `testing`) is not checked: a test's goroutines end with the test binary. The runtime's
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is not checked: a test's goroutines end with the test binary. The runtime's
 //! own daemons (the finalizer and GC workers, the signal thread) are reported: they live as
 //! long as the process by design.
 

@@ -40,8 +40,7 @@
 //! A channel named like a stop signal (`done`, `quit`, `stopCh`) counts only where its value is
 //! ignored (`<-done`, `case <-quit:`): `c := <-closedClients` receives data.
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
-//! `testing`) is not checked: a test may hang a handler on purpose until its process is
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is not checked: a test may hang a handler on purpose until its process is
 //! killed.
 
 use crate::diagnostic::Finding;

@@ -39,7 +39,7 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{Callee, Composite, GoModel};
+use crate::go::model::{Callee, Composite, ExprKind, GoModel};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     // Tests talk to servers they start themselves, which answer or fail at once.
@@ -106,10 +106,14 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         };
         // Only `http.DefaultClient.Do(..)`: the context-less `Get`/`Post`/.. are
-        // call-without-context's, and a bare reference may be a fallback value.
+        // call-without-context's, and a bare reference may be a fallback value. A request
+        // handed over with a context (`Do(req.WithContext(ctx))`) ends with that context.
         let called = model.calls.iter().any(|c| {
             c.start == reference.start
                 && matches!(&c.callee, Callee::Method { recv_pkg: Some(_), name, .. } if name == "Do")
+                && !c.args.iter().any(|arg| {
+                    matches!(&arg.kind, ExprKind::Call(callee) if callee.method_name() == Some("WithContext"))
+                })
         });
         if !called {
             continue;

@@ -35,8 +35,7 @@
 //! of other sizes, and channels whose receiver is known to drain them, are still flagged
 //! only when a context is in scope to select on.
 //!
-//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports
-//! `testing`) is not checked: a test's sends synchronise with fakes it drives itself, and a
+//! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is not checked: a test's sends synchronise with fakes it drives itself, and a
 //! send that blocks fails the test rather than leaking.
 //!
 //! Silent for reply channels named anew in each iteration (`for req := range reqs {
