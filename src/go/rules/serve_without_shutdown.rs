@@ -37,7 +37,9 @@
 //! ## Known problems
 //! Only `net/http` servers and gin engines, only in `package main`, not in test files. A package-level
 //! `http.ListenAndServe` inside a goroutine (a debug or pprof listener) is not flagged. A
-//! server shut down from another file is not seen.
+//! server shut down from another file is not seen, except that a server handed to the function
+//! as a parameter (`func serveHTTPS(server *http.Server, ..)`) is its caller's to shut down and
+//! is not reported: a caller that never does is missed.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
@@ -85,7 +87,8 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 let shut_down = model.calls.iter().any(|c| {
                     matches!(&c.callee, Callee::Method { recv: r, name: n, .. } if r == recv && server.shutdown.contains(n))
                 });
-                if shut_down {
+                // A server handed in as a parameter is its caller's to shut down.
+                if shut_down || is_parameter(model, func, recv) {
                     continue;
                 }
                 findings.push(
@@ -101,6 +104,18 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Whether `name` is a parameter of `func` or of a function it is written in.
+fn is_parameter(model: &GoModel, func: usize, name: &str) -> bool {
+    let mut f = Some(func);
+    while let Some(i) = f {
+        if model.funcs[i].params.iter().any(|p| p.name == name) {
+            return true;
+        }
+        f = model.funcs[i].parent;
+    }
+    false
 }
 
 fn in_goroutine(model: &GoModel, func: usize) -> bool {
