@@ -107,15 +107,6 @@ impl CallGraph {
 }
 
 impl CallGraph {
-    /// Per function: some call of the graph names it.
-    pub fn called(&self) -> Vec<bool> {
-        let mut called = vec![false; self.calls.len()];
-        for &(callee, _) in self.calls.iter().flatten() {
-            called[callee] = true;
-        }
-        called
-    }
-
     /// The functions reached only through calls of `kind`: each has a caller, and every call
     /// naming it has `kind` and comes from one of `entries` or from another such function
     /// (start-up code: called from `main` and from nothing else). Cycles are fine.
@@ -237,17 +228,6 @@ mod tests {
         let only = graph.reached_only_through(START_UP, &[main]);
         assert_eq!(only, [false, true, true, false, false, false]);
         let _ = lonely;
-    }
-
-    #[test]
-    fn a_function_is_called_when_some_call_names_it() {
-        let mut graph = CallGraph::default();
-        let [a, b, c] = [(); 3].map(|_| graph.add_function());
-        graph.add_call(a, b, Kinds::of(UNSAFE));
-        graph.add_call(b, b, Kinds::of(UNSAFE));
-        // A call that carries nothing is not recorded.
-        graph.add_call(a, c, Kinds::default());
-        assert_eq!(graph.called(), vec![false, true, false]);
     }
 
     #[test]

@@ -32,6 +32,10 @@ const START_UP: u8 = 4;
 /// A function that runs more than once: called in a loop, taking a request, or called by
 /// such a function (a caller fact). The tasks it spawns pile up.
 const REPEATED: u8 = 5;
+/// A call made at most once each time its caller runs: outside any loop, in the caller's own
+/// body or in a task it spawns (not in a callback it hands over, which may run any number of
+/// times). A function reached only through such calls from `main` runs once.
+const ONCE: u8 = 6;
 
 /// The index of one crate (or of the files of one crate that were checked).
 pub struct Project<'a> {
@@ -50,8 +54,9 @@ pub struct Project<'a> {
     is_async: Vec<bool>,
     /// Per function id: it runs only at start-up, called from `main` and from nothing else.
     start_up: Vec<bool>,
-    /// Per function id: some call of the crate names it.
-    called: Vec<bool>,
+    /// Per function id: it runs at most once per run of the program: called only from `main`,
+    /// or from another such function, through calls of kind [`ONCE`].
+    once: Vec<bool>,
     /// Per file: it belongs to a module declared for tests only (see `mark_test_only`).
     test_only: Vec<bool>,
     resolved: Resolved,
@@ -98,7 +103,7 @@ impl<'a> Project<'a> {
             by_type: HashMap::new(),
             is_async: Vec::new(),
             start_up: Vec::new(),
-            called: Vec::new(),
+            once: Vec::new(),
             test_only: vec![false; files.len()],
             resolved: Resolved::default(),
         };
@@ -157,7 +162,7 @@ impl<'a> Project<'a> {
         }
         project.resolved = graph.resolve(&[CANCEL_UNSAFE, BLOCKS], &[UNDER_DEADLINE, REPEATED]);
         project.start_up = graph.reached_only_through(START_UP, &mains);
-        project.called = graph.called();
+        project.once = graph.reached_only_through(ONCE, &mains);
         project
     }
 
@@ -220,6 +225,10 @@ impl<'a> Project<'a> {
             && (function.is_main || !call.scope.nested && (call.awaited || !self.is_async[callee]));
         if start_up_site {
             kinds = kinds.with(START_UP);
+        }
+        let in_task_or_body = !call.scope.nested || !call.scope.spawns.is_empty();
+        if call.open_loop.is_none() && in_task_or_body && call.scope.offload.is_none() {
+            kinds = kinds.with(ONCE);
         }
         if awaited_here {
             kinds = kinds.with(CANCEL_UNSAFE).with(UNDER_DEADLINE);
@@ -383,10 +392,9 @@ impl InProject<'_> {
     }
 
     /// A task handed no cancellation signal and spawned once: at start-up (by `main` or a
-    /// start-up function), or by a function whose callers the crate shows and none of which
-    /// runs more than once (see [`InProject::repeated_spawn`]). A service meant to live as
-    /// long as the process, which the runtime drops when the process ends. A function that
-    /// nothing in the crate calls may be called anywhere, so its tasks are not excused.
+    /// start-up function), or by a function that runs once (see [`InProject::runs_once`]),
+    /// outside loops. A service meant to live as long as the process, which the runtime drops
+    /// when the process ends.
     pub fn process_lifetime_task(&self, model: &Model, spawn: &Spawn) -> bool {
         let scope = &spawn.scope;
         let Some(function) = scope.function else {
@@ -397,7 +405,16 @@ impl InProject<'_> {
         }
         let at_start_up = scope.spawns.is_empty()
             && (model.fns[function].is_main || !scope.nested && self.start_up(function));
-        at_start_up || self.project.called[self.project.ids[self.file][function]]
+        // Not in a callback the function hands over, which may run any number of times.
+        let own_body_or_task = !scope.nested || !scope.spawns.is_empty();
+        at_start_up || own_body_or_task && self.runs_once(function)
+    }
+
+    /// Whether a function of this file runs at most once per run of the program: `main`
+    /// reaches it only through calls outside loops and callbacks (see [`ONCE`]). A function
+    /// nothing in the crate calls may be called from anywhere, any number of times.
+    pub fn runs_once(&self, function: usize) -> bool {
+        self.project.once[self.project.ids[self.file][function]]
     }
 
     /// Why a spawn runs more than once, where that can be seen: a loop around it (or around

@@ -28,18 +28,17 @@ pub struct PackageFacts {
     /// Functions and methods that attach a context to a request they are given
     /// (`req.WithContext(ctx)` on a parameter).
     pub context_attachers: Vec<String>,
-    /// Names of functions and methods that some call of the package names (by name alone:
-    /// methods of two types share one).
-    pub called: HashSet<String>,
-    /// Functions and methods that run more than once: called in a loop or by a request
-    /// handler, or called by such a function.
-    pub repeated: HashSet<String>,
+    /// Functions and methods that run at most once per run of the program: every call
+    /// naming them runs once with its caller (see `GoModel::package_calls`) and comes from
+    /// `main`, `init`, a package-level initializer or another such function. By name alone:
+    /// methods of two types share one, and a call of either counts for both.
+    pub once: HashSet<String>,
 }
 
 impl PackageFacts {
     pub fn from_models(models: &[&GoModel]) -> PackageFacts {
         let mut facts = PackageFacts::default();
-        let mut edges = Vec::new();
+        let mut callers: Callers = HashMap::new();
         for model in models {
             for (name, kind) in &model.package_values {
                 merge_value(&mut facts.values, name, kind);
@@ -62,28 +61,54 @@ impl PackageFacts {
             facts
                 .context_attachers
                 .extend(model.own_context_attachers());
-            for (caller, callee, repeats) in model.package_calls() {
-                facts.called.insert(callee.to_string());
-                if repeats {
-                    facts.repeated.insert(callee.to_string());
-                }
-                if let Some(caller) = caller {
-                    edges.push((caller.to_string(), callee.to_string()));
-                }
+            for (caller, callee, once) in model.package_calls() {
+                callers
+                    .entry(callee.to_string())
+                    .or_default()
+                    .push((caller.map(str::to_string), once));
             }
         }
-        // Whatever a function that runs more than once calls runs more than once too.
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (caller, callee) in &edges {
-                if facts.repeated.contains(caller) && !facts.repeated.contains(callee) {
-                    facts.repeated.insert(callee.clone());
-                    changed = true;
-                }
-            }
-        }
+        facts.once = runs_once(&callers);
         facts
+    }
+}
+
+/// Per function name: each call naming it, as (the caller's name, `None` for a package-level
+/// initializer; whether the call runs once with its caller).
+type Callers = HashMap<String, Vec<(Option<String>, bool)>>;
+
+/// The names every call of which runs once with a caller that runs once (`main`, `init`, a
+/// package-level initializer, or another such function), to a fixed point. Cycles are fine:
+/// a name is dropped as soon as one of its calls is not of that kind.
+fn runs_once(callers: &Callers) -> HashSet<String> {
+    let entry = |caller: &Option<String>| match caller {
+        None => true,
+        Some(name) => name == "main" || name == "init",
+    };
+    let mut once: HashSet<String> = callers
+        .iter()
+        .filter(|(_, calls)| calls.iter().all(|(_, once)| *once))
+        .map(|(name, _)| name.clone())
+        .collect();
+    loop {
+        let dropped: Vec<String> = once
+            .iter()
+            .filter(|name| {
+                !callers[*name].iter().all(|(caller, _)| {
+                    entry(caller)
+                        || caller
+                            .as_ref()
+                            .is_some_and(|c| c != *name && once.contains(c))
+                })
+            })
+            .cloned()
+            .collect();
+        if dropped.is_empty() {
+            return once;
+        }
+        for name in dropped {
+            once.remove(&name);
+        }
     }
 }
 
@@ -142,18 +167,18 @@ mod tests {
     }
 
     #[test]
-    fn functions_called_in_a_loop_or_by_a_handler_run_more_than_once() {
+    fn functions_main_reaches_once_run_once() {
         let text = SourceText::new(
-            "package p\n\nimport \"net/http\"\n\nfunc main() {\n\tsetUp()\n\tfor {\n\t\tpoll()\n\t}\n}\n\nfunc poll() { fetch() }\n\nfunc handle(w http.ResponseWriter, r *http.Request) { record() }\n\nfunc setUp() {}\nfunc fetch() {}\nfunc record() {}\nfunc unused() {}\n"
+            "package p\n\nimport \"net/http\"\n\nvar hub = newHub()\n\nfunc main() {\n\tsetUp()\n\tgo func() { start() }()\n\tfor {\n\t\tpoll()\n\t}\n}\n\nfunc setUp() { connect() }\nfunc poll() { fetch() }\nfunc handle(w http.ResponseWriter, r *http.Request) { record() }\nfunc register() { http.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) { callback() }) }\nfunc newHub() {}\nfunc start() {}\nfunc connect() {}\nfunc fetch() {}\nfunc record() {}\nfunc callback() {}\nfunc Exported() { helper() }\nfunc helper() {}\n"
                 .to_string(),
         );
         let model = crate::go::model::build(&text, &knowledge()).expect("valid Go");
         let facts = PackageFacts::from_models(&[&model]);
-        let mut repeated: Vec<&str> = facts.repeated.iter().map(String::as_str).collect();
-        repeated.sort_unstable();
-        assert_eq!(repeated, ["fetch", "poll", "record"]);
-        assert!(facts.called.contains("setUp"));
-        assert!(!facts.called.contains("unused"));
+        let mut once: Vec<&str> = facts.once.iter().map(String::as_str).collect();
+        once.sort_unstable();
+        // Not: `poll` and `fetch` (a loop), `record` (a handler), `callback` (a callback),
+        // `helper` (its caller is reached from nowhere), `main` and `register` (no caller).
+        assert_eq!(once, ["connect", "newHub", "setUp", "start"]);
     }
 
     #[test]

@@ -33,8 +33,9 @@ impl GoModel<'_> {
     }
 
     /// The calls of this file that may name a function or method of the package: (the name
-    /// of the declared function making it, the name called, whether the call runs more than
-    /// once: in a loop, or in a function that handles a request).
+    /// of the declared function making it, `None` for a package-level initializer; the name
+    /// called; whether the call runs at most once each time its caller does: outside loops,
+    /// not in a handler, and not in a callback the caller hands over).
     pub fn package_calls(&self) -> impl Iterator<Item = (Option<&str>, &str, bool)> {
         self.calls.iter().filter_map(|call| {
             let callee = match &call.callee {
@@ -43,12 +44,30 @@ impl GoModel<'_> {
                 _ => return None,
             };
             let Some(func) = call.func else {
-                return Some((None, callee, false));
+                return Some((None, callee, true));
             };
             let top = self.top_func(func);
-            let repeats = self.in_loop_of(top, call.start) || self.handles_request(top);
-            Some((self.funcs[top].name.as_deref(), callee, repeats))
+            let once = self.runs_with_its_caller(func, call.start) && !self.handles_request(top);
+            Some((self.funcs[top].name.as_deref(), callee, once))
         })
+    }
+
+    /// Whether code at `at` in `func` runs at most once each time its declared function runs:
+    /// outside loops, and in func literals only that are called on the spot or started as
+    /// goroutines.
+    fn runs_with_its_caller(&self, func: usize, at: usize) -> bool {
+        let top = self.top_func(func);
+        let mut f = func;
+        while f != top {
+            if !matches!(self.funcs[f].usage, FuncUse::Go | FuncUse::Called) {
+                return false;
+            }
+            let Some(parent) = self.funcs[f].parent else {
+                break;
+            };
+            f = parent;
+        }
+        !self.in_loop_of(top, at)
     }
 
     /// Whether byte `at` is inside a loop of the declared function `top` (or of a literal in it).
@@ -68,9 +87,9 @@ impl GoModel<'_> {
     }
 
     /// A goroutine started once: by `main` or `init` outside loops (see `go_at_start_up`),
-    /// or outside loops by a function that takes no request, that the package calls, and
-    /// none of whose callers runs more than once. A function nothing in the package calls
-    /// may be called from anywhere, so its goroutines are not counted as started once.
+    /// or where it runs with a function that runs once (see `PackageFacts::once`). A function
+    /// the package does not reach from `main` may be called from anywhere, so its goroutines
+    /// are not counted as started once.
     pub fn started_once(&self, go: &GoStmt) -> bool {
         if self.go_at_start_up(go) {
             return true;
@@ -82,11 +101,7 @@ impl GoModel<'_> {
         let Some(name) = self.funcs[top].name.as_deref() else {
             return false;
         };
-        let facts = &self.package_facts;
-        !self.in_loop_of(top, go.start)
-            && !self.handles_request(top)
-            && facts.called.contains(name)
-            && !facts.repeated.contains(name)
+        self.runs_with_its_caller(func, go.start) && self.package_facts.once.contains(name)
     }
 
     /// The declared function that holds `func`, following literals outward.

@@ -50,8 +50,8 @@
 //! `WithCancel` in the starting function counts, whichever context it bounds.
 //!
 //! A goroutine handed no context and started once (by `main` or `init`, or outside loops by
-//! a function the package calls whose callers never run more than once) is not reported;
-//! callers in other packages are not seen.
+//! a function the package reaches from them only through calls outside loops, handlers and
+//! callbacks) is not reported; callers in other packages are not seen.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is not checked: a test's goroutines end with the test binary. The runtime's
 //! own daemons (the finalizer and GC workers, the signal thread) are reported: they live as

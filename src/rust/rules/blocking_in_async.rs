@@ -58,10 +58,14 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
             continue;
         }
         // `main`'s own body is start-up code: reading a certificate before serving stalls
-        // nothing, and so is the body of a function only `main` calls, outside its loops.
-        // Tasks they spawn are checked.
+        // nothing, and so is the body of a function only `main` calls, outside its loops, or
+        // of a function that runs once (`main` reaches it only through calls outside loops
+        // and callbacks, such as the body of a task `main` spawns once). Tasks and closures
+        // they spawn are checked.
         let start_up = |function: usize| {
-            model.fns[function].is_main || call.open_loop.is_none() && project.start_up(function)
+            model.fns[function].is_main
+                || call.open_loop.is_none()
+                    && (project.start_up(function) || project.runs_once(function))
         };
         if !scope.nested && scope.function.is_some_and(start_up) {
             continue;

@@ -37,11 +37,11 @@
 //! never used. Spawns on receivers of unknown type (`handle.spawn(..)`) are not judged.
 //! The loop it labels is not also reported as `loop-without-cancel`: the message names it.
 //! A task with no cancellation signal spawned once (by `main`, by start-up code, or by a
-//! function whose callers in the crate never run more than once) is a service for the life
-//! of the process and is not reported. A task spawned in a loop, or by a function that runs
-//! more than once (called in a loop, taking a request, an extractor or a connection, or
-//! called by such a function), is reported with a label saying why. A function nothing in
-//! the crate visibly calls may run again: its task is reported.
+//! function `main` reaches only through calls outside loops and callbacks) is a service for
+//! the life of the process and is not reported. A task spawned in a loop, or by a function
+//! that runs more than once (called in a loop, taking a request, an extractor or a
+//! connection, or called by such a function), is reported with a label saying why. A
+//! function whose callers do not visibly lead to `main` may run again: its task is reported.
 
 use super::RustRule;
 use crate::diagnostic::Finding;
