@@ -50,6 +50,9 @@ pub(super) struct Builder<'s, 'k> {
     /// `newRequest := http.NewRequest`: (function, local name) -> (import path, name), so that
     /// `newRequest(..)` is a call of the package function.
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
+    /// The byte offsets of the top-level function bodies not to walk (sorted): no rule
+    /// needs them.
+    pub(super) unwalked: &'k [usize],
 }
 
 thread_local! {
@@ -60,6 +63,18 @@ thread_local! {
 
 /// Parses `source` and builds its model.
 pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, Problem> {
+    build_lazily(source, knowledge, &[], |_| false)
+}
+
+/// Parses `source` and builds its model without walking the top-level function bodies that
+/// start at the byte offsets `unwalked` (sorted), unless `walk_all` says, seeing that model,
+/// that they are needed after all: then the tree is walked again whole.
+pub fn build_lazily<'s>(
+    source: &'s SourceText,
+    knowledge: &GoKnowledge,
+    unwalked: &[usize],
+    walk_all: impl Fn(&GoModel) -> bool,
+) -> Result<GoModel<'s>, Problem> {
     // Go's lexer ends the last line of a file as a newline would; the grammar does not, so
     // it is given the newline. No node of the file's own text reaches past its end.
     let text = match source.text.ends_with('\n') {
@@ -85,6 +100,20 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))
     })?;
     let root = tree.root_node();
+    let model = walk_tree(root, source, knowledge, unwalked)?;
+    if unwalked.is_empty() || !walk_all(&model) {
+        return Ok(model);
+    }
+    walk_tree(root, source, knowledge, &[])
+}
+
+/// The model of the tree `root` of `source`.
+fn walk_tree<'s>(
+    root: Node,
+    source: &'s SourceText,
+    knowledge: &GoKnowledge,
+    unwalked: &[usize],
+) -> Result<GoModel<'s>, Problem> {
     let mut builder = Builder {
         model: GoModel {
             source,
@@ -120,6 +149,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         frames: vec![FrameState::default()],
         pending_use: None,
         aliases: HashMap::new(),
+        unwalked,
     };
     // Imports first: types anywhere in the file resolve through them.
     let mut cursor = root.walk();
@@ -549,7 +579,10 @@ impl<'s> Builder<'s, '_> {
             ..FrameState::default()
         });
         let calls_before = self.model.calls.len();
-        if let Some(body) = node.child_by_field_id(FIELDS.body) {
+        if let Some(body) = node.child_by_field_id(FIELDS.body)
+            && (usage != FuncUse::Declaration
+                || self.unwalked.binary_search(&body.start_byte()).is_err())
+        {
             self.walk(body);
         }
         self.frames.pop();
