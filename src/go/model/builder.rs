@@ -39,7 +39,7 @@ pub(super) struct FrameState {
     pub(super) in_defer: bool,
 }
 
-pub(super) struct Builder<'s, 'k> {
+pub(super) struct Builder<'s, 'k, 't> {
     pub(super) model: GoModel<'s>,
     pub(super) knowledge: &'k GoKnowledge,
     pub(super) text: &'s str,
@@ -53,6 +53,10 @@ pub(super) struct Builder<'s, 'k> {
     /// The byte offsets of the top-level function bodies not to walk (sorted): no rule
     /// needs them.
     pub(super) unwalked: &'k [usize],
+    /// The nodes being walked, outermost first (the root, then each node `walk` entered):
+    /// ancestors of the node at hand, from which its parent is found without a search from
+    /// the root (which is what tree-sitter's `Node::parent` does).
+    pub(super) walking: Vec<Node<'t>>,
 }
 
 thread_local! {
@@ -109,7 +113,7 @@ pub fn build_lazily<'s>(
 
 /// The model of the tree `root` of `source`.
 fn walk_tree<'s>(
-    root: Node,
+    root: Node<'_>,
     source: &'s SourceText,
     knowledge: &GoKnowledge,
     unwalked: &[usize],
@@ -150,6 +154,7 @@ fn walk_tree<'s>(
         pending_use: None,
         aliases: HashMap::new(),
         unwalked,
+        walking: vec![root],
     };
     // Imports first: types anywhere in the file resolve through them.
     let mut cursor = root.walk();
@@ -291,7 +296,7 @@ fn unquote(text: &str) -> &str {
     text.trim_matches(|c| c == '"' || c == '`')
 }
 
-impl<'s> Builder<'s, '_> {
+impl<'s, 't> Builder<'s, '_, 't> {
     pub(super) fn text_of(&self, node: Node) -> &'s str {
         &self.text[node.start_byte()..node.end_byte()]
     }
@@ -541,11 +546,11 @@ impl<'s> Builder<'s, '_> {
         index
     }
 
-    pub(super) fn literal_use(&mut self, node: Node) -> FuncUse {
+    pub(super) fn literal_use(&mut self, node: Node<'t>) -> FuncUse {
         if let Some(usage) = self.pending_use.take() {
             return usage;
         }
-        let Some(parent) = node.parent() else {
+        let Some(parent) = self.parent(node) else {
             return FuncUse::Other;
         };
         match parent.kind() {
@@ -557,7 +562,7 @@ impl<'s> Builder<'s, '_> {
                 }
             }
             "argument_list" => FuncUse::Argument,
-            "expression_list" => match parent.parent().map(|p| p.kind()) {
+            "expression_list" => match self.parent(parent).map(|p| p.kind()) {
                 Some("short_var_declaration" | "assignment_statement" | "var_spec")
                 | Some("return_statement") => FuncUse::Stored,
                 _ => FuncUse::Other,
@@ -570,7 +575,7 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn walk_func(&mut self, node: Node, usage: FuncUse) {
+    pub(super) fn walk_func(&mut self, node: Node<'t>, usage: FuncUse) {
         let index = self.enter_func(node, usage);
         self.func_stack.push(index);
         let in_defer = self.frames.last().is_some_and(|f| f.in_defer);
@@ -598,7 +603,25 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn walk_children(&mut self, node: Node) {
+    /// The parent of `node`, an ancestor-or-self of the node being walked: the walk may
+    /// step over some nodes (the `expression_list` of an assignment), so it is found below
+    /// the nearest node being walked that holds it, as `Node::parent` finds it below the root.
+    pub(super) fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut ancestor = *self
+            .walking
+            .iter()
+            .rev()
+            .find(|a| a.id() != node.id() && a.child_with_descendant(node).is_some())?;
+        loop {
+            let next = ancestor.child_with_descendant(node)?;
+            if next.id() == node.id() {
+                return Some(ancestor);
+            }
+            ancestor = next;
+        }
+    }
+
+    pub(super) fn walk_children(&mut self, node: Node<'t>) {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         for child in children {
@@ -909,7 +932,7 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn record_assign(&mut self, node: Node, define: bool) {
+    pub(super) fn record_assign(&mut self, node: Node<'t>, define: bool) {
         let left = node
             .child_by_field_id(FIELDS.left)
             .or_else(|| node.child_by_field_id(FIELDS.name));

@@ -89,8 +89,8 @@ struct Target {
     continue_to: Option<usize>,
 }
 
-struct FlowBuilder<'b, 's, 'k> {
-    builder: &'b Builder<'s, 'k>,
+struct FlowBuilder<'b, 's, 'k, 't> {
+    builder: &'b Builder<'s, 'k, 't>,
     blocks: Vec<Block>,
     current: usize,
     targets: Vec<Target>,
@@ -100,7 +100,7 @@ struct FlowBuilder<'b, 's, 'k> {
     fell_through: bool,
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_, '_, '_> {
     /// The control-flow graph of the body of `func`, the function declared or written at `node`.
     pub(super) fn flow(&self, func: usize, node: Node) -> Option<Flow> {
         let body = node.child_by_field_id(FIELDS.body)?;
@@ -130,7 +130,7 @@ impl Builder<'_, '_> {
     }
 }
 
-impl FlowBuilder<'_, '_, '_> {
+impl FlowBuilder<'_, '_, '_, '_> {
     fn new_block(&mut self) -> usize {
         self.blocks.push(Block::default());
         self.blocks.len() - 1

@@ -6,11 +6,17 @@ use super::builder::{Breakable, Builder, SelectInfo};
 use super::fields::FIELDS;
 use super::*;
 
-impl Builder<'_, '_> {
-    pub(super) fn walk(&mut self, node: Node) {
+impl<'t> Builder<'_, '_, 't> {
+    pub(super) fn walk(&mut self, node: Node<'t>) {
         if node.is_error() {
             return;
         }
+        self.walking.push(node);
+        self.visit(node);
+        self.walking.pop();
+    }
+
+    fn visit(&mut self, node: Node<'t>) {
         match node.kind() {
             "comment" => {}
             "function_declaration" | "method_declaration" => {
@@ -54,7 +60,7 @@ impl Builder<'_, '_> {
                 ) && operand.kind() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
-                    let is_called = node.parent().is_some_and(|p| {
+                    let is_called = self.parent(node).is_some_and(|p| {
                         p.kind() == "call_expression"
                             && p.child_by_field_id(FIELDS.function) == Some(node)
                     });
@@ -205,8 +211,8 @@ impl Builder<'_, '_> {
                     .child_by_field_id(FIELDS.channel)
                     .map(|c| self.text_of(c).to_string())
                     .unwrap_or_default();
-                let in_select_comm = node
-                    .parent()
+                let in_select_comm = self
+                    .parent(node)
                     .is_some_and(|p| p.kind() == "communication_case");
                 let guarded = in_select_comm && self.frame().select.is_some_and(|s| s.guarded);
                 let enclosing_loop = self.frame().loops.last().copied();
@@ -229,7 +235,7 @@ impl Builder<'_, '_> {
                     let channel = self.text_of(operand).to_string();
                     // A channel named like a stop signal is one only when what it carries is
                     // ignored (`<-done`, `case <-quit:`); `c := <-closedClients` is data.
-                    let value_ignored = node.parent().is_some_and(|p| {
+                    let value_ignored = self.parent(node).is_some_and(|p| {
                         p.kind() == "expression_statement"
                             || (p.kind() == "receive_statement"
                                 && p.child_by_field_id(FIELDS.left).is_none())
@@ -256,7 +262,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    pub(super) fn for_statement(&mut self, node: Node) {
+    pub(super) fn for_statement(&mut self, node: Node<'t>) {
         let label = self.frame().pending_label.take();
         let mut kind = LoopKind::Infinite;
         let mut condition = None;
@@ -331,7 +337,7 @@ impl Builder<'_, '_> {
         self.frame().loops.pop();
     }
 
-    pub(super) fn select_statement(&mut self, node: Node) {
+    pub(super) fn select_statement(&mut self, node: Node<'t>) {
         self.frame().pending_label = None;
         let cancellation = &self.knowledge.cancellation;
         let mut cursor = node.walk();
@@ -410,9 +416,9 @@ impl Builder<'_, '_> {
         args
     }
 
-    pub(super) fn call(&mut self, node: Node) {
+    pub(super) fn call(&mut self, node: Node<'t>) {
         let callee = self.callee(node);
-        let in_comparison = node.parent().is_some_and(|p| {
+        let in_comparison = self.parent(node).is_some_and(|p| {
             p.kind() == "binary_expression"
                 && p.child_by_field_id(FIELDS.operator)
                     .is_some_and(|o| matches!(self.text_of(o), "==" | "!="))
@@ -510,7 +516,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    pub(super) fn go_statement(&mut self, node: Node) {
+    pub(super) fn go_statement(&mut self, node: Node<'t>) {
         let Some(call) = node.named_child(0) else {
             return;
         };
