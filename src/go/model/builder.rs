@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Parser};
 
 use super::fields::FIELDS;
+use super::kinds::KindName;
 use super::visitor::root_ident;
 use super::*;
 use crate::diagnostic::Span;
@@ -160,7 +161,7 @@ fn walk_tree<'s>(
     let mut cursor = root.walk();
     let top: Vec<Node> = root.named_children(&mut cursor).collect();
     for node in &top {
-        match node.kind() {
+        match node.kind_name() {
             "package_clause" => {
                 if let Some(name) = node.named_child(0) {
                     builder.model.package = builder.text_of(name).to_string();
@@ -184,7 +185,7 @@ fn walk_tree<'s>(
             continue;
         }
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "function_declaration" | "method_declaration" | "type_declaration"
         ) {
             let first = source.position(node.start_byte()).0;
@@ -318,14 +319,14 @@ impl<'s, 't> Builder<'s, '_, 't> {
     pub(super) fn imports(&mut self, node: Node) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if n.kind() == "import_spec" {
+            if n.kind_name() == "import_spec" {
                 let Some(path) = n.child_by_field_id(FIELDS.path) else {
                     continue;
                 };
                 let path = unquote(self.text_of(path)).to_string();
                 match n.child_by_field_id(FIELDS.name) {
-                    Some(name) if name.kind() == "dot" => self.model.dot_imports.push(path),
-                    Some(name) if name.kind() == "blank_identifier" => {}
+                    Some(name) if name.kind_name() == "dot" => self.model.dot_imports.push(path),
+                    Some(name) if name.kind_name() == "blank_identifier" => {}
                     Some(name) => {
                         self.model
                             .imports
@@ -353,7 +354,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
 
     /// The canonical text of a type node.
     pub(super) fn type_name(&self, node: Node) -> String {
-        match node.kind() {
+        match node.kind_name() {
             "pointer_type" => match node.named_child(0) {
                 Some(inner) => format!("*{}", self.type_name(inner)),
                 None => "*".to_string(),
@@ -419,7 +420,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let mut cursor = list.walk();
         for decl in list.named_children(&mut cursor) {
             if !matches!(
-                decl.kind(),
+                decl.kind_name(),
                 "parameter_declaration" | "variadic_parameter_declaration"
             ) {
                 continue;
@@ -428,7 +429,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t))
                 .unwrap_or_default();
-            let ty = if decl.kind() == "variadic_parameter_declaration" {
+            let ty = if decl.kind_name() == "variadic_parameter_declaration" {
                 format!("...{ty}")
             } else {
                 ty
@@ -459,7 +460,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
     }
 
     pub(super) fn enter_func(&mut self, node: Node, usage: FuncUse) -> usize {
-        let (name, receiver, span) = match node.kind() {
+        let (name, receiver, span) = match node.kind_name() {
             "function_declaration" | "method_declaration" => {
                 let name = node.child_by_field_id(FIELDS.name);
                 let receiver = node.child_by_field_id(FIELDS.receiver).and_then(|r| {
@@ -487,7 +488,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let params = self.params(node.child_by_field_id(FIELDS.parameters));
         let mut named_results = Vec::new();
         if let Some(result) = node.child_by_field_id(FIELDS.result)
-            && result.kind() == "parameter_list"
+            && result.kind_name() == "parameter_list"
         {
             for p in self.params(Some(result)) {
                 if !p.name.is_empty() {
@@ -553,7 +554,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let Some(parent) = self.parent(node) else {
             return FuncUse::Other;
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "call_expression" => {
                 if parent.child_by_field_id(FIELDS.function) == Some(node) {
                     FuncUse::Called
@@ -562,7 +563,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                 }
             }
             "argument_list" => FuncUse::Argument,
-            "expression_list" => match self.parent(parent).map(|p| p.kind()) {
+            "expression_list" => match self.parent(parent).map(|p| p.kind_name()) {
                 Some("short_var_declaration" | "assignment_statement" | "var_spec")
                 | Some("return_statement") => FuncUse::Stored,
                 _ => FuncUse::Other,
@@ -637,7 +638,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
     }
 
     pub(super) fn classify_expr(&self, node: Node) -> ExprKind {
-        match node.kind() {
+        match node.kind_name() {
             "interpreted_string_literal" | "raw_string_literal" => ExprKind::Str,
             "int_literal" | "rune_literal" => ExprKind::Int,
             "true" | "false" => ExprKind::Bool,
@@ -676,7 +677,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let Some(function) = call.child_by_field_id(FIELDS.function) else {
             return Callee::Other;
         };
-        match function.kind() {
+        match function.kind_name() {
             "identifier" => {
                 let name = self.text_of(function);
                 let alias = self
@@ -700,17 +701,17 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     return Callee::Other;
                 };
                 let name = self.text_of(field).to_string();
-                if operand.kind() == "identifier"
+                if operand.kind_name() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
                     return Callee::Pkg { path, name };
                 }
-                let recv_pkg = if operand.kind() == "selector_expression" {
+                let recv_pkg = if operand.kind_name() == "selector_expression" {
                     match (
                         operand.child_by_field_id(FIELDS.operand),
                         operand.child_by_field_id(FIELDS.field),
                     ) {
-                        (Some(o), Some(f)) if o.kind() == "identifier" => self
+                        (Some(o), Some(f)) if o.kind_name() == "identifier" => self
                             .import_of(self.text_of(o))
                             .map(|p| (p, self.text_of(f).to_string())),
                         _ => None,
@@ -771,7 +772,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
 
     /// Whether an expression mentions a request or a request-derived context.
     pub(super) fn mentions_request(&self, node: Node) -> bool {
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             return matches!(
                 self.lookup_ctx(self.text_of(node)),
                 Some(CtxKind::Request(_))
@@ -782,10 +783,10 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     })
             );
         }
-        if node.kind() == "func_literal" {
+        if node.kind_name() == "func_literal" {
             return false;
         }
-        if node.kind() == "call_expression"
+        if node.kind_name() == "call_expression"
             && let Callee::Pkg { path, name } = self.callee(node)
         {
             let apis = &self.knowledge.context_apis;
@@ -800,7 +801,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
 
     /// The type of an expression when it is visible from syntax.
     pub(super) fn expr_type(&self, node: Node) -> Option<String> {
-        match node.kind() {
+        match node.kind_name() {
             "composite_literal" => node
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t)),
@@ -843,7 +844,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
             "selector_expression" => {
                 let operand = node.child_by_field_id(FIELDS.operand)?;
                 let field = node.child_by_field_id(FIELDS.field)?;
-                if operand.kind() == "identifier" {
+                if operand.kind_name() == "identifier" {
                     let path = self.import_of(self.text_of(operand))?;
                     let name = self.text_of(field);
                     return self
@@ -864,7 +865,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
     /// What a context-valued expression is, when it is one.
     pub(super) fn ctx_kind_of(&self, node: Node) -> Option<CtxKind> {
         let apis = &self.knowledge.context_apis;
-        match node.kind() {
+        match node.kind_name() {
             "call_expression" => {
                 let callee = self.callee(node);
                 match &callee {
@@ -940,7 +941,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
             .child_by_field_id(FIELDS.right)
             .or_else(|| node.child_by_field_id(FIELDS.value));
         let mut lhs = Vec::new();
-        if node.kind() == "var_spec" || node.kind() == "const_spec" {
+        if node.kind_name() == "var_spec" || node.kind_name() == "const_spec" {
             let mut cursor = node.walk();
             for name in node.children_by_field_name("name", &mut cursor) {
                 lhs.push(name);
@@ -954,7 +955,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
             let mut cursor = right.walk();
             rhs_nodes.extend(right.named_children(&mut cursor));
         }
-        let rhs_call = if rhs_nodes.len() == 1 && rhs_nodes[0].kind() == "call_expression" {
+        let rhs_call = if rhs_nodes.len() == 1 && rhs_nodes[0].kind_name() == "call_expression" {
             Some(self.model.calls.len())
         } else {
             None
@@ -966,12 +967,12 @@ impl<'s, 't> Builder<'s, '_, 't> {
             && lhs.len() == rhs_nodes.len()
         {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
-                if r.kind() == "selector_expression"
+                if r.kind_name() == "selector_expression"
                     && let (Some(operand), Some(field)) = (
                         r.child_by_field_id(FIELDS.operand),
                         r.child_by_field_id(FIELDS.field),
                     )
-                    && operand.kind() == "identifier"
+                    && operand.kind_name() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
                     self.aliases.insert(
@@ -984,7 +985,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         // `x.f = make(chan T, n)`: a field's channel and its buffer.
         if rhs_nodes.len() == lhs.len() {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
-                if l.kind() == "selector_expression"
+                if l.kind_name() == "selector_expression"
                     && let Some(field) = l.child_by_field_id(FIELDS.field)
                     && let Some(cap) = self.chan_make(*r)
                 {
@@ -1000,7 +1001,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t));
             for (i, name) in lhs.iter().enumerate() {
-                if name.kind() != "identifier" {
+                if name.kind_name() != "identifier" {
                     continue;
                 }
                 let name_text = self.text_of(*name).to_string();
@@ -1060,7 +1061,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
         // Values for context keys.
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "const_spec" | "var_spec" | "short_var_declaration"
         ) {
             let declared_type = node
@@ -1112,7 +1113,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         for r in rhs_nodes {
             self.walk(r);
         }
-        if node.kind() != "var_spec" && node.kind() != "const_spec" {
+        if node.kind_name() != "var_spec" && node.kind_name() != "const_spec" {
             for l in lhs {
                 self.walk(l);
             }
@@ -1122,12 +1123,13 @@ impl<'s, 't> Builder<'s, '_, 't> {
     /// The capacity text of `make(chan T, cap)` (`None` inside for an unbuffered channel),
     /// when `node` is such a call.
     pub(super) fn chan_make(&self, node: Node) -> Option<Option<String>> {
-        if node.kind() != "call_expression" || self.callee(node) != Callee::Func("make".to_string())
+        if node.kind_name() != "call_expression"
+            || self.callee(node) != Callee::Func("make".to_string())
         {
             return None;
         }
         let args = node.child_by_field_id(FIELDS.arguments)?;
-        if args.named_child(0)?.kind() != "channel_type" {
+        if args.named_child(0)?.kind_name() != "channel_type" {
             return None;
         }
         Some(args.named_child(1).map(|c| self.text_of(c).to_string()))
@@ -1137,7 +1139,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let mut fields = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if n.kind() == "field_declaration" {
+            if n.kind_name() == "field_declaration" {
                 let ty = n
                     .child_by_field_id(FIELDS.type_)
                     .map(|t| self.type_name(t))
@@ -1153,7 +1155,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     ty,
                     span: self.span(n),
                 });
-            } else if n == node || n.kind() == "field_declaration_list" {
+            } else if n == node || n.kind_name() == "field_declaration_list" {
                 let mut cursor = n.walk();
                 let mut children: Vec<Node> = n.named_children(&mut cursor).collect();
                 children.reverse();

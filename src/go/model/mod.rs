@@ -8,6 +8,7 @@
 mod builder;
 mod fields;
 mod flow;
+mod kinds;
 mod package;
 mod queries;
 mod visitor;
