@@ -624,8 +624,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
 
     pub(super) fn walk_children(&mut self, node: Node<'t>) {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        for child in children {
+        for child in node.named_children(&mut cursor) {
             self.walk(child);
         }
     }
