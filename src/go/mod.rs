@@ -9,6 +9,7 @@ pub mod rules;
 
 use std::sync::Arc;
 
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
 use knowledge::GoKnowledge;
@@ -38,8 +39,8 @@ fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
 
 /// The Go front end of one run.
 pub struct GoFrontEnd {
-    /// The package names of the API tables, quoted as in an import.
-    imports: Vec<String>,
+    /// The package names of the API tables, quoted as in an import, searched for at once.
+    imports: Option<AhoCorasick>,
     /// `) Name(` of the methods other files ask about (`Done`, `Err`, `Context`, `Next`,
     /// `Read`), as a method declaration's line holds them.
     fact_methods: Vec<String>,
@@ -59,7 +60,8 @@ impl GoFrontEnd {
             .packages()
             .iter()
             .map(|package| format!("\"{package}\""))
-            .collect();
+            .collect::<Vec<String>>();
+        let imports = AhoCorasick::new(&imports).ok();
         let fact_methods = ["Done", "Err", "Context"]
             .iter()
             .map(|m| m.to_string())
@@ -127,7 +129,7 @@ impl FrontEnd for GoFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        worth_parsing(text, &self.imports)
+        worth_parsing(text, self.imports.as_ref())
             || self.declares_package_facts(text)
             || crate::suppress::may_contain_directives(text)
     }
@@ -146,7 +148,7 @@ impl FrontEnd for GoFrontEnd {
         let knowledge = &settings.knowledge.go;
         let wanted: Vec<bool> = files
             .iter()
-            .map(|f| worth_parsing(&f.source.text, &self.imports))
+            .map(|f| worth_parsing(&f.source.text, self.imports.as_ref()))
             .collect();
         if !wanted.contains(&true) {
             return files
@@ -214,12 +216,18 @@ impl FrontEnd for GoFrontEnd {
 
 /// The prefilter: every Go rule needs a file that imports one of the packages named in the
 /// API tables, or that starts a goroutine. Most files do neither and are never parsed.
-fn worth_parsing(text: &str, imports: &[String]) -> bool {
-    let starts_goroutine = text.lines().any(|line| {
-        let line = line.trim_start();
-        line.starts_with("go ") || line.starts_with("go\t") || line.starts_with("go func")
-    });
-    starts_goroutine || imports.iter().any(|import| text.contains(import.as_str()))
+fn worth_parsing(text: &str, imports: Option<&AhoCorasick>) -> bool {
+    imports.is_some_and(|imports| imports.is_match(text)) || starts_goroutine(text)
+}
+
+/// Whether a line starts, after white space, with `go` and a space or tab.
+fn starts_goroutine(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), "go").any(|at| {
+        matches!(text.as_bytes().get(at + 2), Some(b' ' | b'\t')) && {
+            let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+            text[line_start..at].chars().all(char::is_whitespace)
+        }
+    })
 }
 
 #[cfg(test)]
