@@ -8,7 +8,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::mask::{TopFunction, top_functions};
+use super::mask::{TopFunction, before_functions, top_functions};
 use super::rules::{GOROUTINE_WORDS, Needs};
 use crate::guard::Structure;
 use crate::words::stands_alone;
@@ -21,16 +21,18 @@ const FACT_WORDS: [&str; 2] = ["struct", "WithContext"];
 /// The empty struct (a set's or a signal channel's element type) declares no field.
 const EMPTY_STRUCT: &str = "struct{}";
 
-/// A trigger with its words as ids.
+/// A trigger with its words and imports as ids.
 struct Trigger {
     groups: Vec<Vec<usize>>,
-    /// Quoted, as an import spec writes them.
-    imports: Vec<String>,
+    imports: Vec<usize>,
 }
 
 /// The bodies some needs call for, found by one search of a file's text.
 pub struct BodyFilter {
     search: Option<AhoCorasick>,
+    /// The triggers' imports, quoted as an import spec writes them, searched for at once.
+    import_search: Option<AhoCorasick>,
+    import_count: usize,
     triggers: Vec<Trigger>,
     /// The id of `go`, when the functions that goroutines start are kept too.
     go_word: Option<usize>,
@@ -45,13 +47,9 @@ impl BodyFilter {
             .collect();
         let launched = needs.iter().any(|n| n.launched);
         let mut words: Vec<String> = Vec::new();
-        let mut id = |word: &str| match words.iter().position(|w| w == word) {
-            Some(id) => id,
-            None => {
-                words.push(word.to_string());
-                words.len() - 1
-            }
-        };
+        let mut id = |word: &str| id_in(&mut words, word);
+        let mut imports: Vec<String> = Vec::new();
+        let mut import_id = |import: &str| id_in(&mut imports, &format!("\"{import}\""));
         let triggers = needs
             .iter()
             .flat_map(|n| &n.triggers)
@@ -62,46 +60,43 @@ impl BodyFilter {
                     .iter()
                     .map(|group| group.iter().map(|w| id(w)).collect())
                     .collect(),
-                imports: trigger.imports.iter().map(|i| format!("\"{i}\"")).collect(),
+                imports: trigger.imports.iter().map(|i| import_id(i)).collect(),
             })
             .collect();
         let go_word = launched.then(|| id(GOROUTINE_WORDS[0]));
         // The words are identifiers, or start or end with punctuation (`<-`, `for {`), so no
         // two that stand alone overlap, and leftmost-longest (which keeps the search's
         // vectorised prefilter) misses none.
-        // A contiguous NFA with no dense states: the search is a little slower than a
-        // DFA's, but it is built on every run (and every check of an editor's file) with a
-        // fraction of the allocations.
-        let search = AhoCorasick::builder()
+        let search = contiguous_nfa()
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .dense_depth(0)
             .build(&words)
             .ok();
         BodyFilter {
             search,
+            import_search: contiguous_nfa().build(&imports).ok(),
+            import_count: imports.len(),
             triggers,
             go_word,
         }
     }
 
-    /// Which triggers apply to a package with the files `texts`: those with no imports, and
-    /// those one of whose imports a file holds.
-    pub fn applying<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Vec<bool> {
-        // Imports come before every function.
-        let headers: Vec<&str> = texts
-            .into_iter()
-            .map(|text| text.find("\nfunc ").map_or(text, |end| &text[..end]))
-            .collect();
+    /// Which triggers apply to a package with the files `files` (text and structure): those
+    /// with no imports, and those one of whose imports a file holds.
+    pub fn applying<'t>(
+        &self,
+        files: impl IntoIterator<Item = (&'t str, &'t Structure)>,
+    ) -> Vec<bool> {
+        let mut imported = vec![false; self.import_count];
+        if let Some(search) = &self.import_search {
+            for (text, structure) in files {
+                for hit in search.find_iter(before_functions(text, structure)) {
+                    imported[hit.pattern().as_usize()] = true;
+                }
+            }
+        }
         self.triggers
             .iter()
-            .map(|trigger| {
-                trigger.imports.is_empty()
-                    || trigger
-                        .imports
-                        .iter()
-                        .any(|import| headers.iter().any(|h| h.contains(import.as_str())))
-            })
+            .map(|t| t.imports.is_empty() || t.imports.iter().any(|&i| imported[i]))
             .collect()
     }
 
@@ -142,6 +137,8 @@ impl BodyFilter {
     pub fn needing_every_body() -> BodyFilter {
         BodyFilter {
             search: None,
+            import_search: None,
+            import_count: 0,
             triggers: vec![Trigger {
                 groups: Vec::new(),
                 imports: Vec::new(),
@@ -178,6 +175,28 @@ impl BodyFilter {
                         .all(|group| group.iter().any(|w| ids.binary_search(w).is_ok()))
             })
     }
+}
+
+/// The index of `item` in `items`, added if it is new.
+fn id_in(items: &mut Vec<String>, item: &str) -> usize {
+    match items.iter().position(|i| i == item) {
+        Some(id) => id,
+        None => {
+            items.push(item.to_string());
+            items.len() - 1
+        }
+    }
+}
+
+/// A search built on every run (and every check of an editor's file): a contiguous NFA
+/// with no dense states is a little slower than a DFA, but built with a fraction of the
+/// allocations.
+pub(super) fn contiguous_nfa() -> aho_corasick::AhoCorasickBuilder {
+    let mut builder = AhoCorasick::builder();
+    builder
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .dense_depth(0);
+    builder
 }
 
 /// Whether one of `words` stands alone in the body of one of `functions` of `text`.
@@ -242,8 +261,9 @@ mod tests {
 
     /// `text` with the bodies `filter` finds unneeded blanked.
     fn blank(filter: &BodyFilter, text: &str) -> String {
-        let applying = filter.applying([text]);
-        let unneeded = filter.unneeded(text, &Structure::scan(text), &applying);
+        let structure = Structure::scan(text);
+        let applying = filter.applying([(text, &structure)]);
+        let unneeded = filter.unneeded(text, &structure, &applying);
         crate::go::mask::blank_bodies(text, &unneeded).unwrap_or_else(|| text.to_string())
     }
 
@@ -277,6 +297,19 @@ mod tests {
         // Without `launched`, only the body with the word is kept.
         let blanked = blank(&BodyFilter::new([Needs::any_of(["Background"])]), text);
         assert!(blanked.contains("func (s *S) run(ctx context.Context) {\n\n}"));
+    }
+
+    #[test]
+    fn a_trigger_applies_where_the_package_imports_its_api() {
+        let filter = BodyFilter::new([Needs::any_of(["Get"]).importing(["net/http"])]);
+        // The imports are read up to the first function, not to a function a comment shows.
+        let text = "/*\nfunc example() {\n}\n*/\npackage p\n\nimport \"net/http\"\n\nfunc fetch(u string) {\n\thttp.Get(u)\n}\n";
+        assert_eq!(blank(&filter, text), text);
+        let other = text.replace("net/http", "example.com/cache");
+        assert_eq!(
+            blank(&filter, &other),
+            other.replace("\thttp.Get(u)\n", "\n")
+        );
     }
 
     #[test]

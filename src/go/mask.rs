@@ -20,22 +20,31 @@ pub struct TopFunction<'t> {
 
 /// The top-level functions of `text`, in order.
 pub fn top_functions<'t>(text: &'t str, structure: &Structure) -> Vec<TopFunction<'t>> {
-    top_level_braces(&structure.marks)
-        .filter_map(|(open, close)| {
-            let start = text[..open].rfind('\n').map_or(0, |newline| newline + 1);
-            let header_ends = text[open + 1..]
-                .split('\n')
-                .next()
-                .is_some_and(|rest| rest.trim().is_empty());
-            let header = text[start..open].strip_prefix("func ")?;
-            (header_ends && text[..close].ends_with('\n')).then(|| TopFunction {
-                start,
-                open,
-                close,
-                name: declared_name(header),
-            })
+    functions_in(text, structure).collect()
+}
+
+/// The text before the first top-level function (all of it when there is none), which
+/// holds the imports.
+pub fn before_functions<'t>(text: &'t str, structure: &Structure) -> &'t str {
+    let first = functions_in(text, structure).next();
+    &text[..first.map_or(text.len(), |f| f.start)]
+}
+
+fn functions_in<'t>(text: &'t str, structure: &Structure) -> impl Iterator<Item = TopFunction<'t>> {
+    top_level_braces(&structure.marks).filter_map(|(open, close)| {
+        let start = text[..open].rfind('\n').map_or(0, |newline| newline + 1);
+        let header_ends = text[open + 1..]
+            .split('\n')
+            .next()
+            .is_some_and(|rest| rest.trim().is_empty());
+        let header = text[start..open].strip_prefix("func ")?;
+        (header_ends && text[..close].ends_with('\n')).then(|| TopFunction {
+            start,
+            open,
+            close,
+            name: declared_name(header),
         })
-        .collect()
+    })
 }
 
 /// The name in a function header after `func `: `(s *S) Run(ctx ..` -> `Run`.

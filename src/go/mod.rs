@@ -9,7 +9,7 @@ pub mod rules;
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
 use knowledge::GoKnowledge;
@@ -61,11 +61,7 @@ impl GoFrontEnd {
             .iter()
             .map(|package| format!("\"{package}\""))
             .collect::<Vec<String>>();
-        // A contiguous NFA: built on every run in a fraction of a DFA's memory.
-        let imports = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&imports)
-            .ok();
+        let imports = lazy::contiguous_nfa().build(&imports).ok();
         let fact_methods = ["Done", "Err", "Context"]
             .iter()
             .map(|m| m.to_string())
@@ -163,7 +159,7 @@ impl FrontEnd for GoFrontEnd {
         // The bodies that neither the rules nor the facts need are not read: in a file rules
         // check they are parsed (a syntax error in them is still reported) but not walked;
         // a file read only for its facts is parsed without them.
-        let texts = || files.iter().map(|f| f.source.text.as_str());
+        let texts = || files.iter().map(|f| (f.source.text.as_str(), &f.structure));
         let checked_applying = self.checked_bodies.applying(texts());
         let fact_applying = self.fact_bodies.applying(texts());
         let fact_texts: Vec<Option<SourceText>> = files
@@ -252,9 +248,10 @@ mod tests {
 
         /// How many top-level bodies of `text` the rules it checks leave unwalked.
         fn unwalked(&self, text: &str) -> usize {
-            let applying = self.checked_bodies.applying([text]);
+            let structure = Structure::scan(text);
+            let applying = self.checked_bodies.applying([(text, &structure)]);
             self.checked_bodies
-                .unneeded(text, &Structure::scan(text), &applying)
+                .unneeded(text, &structure, &applying)
                 .len()
         }
     }
