@@ -25,3 +25,4 @@ pub mod suppress;
 pub mod syntax_error;
 pub mod tables;
 pub mod walk;
+pub mod words;

@@ -32,11 +32,7 @@ impl GoKnowledge {
     /// Every import path the tables name: a file importing none of them gives the rules
     /// nothing to look at (apart from goroutines).
     pub fn packages(&self) -> Vec<String> {
-        let of_type = |ty: &str| {
-            ty.trim_start_matches('*')
-                .rsplit_once('.')
-                .map(|(path, _)| path.to_string())
-        };
+        let of_type = |ty: &str| package_of(ty).map(str::to_string);
         let mut packages = vec![self.context_apis.package.clone()];
         packages.extend(
             self.context_apis
@@ -74,6 +70,59 @@ impl GoKnowledge {
         packages.dedup();
         packages
     }
+
+    /// The names of the request-scoped types as code writes them (`Request`, `Context`,
+    /// `Ctx`): a function whose text holds none has no request in scope.
+    pub fn request_type_names(&self) -> Vec<String> {
+        self.frameworks
+            .request_types
+            .iter()
+            .map(|r| written_name(&r.ty).to_string())
+            .collect()
+    }
+
+    /// The packages without one of which no file has a context: the context package, the
+    /// request types' and the cancel constructors'.
+    pub fn context_packages(&self) -> Vec<String> {
+        let apis = &self.context_apis;
+        let mut packages = vec![apis.package.clone()];
+        packages.extend(
+            self.frameworks
+                .request_types
+                .iter()
+                .filter_map(|r| package_of(&r.ty).map(str::to_string)),
+        );
+        packages.extend(apis.cancel_constructors.iter().map(|c| c.package.clone()));
+        packages
+    }
+
+    /// The words without which a function has no context in scope: the context type's
+    /// name, the request types' names, and the functions that make or derive a context.
+    pub fn context_words(&self) -> Vec<String> {
+        let apis = &self.context_apis;
+        let mut words = vec![written_name(&apis.context_type()).to_string()];
+        words.extend(self.request_type_names());
+        words.extend(apis.roots.iter().chain(&apis.derive).cloned());
+        words.extend(apis.context_methods.iter().cloned());
+        words.extend(
+            apis.cancel_constructors
+                .iter()
+                .flat_map(|set| set.names.iter().cloned()),
+        );
+        words
+    }
+}
+
+/// The name a canonical type is written with in code (`*net/http.Request` -> `Request`).
+pub fn written_name(ty: &str) -> &str {
+    ty.rsplit('.').next().unwrap_or(ty)
+}
+
+/// The import path of a canonical type (`*net/http.Request` -> `net/http`).
+pub fn package_of(ty: &str) -> Option<&str> {
+    ty.trim_start_matches('*')
+        .rsplit_once('.')
+        .map(|(path, _)| path)
 }
 
 /// A set of functions of one package.

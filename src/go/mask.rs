@@ -1,28 +1,75 @@
-//! A file of a package that no rule checks is parsed only for what it tells the other files
-//! (package-level values, methods, struct fields, helpers that attach a context to a
-//! request), so the bodies of its functions that hold none of that are blanked first.
+//! Lazy parsing's text side: the top-level functions of a Go file, and the file with some of
+//! their bodies blanked. A blanked body keeps its line breaks, so everything after it stays
+//! on its line and column.
 
 use crate::guard::{Mark, Structure};
 
-/// A function body that holds one of these may add to the package's facts: a struct type
-/// declared in it, or a context attached to a request.
-const FACT_WORDS: [&str; 2] = ["struct", "WithContext"];
+/// A top-level function whose body may be blanked. Only functions laid out as gofmt lays
+/// them out are listed: a header on one line that starts with `func ` and ends with the
+/// body's `{`, and the closing `}` at the start of its own line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopFunction<'t> {
+    /// The start of the header's line.
+    pub start: usize,
+    /// The byte offsets of the body's `{` and `}`.
+    pub open: usize,
+    pub close: usize,
+    /// The function's name (a method's without its receiver), which a `go` statement names.
+    pub name: &'t str,
+}
 
-/// The text with the bodies of top-level functions blanked (their line breaks kept) where
-/// they hold no fact word, or `None` when no body is blanked. Only bodies laid out as gofmt
-/// lays them out are recognised: a header on one line that starts with `func ` and ends with
-/// the body's `{`, and the closing `}` at the start of its own line.
-pub fn blank_fact_free_bodies(text: &str, structure: &Structure) -> Option<String> {
+/// The top-level functions of `text`, in order.
+pub fn top_functions<'t>(text: &'t str, structure: &Structure) -> Vec<TopFunction<'t>> {
+    functions_in(text, structure).collect()
+}
+
+/// The text before the first top-level function (all of it when there is none), which
+/// holds the imports.
+pub fn before_functions<'t>(text: &'t str, structure: &Structure) -> &'t str {
+    let first = functions_in(text, structure).next();
+    &text[..first.map_or(text.len(), |f| f.start)]
+}
+
+fn functions_in<'t>(text: &'t str, structure: &Structure) -> impl Iterator<Item = TopFunction<'t>> {
+    top_level_braces(&structure.marks).filter_map(|(open, close)| {
+        let start = text[..open].rfind('\n').map_or(0, |newline| newline + 1);
+        let header_ends = text[open + 1..]
+            .split('\n')
+            .next()
+            .is_some_and(|rest| rest.trim().is_empty());
+        let header = text[start..open].strip_prefix("func ")?;
+        (header_ends && text[..close].ends_with('\n')).then(|| TopFunction {
+            start,
+            open,
+            close,
+            name: declared_name(header),
+        })
+    })
+}
+
+/// The name in a function header after `func `: `(s *S) Run(ctx ..` -> `Run`.
+fn declared_name(header: &str) -> &str {
+    let header = match header.strip_prefix('(') {
+        Some(receiver) => receiver
+            .split_once(')')
+            .map_or("", |(_, rest)| rest.trim_start()),
+        None => header,
+    };
+    let end = header
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(header.len());
+    &header[..end]
+}
+
+/// The text with the bodies of `functions` blanked, or `None` when there are none.
+pub fn blank_bodies(text: &str, functions: &[TopFunction]) -> Option<String> {
     let mut blanked = String::new();
     let mut at = 0;
-    for (open, close) in top_level_braces(&structure.marks) {
-        let body = &text[open + 1..close];
-        if !is_function_body(text, open, close) || FACT_WORDS.iter().any(|w| body.contains(w)) {
-            continue;
-        }
-        blanked.push_str(&text[at..=open]);
+    for function in functions {
+        let body = &text[function.open + 1..function.close];
+        blanked.push_str(&text[at..=function.open]);
         blanked.extend(std::iter::repeat_n('\n', body.matches('\n').count()));
-        at = close;
+        at = function.close;
     }
     if at == 0 {
         return None;
@@ -55,31 +102,33 @@ fn top_level_braces(marks: &[Mark]) -> impl Iterator<Item = (usize, usize)> + '_
     })
 }
 
-/// Whether the braces at `open` and `close` are a function's body as gofmt writes it.
-fn is_function_body(text: &str, open: usize, close: usize) -> bool {
-    let line_start = text[..open].rfind('\n').map_or(0, |newline| newline + 1);
-    let header_ends = text[open + 1..]
-        .split('\n')
-        .next()
-        .is_some_and(|rest| rest.trim().is_empty());
-    text[line_start..].starts_with("func ") && header_ends && text[..close].ends_with('\n')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const TEXT: &str = "package p\n\nfunc (s *S) Run(ctx context.Context) error {\n\tfor {\n\t\tstep()\n\t}\n}\n\nvar handler = func() {\n\twork()\n}\n\nfunc short() { work() }\n\nfunc generic[T any](t T) {\n\tuse(t)\n}\n";
+
     #[test]
-    fn blanks_bodies_that_add_no_fact() {
-        let text = "package p\n\nfunc (s *S) Run(ctx context.Context) error {\n\tfor {\n\t\tstep()\n\t}\n}\n\nfunc typed() interface{} {\n\ttype local struct{ ctx context.Context }\n\treturn local{}\n}\n\nfunc attach(r *http.Request) {\n\tr = r.WithContext(ctx)\n}\n\nvar handler = func() {\n\twork()\n}\n\nfunc short() { work() }\n";
-        let blanked = blank_fact_free_bodies(text, &Structure::scan(text)).unwrap();
+    fn lists_the_functions_gofmt_lays_out() {
+        let functions = top_functions(TEXT, &Structure::scan(TEXT));
+        let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
+        // A function literal in a `var` and a one-line body are never blanked.
+        assert_eq!(names, vec!["Run", "generic"]);
+        assert_eq!(
+            &TEXT[functions[0].start..functions[0].open],
+            "func (s *S) Run(ctx context.Context) error "
+        );
+    }
+
+    #[test]
+    fn blanks_bodies_and_keeps_their_lines() {
+        let functions = top_functions(TEXT, &Structure::scan(TEXT));
+        let blanked = blank_bodies(TEXT, &functions[..1]).unwrap();
         assert_eq!(
             blanked,
-            text.replace("\tfor {\n\t\tstep()\n\t}\n", "\n\n\n")
+            TEXT.replace("\tfor {\n\t\tstep()\n\t}\n", "\n\n\n")
         );
-        assert_eq!(
-            blank_fact_free_bodies("package p\n", &Structure::scan("package p\n")),
-            None
-        );
+        assert_eq!(blanked.lines().count(), TEXT.lines().count());
+        assert_eq!(blank_bodies(TEXT, &[]), None);
     }
 }

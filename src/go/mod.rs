@@ -2,14 +2,19 @@
 //! from all its models, then the rules of each file.
 
 pub mod knowledge;
+mod lazy;
 mod mask;
 pub mod model;
 pub mod rules;
 
 use std::sync::Arc;
 
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
+use knowledge::GoKnowledge;
+use lazy::BodyFilter;
+use mask::TopFunction;
 use model::{GoModel, PackageFacts};
 
 use crate::frontend::{
@@ -34,11 +39,17 @@ fn run_rules(model: GoModel, settings: &Settings) -> FrontEndOutput {
 
 /// The Go front end of one run.
 pub struct GoFrontEnd {
-    /// The package names of the API tables, quoted as in an import.
-    imports: Vec<String>,
+    /// The package names of the API tables, quoted as in an import, searched for at once.
+    imports: Option<AhoCorasick>,
     /// `) Name(` of the methods other files ask about (`Done`, `Err`, `Context`, `Next`,
     /// `Read`), as a method declaration's line holds them.
     fact_methods: Vec<String>,
+    /// The bodies that the enabled rules and the facts need, in the files rules check.
+    checked_bodies: BodyFilter,
+    /// The bodies that the facts need, in the files read only for them.
+    fact_bodies: BodyFilter,
+    /// What the enabled rules read about their findings in other functions of the file.
+    read_elsewhere: Vec<fn(&GoModel, &GoKnowledge) -> Vec<String>>,
 }
 
 impl GoFrontEnd {
@@ -49,7 +60,8 @@ impl GoFrontEnd {
             .packages()
             .iter()
             .map(|package| format!("\"{package}\""))
-            .collect();
+            .collect::<Vec<String>>();
+        let imports = lazy::contiguous_nfa().build(&imports).ok();
         let fact_methods = ["Done", "Err", "Context"]
             .iter()
             .map(|m| m.to_string())
@@ -64,10 +76,37 @@ impl GoFrontEnd {
             )
             .map(|m| format!(") {m}("))
             .collect();
+        let enabled: Vec<&rules::GoRule> = rules::RULES
+            .iter()
+            .filter(|rule| settings.enabled(rule.name))
+            .collect();
+        let knowledge = &settings.knowledge.go;
         GoFrontEnd {
             imports,
             fact_methods,
+            checked_bodies: BodyFilter::new(enabled.iter().map(|rule| (rule.needs)(knowledge))),
+            fact_bodies: BodyFilter::new([]),
+            read_elsewhere: enabled.iter().map(|rule| rule.read_elsewhere).collect(),
         }
+    }
+
+    /// The model of a file rules check, without the bodies of `unneeded`, unless they hold
+    /// what a rule reads about what it found.
+    fn checked_model<'s>(
+        &self,
+        file: &'s ProjectFile,
+        unneeded: &[TopFunction],
+        knowledge: &GoKnowledge,
+    ) -> Result<GoModel<'s>, Problem> {
+        let unwalked: Vec<usize> = unneeded.iter().map(|f| f.open).collect();
+        model::build_lazily(&file.source, knowledge, &unwalked, |model| {
+            let words: Vec<String> = self
+                .read_elsewhere
+                .iter()
+                .flat_map(|read| read(model, knowledge))
+                .collect();
+            !words.is_empty() && lazy::bodies_hold_any(&file.source.text, unneeded, &words)
+        })
     }
 
     /// Whether a file that no rule checks may declare what another file of its package
@@ -90,7 +129,7 @@ impl FrontEnd for GoFrontEnd {
     }
 
     fn wants(&self, text: &str) -> bool {
-        worth_parsing(text, &self.imports)
+        worth_parsing(text, self.imports.as_ref())
             || self.declares_package_facts(text)
             || crate::suppress::may_contain_directives(text)
     }
@@ -109,7 +148,7 @@ impl FrontEnd for GoFrontEnd {
         let knowledge = &settings.knowledge.go;
         let wanted: Vec<bool> = files
             .iter()
-            .map(|f| worth_parsing(&f.source.text, &self.imports))
+            .map(|f| worth_parsing(&f.source.text, self.imports.as_ref()))
             .collect();
         if !wanted.contains(&true) {
             return files
@@ -117,24 +156,42 @@ impl FrontEnd for GoFrontEnd {
                 .map(|_| Ok(FrontEndOutput::default()))
                 .collect();
         }
-        // A file read only for its facts is parsed without the bodies that hold none.
+        // The bodies that neither the rules nor the facts need are not read: in a file rules
+        // check they are parsed (a syntax error in them is still reported) but not walked;
+        // a file read only for its facts is parsed without them.
+        let texts = || files.iter().map(|f| (f.source.text.as_str(), &f.structure));
+        let checked_applying = self.checked_bodies.applying(texts());
+        let fact_applying = self.fact_bodies.applying(texts());
         let fact_texts: Vec<Option<SourceText>> = files
             .par_iter()
             .zip(&wanted)
-            .map(|(file, wanted)| {
-                let blanked = (!wanted)
-                    .then(|| mask::blank_fact_free_bodies(&file.source.text, &file.structure));
-                blanked.flatten().map(SourceText::new)
+            .map(|(file, &wanted)| {
+                let text = &file.source.text;
+                let unneeded = (!wanted).then(|| {
+                    self.fact_bodies
+                        .unneeded(text, &file.structure, &fact_applying)
+                });
+                mask::blank_bodies(text, &unneeded?).map(SourceText::new)
             })
             .collect();
         let models: Vec<Result<GoModel, Problem>> = files
             .par_iter()
             .zip(&fact_texts)
-            .map(|(file, fact_text)| {
-                let source = fact_text.as_ref().unwrap_or(&file.source);
-                timed(Phase::Model, || {
-                    isolate(|| model::build(source, knowledge)).and_then(|r| r)
-                })
+            .zip(&wanted)
+            .map(|((file, fact_text), &wanted)| {
+                let build = || match (wanted, fact_text) {
+                    (true, _) => {
+                        let unneeded = self.checked_bodies.unneeded(
+                            &file.source.text,
+                            &file.structure,
+                            &checked_applying,
+                        );
+                        self.checked_model(file, &unneeded, knowledge)
+                    }
+                    (false, Some(text)) => model::build(text, knowledge),
+                    (false, None) => model::build(&file.source, knowledge),
+                };
+                timed(Phase::Model, || isolate(build).and_then(|r| r))
             })
             .collect();
         // Phase 2: what the files of the package tell each other.
@@ -159,20 +216,161 @@ impl FrontEnd for GoFrontEnd {
 
 /// The prefilter: every Go rule needs a file that imports one of the packages named in the
 /// API tables, or that starts a goroutine. Most files do neither and are never parsed.
-fn worth_parsing(text: &str, imports: &[String]) -> bool {
-    let starts_goroutine = text.lines().any(|line| {
-        let line = line.trim_start();
-        line.starts_with("go ") || line.starts_with("go\t") || line.starts_with("go func")
-    });
-    starts_goroutine || imports.iter().any(|import| text.contains(import.as_str()))
+fn worth_parsing(text: &str, imports: Option<&AhoCorasick>) -> bool {
+    imports.is_some_and(|imports| imports.is_match(text)) || starts_goroutine(text)
+}
+
+/// Whether a line starts, after white space, with `go` and a space or tab.
+fn starts_goroutine(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), "go").any(|at| {
+        matches!(text.as_bytes().get(at + 2), Some(b' ' | b'\t')) && {
+            let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+            text[line_start..at].chars().all(char::is_whitespace)
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::diagnostic::Level;
+    use crate::guard::Structure;
+
+    impl GoFrontEnd {
+        /// The same front end, walking every body of the files rules check.
+        fn walking_every_body(mut self) -> GoFrontEnd {
+            self.checked_bodies = BodyFilter::needing_every_body();
+            self
+        }
+
+        /// How many top-level bodies of `text` the rules it checks leave unwalked.
+        fn unwalked(&self, text: &str) -> usize {
+            let structure = Structure::scan(text);
+            let applying = self.checked_bodies.applying([(text, &structure)]);
+            self.checked_bodies
+                .unneeded(text, &structure, &applying)
+                .len()
+        }
+    }
+
+    /// Every rule at its default level but `rule`, or only `rule`.
+    fn settings_with(rule: &str, only: bool) -> Settings {
+        let mut settings = Settings::defaults();
+        for (name, level) in settings.levels.iter_mut() {
+            if (*name == rule) != only {
+                *level = Level::Off;
+            }
+        }
+        settings
+    }
+
+    /// The directories of Go fixtures and Go test projects, each a package.
+    fn go_fixture_dirs() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<PathBuf> = ["fixtures/go", "tests/projects/go"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("fixture directory"))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// The findings of the non-test `.go` files of `dir`, checked as one package.
+    fn findings_in(dir: &Path, front_end: &GoFrontEnd, settings: &Settings) -> Vec<String> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("fixture directory")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "go"))
+            .filter(|p| !model::is_test_path(&p.display().to_string()))
+            .collect();
+        paths.sort();
+        let files: Vec<ProjectFile> = paths
+            .iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).expect("fixture is readable");
+                ProjectFile {
+                    path: path.display().to_string(),
+                    structure: Structure::scan(&text),
+                    source: SourceText::new(text),
+                }
+            })
+            .collect();
+        let outputs = front_end.check_project(&files, settings);
+        files
+            .iter()
+            .zip(outputs)
+            .flat_map(|(file, output)| match output {
+                Ok(output) => output
+                    .findings
+                    .iter()
+                    .map(|f| format!("{}:{:?}: {}: {}", file.path, f.span, f.rule, f.message))
+                    .chain(
+                        output
+                            .problems
+                            .iter()
+                            .map(|p| format!("{}: {}", file.path, p.message)),
+                    )
+                    .collect(),
+                Err(problem) => vec![format!("{}: {}", file.path, problem.message)],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bodies_left_unwalked_change_no_finding() {
+        let mut unwalked = 0;
+        let mut compared = 0;
+        for rule in rules::RULES {
+            // Alone, no other rule's triggers keep the bodies this one needs.
+            let settings = settings_with(rule.name, true);
+            let lazy = GoFrontEnd::new(&settings);
+            let eager = GoFrontEnd::new(&settings).walking_every_body();
+            for dir in go_fixture_dirs() {
+                let found = findings_in(&dir, &lazy, &settings);
+                assert_eq!(
+                    found,
+                    findings_in(&dir, &eager, &settings),
+                    "{} in {}",
+                    rule.name,
+                    dir.display()
+                );
+                compared += found.len();
+                for entry in std::fs::read_dir(&dir)
+                    .expect("fixture directory")
+                    .flatten()
+                {
+                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                    unwalked += lazy.unwalked(&text);
+                }
+            }
+        }
+        assert!(
+            compared > 0 && unwalked > 0,
+            "{compared} findings, {unwalked} bodies"
+        );
+    }
+
+    #[test]
+    fn a_rule_turned_off_needs_no_body() {
+        let text =
+            "package p\n\nimport \"net/http\"\n\nfunc fetch(url string) {\n\thttp.Get(url)\n}\n";
+        let on = GoFrontEnd::new(&Settings::defaults());
+        assert_eq!(on.unwalked(text), 0);
+        let off = GoFrontEnd::new(&settings_with("call-without-context", false));
+        assert_eq!(off.unwalked(text), 1);
+        // Without the import, `Get` is some other method.
+        assert_eq!(
+            on.unwalked(&text.replace("net/http", "example.com/cache")),
+            1
+        );
+    }
 
     /// One file checked as a package of its own, prefilter included.
     fn check(source: &SourceText, settings: &Settings) -> Result<FrontEndOutput, Problem> {

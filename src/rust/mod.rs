@@ -18,6 +18,7 @@ use crate::frontend::{
     FrontEnd, FrontEndOutput, Phase, Problem, ProjectFile, Settings, isolate, timed,
 };
 use crate::source::SourceText;
+use crate::words::stands_alone;
 
 /// The trigger words of the enabled rules (a file is parsed only if one occurs) and their
 /// context words (once parsed, items holding one are kept), found in one pass over the text.
@@ -197,17 +198,6 @@ impl FrontEnd for RustFrontEnd {
             })
             .collect()
     }
-}
-
-/// Where a word starts or ends with an identifier character, it must not continue a longer
-/// identifier there (`async` must not match `WSAAsync` or `asynchronous`).
-fn stands_alone(text: &str, start: usize, end: usize) -> bool {
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let bytes = text.as_bytes();
-    let starts_ident = is_ident(bytes[start]);
-    let ends_ident = is_ident(bytes[end - 1]);
-    (!starts_ident || start == 0 || !is_ident(bytes[start - 1]))
-        && (!ends_ident || end == bytes.len() || !is_ident(bytes[end]))
 }
 
 /// Parses the parts of a file some enabled rule could look at and builds its model; `None`

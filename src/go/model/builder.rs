@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Parser};
 
 use super::fields::FIELDS;
+use super::kinds::KindName;
 use super::visitor::root_ident;
 use super::*;
 use crate::diagnostic::Span;
@@ -39,7 +40,7 @@ pub(super) struct FrameState {
     pub(super) in_defer: bool,
 }
 
-pub(super) struct Builder<'s, 'k> {
+pub(super) struct Builder<'s, 'k, 't> {
     pub(super) model: GoModel<'s>,
     pub(super) knowledge: &'k GoKnowledge,
     pub(super) text: &'s str,
@@ -50,6 +51,13 @@ pub(super) struct Builder<'s, 'k> {
     /// `newRequest := http.NewRequest`: (function, local name) -> (import path, name), so that
     /// `newRequest(..)` is a call of the package function.
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
+    /// The byte offsets of the top-level function bodies not to walk (sorted): no rule
+    /// needs them.
+    pub(super) unwalked: &'k [usize],
+    /// The nodes being walked, outermost first (the root, then each node `walk` entered):
+    /// ancestors of the node at hand, from which its parent is found without a search from
+    /// the root (which is what tree-sitter's `Node::parent` does).
+    pub(super) walking: Vec<Node<'t>>,
 }
 
 thread_local! {
@@ -60,6 +68,18 @@ thread_local! {
 
 /// Parses `source` and builds its model.
 pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, Problem> {
+    build_lazily(source, knowledge, &[], |_| false)
+}
+
+/// Parses `source` and builds its model without walking the top-level function bodies that
+/// start at the byte offsets `unwalked` (sorted), unless `walk_all` says, seeing that model,
+/// that they are needed after all: then the tree is walked again whole.
+pub fn build_lazily<'s>(
+    source: &'s SourceText,
+    knowledge: &GoKnowledge,
+    unwalked: &[usize],
+    walk_all: impl Fn(&GoModel) -> bool,
+) -> Result<GoModel<'s>, Problem> {
     // Go's lexer ends the last line of a file as a newline would; the grammar does not, so
     // it is given the newline. No node of the file's own text reaches past its end.
     let text = match source.text.ends_with('\n') {
@@ -85,6 +105,20 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))
     })?;
     let root = tree.root_node();
+    let model = walk_tree(root, source, knowledge, unwalked)?;
+    if unwalked.is_empty() || !walk_all(&model) {
+        return Ok(model);
+    }
+    walk_tree(root, source, knowledge, &[])
+}
+
+/// The model of the tree `root` of `source`.
+fn walk_tree<'s>(
+    root: Node<'_>,
+    source: &'s SourceText,
+    knowledge: &GoKnowledge,
+    unwalked: &[usize],
+) -> Result<GoModel<'s>, Problem> {
     let mut builder = Builder {
         model: GoModel {
             source,
@@ -121,12 +155,14 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
         frames: vec![FrameState::default()],
         pending_use: None,
         aliases: HashMap::new(),
+        unwalked,
+        walking: vec![root],
     };
     // Imports first: types anywhere in the file resolve through them.
     let mut cursor = root.walk();
     let top: Vec<Node> = root.named_children(&mut cursor).collect();
     for node in &top {
-        match node.kind() {
+        match node.kind_name() {
             "package_clause" => {
                 if let Some(name) = node.named_child(0) {
                     builder.model.package = builder.text_of(name).to_string();
@@ -150,7 +186,7 @@ pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoMo
             continue;
         }
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "function_declaration" | "method_declaration" | "type_declaration"
         ) {
             let first = source.position(node.start_byte()).0;
@@ -268,7 +304,7 @@ fn unquote(text: &str) -> &str {
     text.trim_matches(|c| c == '"' || c == '`')
 }
 
-impl<'s> Builder<'s, '_> {
+impl<'s, 't> Builder<'s, '_, 't> {
     pub(super) fn text_of(&self, node: Node) -> &'s str {
         &self.text[node.start_byte()..node.end_byte()]
     }
@@ -290,14 +326,14 @@ impl<'s> Builder<'s, '_> {
     pub(super) fn imports(&mut self, node: Node) {
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if n.kind() == "import_spec" {
+            if n.kind_name() == "import_spec" {
                 let Some(path) = n.child_by_field_id(FIELDS.path) else {
                     continue;
                 };
                 let path = unquote(self.text_of(path)).to_string();
                 match n.child_by_field_id(FIELDS.name) {
-                    Some(name) if name.kind() == "dot" => self.model.dot_imports.push(path),
-                    Some(name) if name.kind() == "blank_identifier" => {}
+                    Some(name) if name.kind_name() == "dot" => self.model.dot_imports.push(path),
+                    Some(name) if name.kind_name() == "blank_identifier" => {}
                     Some(name) => {
                         self.model
                             .imports
@@ -325,7 +361,7 @@ impl<'s> Builder<'s, '_> {
 
     /// The canonical text of a type node.
     pub(super) fn type_name(&self, node: Node) -> String {
-        match node.kind() {
+        match node.kind_name() {
             "pointer_type" => match node.named_child(0) {
                 Some(inner) => format!("*{}", self.type_name(inner)),
                 None => "*".to_string(),
@@ -391,7 +427,7 @@ impl<'s> Builder<'s, '_> {
         let mut cursor = list.walk();
         for decl in list.named_children(&mut cursor) {
             if !matches!(
-                decl.kind(),
+                decl.kind_name(),
                 "parameter_declaration" | "variadic_parameter_declaration"
             ) {
                 continue;
@@ -400,7 +436,7 @@ impl<'s> Builder<'s, '_> {
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t))
                 .unwrap_or_default();
-            let ty = if decl.kind() == "variadic_parameter_declaration" {
+            let ty = if decl.kind_name() == "variadic_parameter_declaration" {
                 format!("...{ty}")
             } else {
                 ty
@@ -431,7 +467,7 @@ impl<'s> Builder<'s, '_> {
     }
 
     pub(super) fn enter_func(&mut self, node: Node, usage: FuncUse) -> usize {
-        let (name, receiver, span) = match node.kind() {
+        let (name, receiver, span) = match node.kind_name() {
             "function_declaration" | "method_declaration" => {
                 let name = node.child_by_field_id(FIELDS.name);
                 let receiver = node.child_by_field_id(FIELDS.receiver).and_then(|r| {
@@ -459,7 +495,7 @@ impl<'s> Builder<'s, '_> {
         let params = self.params(node.child_by_field_id(FIELDS.parameters));
         let mut named_results = Vec::new();
         if let Some(result) = node.child_by_field_id(FIELDS.result)
-            && result.kind() == "parameter_list"
+            && result.kind_name() == "parameter_list"
         {
             for p in self.params(Some(result)) {
                 if !p.name.is_empty() {
@@ -518,14 +554,14 @@ impl<'s> Builder<'s, '_> {
         index
     }
 
-    pub(super) fn literal_use(&mut self, node: Node) -> FuncUse {
+    pub(super) fn literal_use(&mut self, node: Node<'t>) -> FuncUse {
         if let Some(usage) = self.pending_use.take() {
             return usage;
         }
-        let Some(parent) = node.parent() else {
+        let Some(parent) = self.parent(node) else {
             return FuncUse::Other;
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "call_expression" => {
                 if parent.child_by_field_id(FIELDS.function) == Some(node) {
                     FuncUse::Called
@@ -534,7 +570,7 @@ impl<'s> Builder<'s, '_> {
                 }
             }
             "argument_list" => FuncUse::Argument,
-            "expression_list" => match parent.parent().map(|p| p.kind()) {
+            "expression_list" => match self.parent(parent).map(|p| p.kind_name()) {
                 Some("short_var_declaration" | "assignment_statement" | "var_spec")
                 | Some("return_statement") => FuncUse::Stored,
                 _ => FuncUse::Other,
@@ -547,7 +583,7 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn walk_func(&mut self, node: Node, usage: FuncUse) {
+    pub(super) fn walk_func(&mut self, node: Node<'t>, usage: FuncUse) {
         let index = self.enter_func(node, usage);
         self.func_stack.push(index);
         let in_defer = self.frames.last().is_some_and(|f| f.in_defer);
@@ -556,7 +592,10 @@ impl<'s> Builder<'s, '_> {
             ..FrameState::default()
         });
         let calls_before = self.model.calls.len();
-        if let Some(body) = node.child_by_field_id(FIELDS.body) {
+        if let Some(body) = node.child_by_field_id(FIELDS.body)
+            && (usage != FuncUse::Declaration
+                || self.unwalked.binary_search(&body.start_byte()).is_err())
+        {
             self.walk(body);
         }
         self.frames.pop();
@@ -572,10 +611,27 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn walk_children(&mut self, node: Node) {
+    /// The parent of `node`, an ancestor-or-self of the node being walked: the walk may
+    /// step over some nodes (the `expression_list` of an assignment), so it is found below
+    /// the nearest node being walked that holds it, as `Node::parent` finds it below the root.
+    pub(super) fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut ancestor = *self
+            .walking
+            .iter()
+            .rev()
+            .find(|a| a.id() != node.id() && a.child_with_descendant(node).is_some())?;
+        loop {
+            let next = ancestor.child_with_descendant(node)?;
+            if next.id() == node.id() {
+                return Some(ancestor);
+            }
+            ancestor = next;
+        }
+    }
+
+    pub(super) fn walk_children(&mut self, node: Node<'t>) {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        for child in children {
+        for child in node.named_children(&mut cursor) {
             self.walk(child);
         }
     }
@@ -588,7 +644,7 @@ impl<'s> Builder<'s, '_> {
     }
 
     pub(super) fn classify_expr(&self, node: Node) -> ExprKind {
-        match node.kind() {
+        match node.kind_name() {
             "interpreted_string_literal" | "raw_string_literal" => ExprKind::Str,
             "int_literal" | "rune_literal" => ExprKind::Int,
             "true" | "false" => ExprKind::Bool,
@@ -627,7 +683,7 @@ impl<'s> Builder<'s, '_> {
         let Some(function) = call.child_by_field_id(FIELDS.function) else {
             return Callee::Other;
         };
-        match function.kind() {
+        match function.kind_name() {
             "identifier" => {
                 let name = self.text_of(function);
                 let alias = self
@@ -651,17 +707,17 @@ impl<'s> Builder<'s, '_> {
                     return Callee::Other;
                 };
                 let name = self.text_of(field).to_string();
-                if operand.kind() == "identifier"
+                if operand.kind_name() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
                     return Callee::Pkg { path, name };
                 }
-                let recv_pkg = if operand.kind() == "selector_expression" {
+                let recv_pkg = if operand.kind_name() == "selector_expression" {
                     match (
                         operand.child_by_field_id(FIELDS.operand),
                         operand.child_by_field_id(FIELDS.field),
                     ) {
-                        (Some(o), Some(f)) if o.kind() == "identifier" => self
+                        (Some(o), Some(f)) if o.kind_name() == "identifier" => self
                             .import_of(self.text_of(o))
                             .map(|p| (p, self.text_of(f).to_string())),
                         _ => None,
@@ -722,7 +778,7 @@ impl<'s> Builder<'s, '_> {
 
     /// Whether an expression mentions a request or a request-derived context.
     pub(super) fn mentions_request(&self, node: Node) -> bool {
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             return matches!(
                 self.lookup_ctx(self.text_of(node)),
                 Some(CtxKind::Request(_))
@@ -733,10 +789,10 @@ impl<'s> Builder<'s, '_> {
                     })
             );
         }
-        if node.kind() == "func_literal" {
+        if node.kind_name() == "func_literal" {
             return false;
         }
-        if node.kind() == "call_expression"
+        if node.kind_name() == "call_expression"
             && let Callee::Pkg { path, name } = self.callee(node)
         {
             let apis = &self.knowledge.context_apis;
@@ -751,7 +807,7 @@ impl<'s> Builder<'s, '_> {
 
     /// The type of an expression when it is visible from syntax.
     pub(super) fn expr_type(&self, node: Node) -> Option<String> {
-        match node.kind() {
+        match node.kind_name() {
             "composite_literal" => node
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t)),
@@ -794,7 +850,7 @@ impl<'s> Builder<'s, '_> {
             "selector_expression" => {
                 let operand = node.child_by_field_id(FIELDS.operand)?;
                 let field = node.child_by_field_id(FIELDS.field)?;
-                if operand.kind() == "identifier" {
+                if operand.kind_name() == "identifier" {
                     let path = self.import_of(self.text_of(operand))?;
                     let name = self.text_of(field);
                     return self
@@ -815,7 +871,7 @@ impl<'s> Builder<'s, '_> {
     /// What a context-valued expression is, when it is one.
     pub(super) fn ctx_kind_of(&self, node: Node) -> Option<CtxKind> {
         let apis = &self.knowledge.context_apis;
-        match node.kind() {
+        match node.kind_name() {
             "call_expression" => {
                 let callee = self.callee(node);
                 match &callee {
@@ -883,7 +939,7 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
-    pub(super) fn record_assign(&mut self, node: Node, define: bool) {
+    pub(super) fn record_assign(&mut self, node: Node<'t>, define: bool) {
         let left = node
             .child_by_field_id(FIELDS.left)
             .or_else(|| node.child_by_field_id(FIELDS.name));
@@ -891,7 +947,7 @@ impl<'s> Builder<'s, '_> {
             .child_by_field_id(FIELDS.right)
             .or_else(|| node.child_by_field_id(FIELDS.value));
         let mut lhs = Vec::new();
-        if node.kind() == "var_spec" || node.kind() == "const_spec" {
+        if node.kind_name() == "var_spec" || node.kind_name() == "const_spec" {
             let mut cursor = node.walk();
             for name in node.children_by_field_name("name", &mut cursor) {
                 lhs.push(name);
@@ -905,7 +961,7 @@ impl<'s> Builder<'s, '_> {
             let mut cursor = right.walk();
             rhs_nodes.extend(right.named_children(&mut cursor));
         }
-        let rhs_call = if rhs_nodes.len() == 1 && rhs_nodes[0].kind() == "call_expression" {
+        let rhs_call = if rhs_nodes.len() == 1 && rhs_nodes[0].kind_name() == "call_expression" {
             Some(self.model.calls.len())
         } else {
             None
@@ -917,12 +973,12 @@ impl<'s> Builder<'s, '_> {
             && lhs.len() == rhs_nodes.len()
         {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
-                if r.kind() == "selector_expression"
+                if r.kind_name() == "selector_expression"
                     && let (Some(operand), Some(field)) = (
                         r.child_by_field_id(FIELDS.operand),
                         r.child_by_field_id(FIELDS.field),
                     )
-                    && operand.kind() == "identifier"
+                    && operand.kind_name() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
                     self.aliases.insert(
@@ -935,7 +991,7 @@ impl<'s> Builder<'s, '_> {
         // `x.f = make(chan T, n)`: a field's channel and its buffer.
         if rhs_nodes.len() == lhs.len() {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
-                if l.kind() == "selector_expression"
+                if l.kind_name() == "selector_expression"
                     && let Some(field) = l.child_by_field_id(FIELDS.field)
                     && let Some(cap) = self.chan_make(*r)
                 {
@@ -951,7 +1007,7 @@ impl<'s> Builder<'s, '_> {
                 .child_by_field_id(FIELDS.type_)
                 .map(|t| self.type_name(t));
             for (i, name) in lhs.iter().enumerate() {
-                if name.kind() != "identifier" {
+                if name.kind_name() != "identifier" {
                     continue;
                 }
                 let name_text = self.text_of(*name).to_string();
@@ -1011,7 +1067,7 @@ impl<'s> Builder<'s, '_> {
         }
         // Values for context keys.
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "const_spec" | "var_spec" | "short_var_declaration"
         ) {
             let declared_type = node
@@ -1063,7 +1119,7 @@ impl<'s> Builder<'s, '_> {
         for r in rhs_nodes {
             self.walk(r);
         }
-        if node.kind() != "var_spec" && node.kind() != "const_spec" {
+        if node.kind_name() != "var_spec" && node.kind_name() != "const_spec" {
             for l in lhs {
                 self.walk(l);
             }
@@ -1073,12 +1129,13 @@ impl<'s> Builder<'s, '_> {
     /// The capacity text of `make(chan T, cap)` (`None` inside for an unbuffered channel),
     /// when `node` is such a call.
     pub(super) fn chan_make(&self, node: Node) -> Option<Option<String>> {
-        if node.kind() != "call_expression" || self.callee(node) != Callee::Func("make".to_string())
+        if node.kind_name() != "call_expression"
+            || self.callee(node) != Callee::Func("make".to_string())
         {
             return None;
         }
         let args = node.child_by_field_id(FIELDS.arguments)?;
-        if args.named_child(0)?.kind() != "channel_type" {
+        if args.named_child(0)?.kind_name() != "channel_type" {
             return None;
         }
         Some(args.named_child(1).map(|c| self.text_of(c).to_string()))
@@ -1088,7 +1145,7 @@ impl<'s> Builder<'s, '_> {
         let mut fields = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if n.kind() == "field_declaration" {
+            if n.kind_name() == "field_declaration" {
                 let ty = n
                     .child_by_field_id(FIELDS.type_)
                     .map(|t| self.type_name(t))
@@ -1104,7 +1161,7 @@ impl<'s> Builder<'s, '_> {
                     ty,
                     span: self.span(n),
                 });
-            } else if n == node || n.kind() == "field_declaration_list" {
+            } else if n == node || n.kind_name() == "field_declaration_list" {
                 let mut cursor = n.walk();
                 let mut children: Vec<Node> = n.named_children(&mut cursor).collect();
                 children.reverse();

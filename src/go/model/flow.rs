@@ -11,6 +11,7 @@ use tree_sitter::Node;
 
 use super::builder::Builder;
 use super::fields::FIELDS;
+use super::kinds::KindName;
 
 #[derive(Debug, Clone, Default)]
 pub struct Block {
@@ -89,8 +90,8 @@ struct Target {
     continue_to: Option<usize>,
 }
 
-struct FlowBuilder<'b, 's, 'k> {
-    builder: &'b Builder<'s, 'k>,
+struct FlowBuilder<'b, 's, 'k, 't> {
+    builder: &'b Builder<'s, 'k, 't>,
     blocks: Vec<Block>,
     current: usize,
     targets: Vec<Target>,
@@ -100,7 +101,7 @@ struct FlowBuilder<'b, 's, 'k> {
     fell_through: bool,
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_, '_, '_> {
     /// The control-flow graph of the body of `func`, the function declared or written at `node`.
     pub(super) fn flow(&self, func: usize, node: Node) -> Option<Flow> {
         let body = node.child_by_field_id(FIELDS.body)?;
@@ -130,7 +131,7 @@ impl Builder<'_, '_> {
     }
 }
 
-impl FlowBuilder<'_, '_, '_> {
+impl FlowBuilder<'_, '_, '_, '_> {
     fn new_block(&mut self) -> usize {
         self.blocks.push(Block::default());
         self.blocks.len() - 1
@@ -185,7 +186,7 @@ impl FlowBuilder<'_, '_, '_> {
 
     fn statement(&mut self, node: Node) {
         let label = self.pending_label.take();
-        match node.kind() {
+        match node.kind_name() {
             "comment" | "empty_statement" => {}
             "fallthrough_statement" => self.fell_through = true,
             "block" | "statement_list" => self.statements(node),
@@ -202,7 +203,7 @@ impl FlowBuilder<'_, '_, '_> {
                 self.add(node);
                 let never_returns = node
                     .named_child(0)
-                    .is_some_and(|c| c.kind() == "call_expression" && self.builder.exits(c));
+                    .is_some_and(|c| c.kind_name() == "call_expression" && self.builder.exits(c));
                 if never_returns {
                     self.dead_end();
                 }
@@ -219,7 +220,7 @@ impl FlowBuilder<'_, '_, '_> {
                 let mut cursor = node.walk();
                 let inner: Vec<Node> = node
                     .named_children(&mut cursor)
-                    .filter(|c| c.kind() != "label_name")
+                    .filter(|c| c.kind_name() != "label_name")
                     .collect();
                 for child in inner {
                     self.pending_label = name.clone();
@@ -236,7 +237,7 @@ impl FlowBuilder<'_, '_, '_> {
             }
             "break_statement" | "continue_statement" => {
                 let name = node.named_child(0).map(|l| self.builder.text_of(l));
-                let is_continue = node.kind() == "continue_statement";
+                let is_continue = node.kind_name() == "continue_statement";
                 let to = self.target(name, is_continue).and_then(|t| {
                     if is_continue {
                         t.continue_to
@@ -291,7 +292,7 @@ impl FlowBuilder<'_, '_, '_> {
         let mut cursor = node.walk();
         let clauses: Vec<Node> = node.named_children(&mut cursor).collect();
         for clause in &clauses {
-            match clause.kind() {
+            match clause.kind_name() {
                 "for_clause" => {
                     if let Some(init) = clause.child_by_field_id(FIELDS.initializer) {
                         self.add(init);
@@ -346,12 +347,12 @@ impl FlowBuilder<'_, '_, '_> {
     /// `switch` and `select`: one branch per case from the head; without a `default`, a
     /// switch may take none (a `select` without one waits for a case, and `select {}` forever).
     fn branches(&mut self, node: Node, label: Option<String>) {
-        let is_select = node.kind() == "select_statement";
+        let is_select = node.kind_name() == "select_statement";
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         let mut cases = Vec::new();
         for child in children {
-            match child.kind() {
+            match child.kind_name() {
                 "expression_case" | "type_case" | "default_case" | "communication_case" => {
                     cases.push(child)
                 }
@@ -366,7 +367,7 @@ impl FlowBuilder<'_, '_, '_> {
             break_to: after,
             continue_to: None,
         });
-        let has_default = cases.iter().any(|c| c.kind() == "default_case");
+        let has_default = cases.iter().any(|c| c.kind_name() == "default_case");
         if !is_select && !has_default {
             self.edge(head, after);
         }

@@ -8,6 +8,7 @@
 mod builder;
 mod fields;
 mod flow;
+mod kinds;
 mod package;
 mod queries;
 mod visitor;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use crate::diagnostic::Span;
 use crate::source::SourceText;
 
-pub use builder::build;
+pub use builder::{build, build_lazily};
 pub use flow::{Block, Flow, Return};
 pub use package::{MethodFact, PackageFacts};
 

@@ -4,14 +4,21 @@ use tree_sitter::Node;
 
 use super::builder::{Breakable, Builder, SelectInfo};
 use super::fields::FIELDS;
+use super::kinds::KindName;
 use super::*;
 
-impl Builder<'_, '_> {
-    pub(super) fn walk(&mut self, node: Node) {
+impl<'t> Builder<'_, '_, 't> {
+    pub(super) fn walk(&mut self, node: Node<'t>) {
         if node.is_error() {
             return;
         }
-        match node.kind() {
+        self.walking.push(node);
+        self.visit(node);
+        self.walking.pop();
+    }
+
+    fn visit(&mut self, node: Node<'t>) {
+        match node.kind_name() {
             "comment" => {}
             "function_declaration" | "method_declaration" => {
                 self.walk_func(node, FuncUse::Declaration);
@@ -25,7 +32,7 @@ impl Builder<'_, '_> {
                     .child_by_field_id(FIELDS.name)
                     .map(|n| self.text_of(n).to_string());
                 if let Some(t) = node.child_by_field_id(FIELDS.type_) {
-                    if t.kind() == "struct_type" {
+                    if t.kind_name() == "struct_type" {
                         self.struct_type(t, name);
                     }
                     self.walk_children(t);
@@ -51,11 +58,11 @@ impl Builder<'_, '_> {
                 if let (Some(operand), Some(field)) = (
                     node.child_by_field_id(FIELDS.operand),
                     node.child_by_field_id(FIELDS.field),
-                ) && operand.kind() == "identifier"
+                ) && operand.kind_name() == "identifier"
                     && let Some(path) = self.import_of(self.text_of(operand))
                 {
-                    let is_called = node.parent().is_some_and(|p| {
-                        p.kind() == "call_expression"
+                    let is_called = self.parent(node).is_some_and(|p| {
+                        p.kind_name() == "call_expression"
                             && p.child_by_field_id(FIELDS.function) == Some(node)
                     });
                     if !is_called {
@@ -88,13 +95,13 @@ impl Builder<'_, '_> {
                 if let Some(body) = node.child_by_field_id(FIELDS.body) {
                     let mut cursor = body.walk();
                     for element in body.named_children(&mut cursor) {
-                        if element.kind() == "keyed_element"
+                        if element.kind_name() == "keyed_element"
                             && let Some(key) = element.named_child(0)
                         {
                             keys.push(self.text_of(key).trim().to_string());
                             if let Some(cap) = element
                                 .named_child(1)
-                                .and_then(|v| match v.kind() {
+                                .and_then(|v| match v.kind_name() {
                                     "literal_element" => v.named_child(0),
                                     _ => Some(v),
                                 })
@@ -120,7 +127,7 @@ impl Builder<'_, '_> {
                     keys,
                 });
                 if let Some(t) = node.child_by_field_id(FIELDS.type_)
-                    && t.kind() == "struct_type"
+                    && t.kind_name() == "struct_type"
                 {
                     self.walk(t);
                 }
@@ -136,7 +143,7 @@ impl Builder<'_, '_> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for child in children {
-                    if child.kind() != "label_name" {
+                    if child.kind_name() != "label_name" {
                         self.walk(child);
                     }
                 }
@@ -205,9 +212,9 @@ impl Builder<'_, '_> {
                     .child_by_field_id(FIELDS.channel)
                     .map(|c| self.text_of(c).to_string())
                     .unwrap_or_default();
-                let in_select_comm = node
-                    .parent()
-                    .is_some_and(|p| p.kind() == "communication_case");
+                let in_select_comm = self
+                    .parent(node)
+                    .is_some_and(|p| p.kind_name() == "communication_case");
                 let guarded = in_select_comm && self.frame().select.is_some_and(|s| s.guarded);
                 let enclosing_loop = self.frame().loops.last().copied();
                 self.model.sends.push(Send {
@@ -229,9 +236,9 @@ impl Builder<'_, '_> {
                     let channel = self.text_of(operand).to_string();
                     // A channel named like a stop signal is one only when what it carries is
                     // ignored (`<-done`, `case <-quit:`); `c := <-closedClients` is data.
-                    let value_ignored = node.parent().is_some_and(|p| {
-                        p.kind() == "expression_statement"
-                            || (p.kind() == "receive_statement"
+                    let value_ignored = self.parent(node).is_some_and(|p| {
+                        p.kind_name() == "expression_statement"
+                            || (p.kind_name() == "receive_statement"
                                 && p.child_by_field_id(FIELDS.left).is_none())
                     });
                     if value_ignored && self.knowledge.cancellation.is_stop_channel(&channel) {
@@ -256,7 +263,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    pub(super) fn for_statement(&mut self, node: Node) {
+    pub(super) fn for_statement(&mut self, node: Node<'t>) {
         let label = self.frame().pending_label.take();
         let mut kind = LoopKind::Infinite;
         let mut condition = None;
@@ -264,7 +271,7 @@ impl Builder<'_, '_> {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         for child in &children {
-            match child.kind() {
+            match child.kind_name() {
                 "range_clause" => {
                     kind = LoopKind::Range;
                     let declares = self.text_of(*child).contains(":=");
@@ -272,7 +279,7 @@ impl Builder<'_, '_> {
                         let mut names = left.walk();
                         vars.extend(
                             left.named_children(&mut names)
-                                .filter(|n| n.kind() == "identifier")
+                                .filter(|n| n.kind_name() == "identifier")
                                 .map(|n| self.text_of(n).to_string()),
                         );
                     }
@@ -318,7 +325,7 @@ impl Builder<'_, '_> {
             span: self.model.source.span_of_bytes(start, start + 3),
         });
         for child in &children {
-            if child.kind() != "block" {
+            if child.kind_name() != "block" {
                 self.walk(*child);
             }
         }
@@ -331,7 +338,7 @@ impl Builder<'_, '_> {
         self.frame().loops.pop();
     }
 
-    pub(super) fn select_statement(&mut self, node: Node) {
+    pub(super) fn select_statement(&mut self, node: Node<'t>) {
         self.frame().pending_label = None;
         let cancellation = &self.knowledge.cancellation;
         let mut cursor = node.walk();
@@ -339,11 +346,11 @@ impl Builder<'_, '_> {
         let mut guarded = false;
         let mut stop_cases = Vec::new();
         for case in &cases {
-            match case.kind() {
+            match case.kind_name() {
                 "default_case" => guarded = true,
                 "communication_case" => {
                     if let Some(comm) = case.child_by_field_id(FIELDS.communication)
-                        && comm.kind() == "receive_statement"
+                        && comm.kind_name() == "receive_statement"
                         && let Some(right) = comm.child_by_field_id(FIELDS.right)
                     {
                         let text = self.text_of(right).trim_start_matches("<-").trim();
@@ -361,7 +368,7 @@ impl Builder<'_, '_> {
         let saved = self.frame().select;
         self.frame().breakables.push(Breakable::Other);
         for case in cases {
-            if case.kind() != "communication_case" {
+            if case.kind_name() != "communication_case" {
                 self.frame().select = Some(SelectInfo { guarded });
                 self.walk_children(case);
                 continue;
@@ -397,7 +404,7 @@ impl Builder<'_, '_> {
         if let Some(list) = call.child_by_field_id(FIELDS.arguments) {
             let mut cursor = list.walk();
             for arg in list.named_children(&mut cursor) {
-                if arg.kind() == "comment" {
+                if arg.kind_name() == "comment" {
                     continue;
                 }
                 args.push(Expr {
@@ -410,10 +417,10 @@ impl Builder<'_, '_> {
         args
     }
 
-    pub(super) fn call(&mut self, node: Node) {
+    pub(super) fn call(&mut self, node: Node<'t>) {
         let callee = self.callee(node);
-        let in_comparison = node.parent().is_some_and(|p| {
-            p.kind() == "binary_expression"
+        let in_comparison = self.parent(node).is_some_and(|p| {
+            p.kind_name() == "binary_expression"
                 && p.child_by_field_id(FIELDS.operator)
                     .is_some_and(|o| matches!(self.text_of(o), "==" | "!="))
         });
@@ -440,7 +447,7 @@ impl Builder<'_, '_> {
             Some(Callee::Method { name, .. }) if name == "Go" => node
                 .child_by_field_id(FIELDS.arguments)
                 .and_then(|a| a.named_child(0))
-                .is_some_and(|a| a.kind() == "func_literal"),
+                .is_some_and(|a| a.kind_name() == "func_literal"),
             _ => false,
         };
         if spawned {
@@ -465,7 +472,7 @@ impl Builder<'_, '_> {
     /// `time.Tick(d)` or `t.C` of a `*time.Ticker` local: a channel that is never closed.
     fn is_ticker_channel(&self, node: Node) -> bool {
         let ticker = &self.knowledge.cancellation.never_closed;
-        match node.kind() {
+        match node.kind_name() {
             "call_expression" => match self.callee(node) {
                 Callee::Pkg { path, name } => ticker
                     .functions
@@ -480,7 +487,7 @@ impl Builder<'_, '_> {
                 ) else {
                     return false;
                 };
-                operand.kind() == "identifier"
+                operand.kind_name() == "identifier"
                     && self.lookup_type(self.text_of(operand)).is_some_and(|ty| {
                         ticker
                             .fields
@@ -510,7 +517,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    pub(super) fn go_statement(&mut self, node: Node) {
+    pub(super) fn go_statement(&mut self, node: Node<'t>) {
         let Some(call) = node.named_child(0) else {
             return;
         };
@@ -523,17 +530,17 @@ impl Builder<'_, '_> {
         let span = self.model.source.span_of_bytes(start, first_line_end);
         let mut target = GoTarget::Other;
         let mut args = Vec::new();
-        if call.kind() == "call_expression" {
+        if call.kind_name() == "call_expression" {
             args = self.args(call);
             if let Some(function) = call.child_by_field_id(FIELDS.function) {
-                match function.kind() {
+                match function.kind_name() {
                     "func_literal" => target = GoTarget::Literal(self.model.funcs.len()),
                     "identifier" => target = GoTarget::Named(self.text_of(function).to_string()),
                     "selector_expression" => {
                         if let Some(field) = function.child_by_field_id(FIELDS.field) {
                             let is_pkg =
                                 function.child_by_field_id(FIELDS.operand).is_some_and(|o| {
-                                    o.kind() == "identifier"
+                                    o.kind_name() == "identifier"
                                         && self.import_of(self.text_of(o)).is_some()
                                 });
                             if !is_pkg {
@@ -566,7 +573,7 @@ impl Builder<'_, '_> {
 pub(super) fn root_ident(node: Node) -> Option<Node> {
     let mut current = node;
     loop {
-        match current.kind() {
+        match current.kind_name() {
             "identifier" => return Some(current),
             "selector_expression" => current = current.child_by_field_id(FIELDS.operand)?,
             "call_expression" => current = current.child_by_field_id(FIELDS.function)?,

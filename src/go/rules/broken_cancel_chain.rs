@@ -49,6 +49,7 @@
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{Call, Callee, CtxKind, CtxVar, GoModel};
+use crate::go::rules::{Needs, words};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -196,4 +197,10 @@ fn deliberate(model: &GoModel, knowledge: &GoKnowledge, call: &Call) -> bool {
                     .any(|w| comment.contains(w.as_str()))
             })
     })
+}
+
+/// A new root context, in a function where a context may be in scope.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let apis = &knowledge.context_apis;
+    Needs::all_of(vec![words(&apis.roots), knowledge.context_words()]).importing([&apis.package])
 }

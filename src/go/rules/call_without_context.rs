@@ -58,8 +58,9 @@
 //! the receiver (`c.ctx`) does not count as in scope.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::GoKnowledge;
+use crate::go::knowledge::{GoKnowledge, package_of};
 use crate::go::model::{Callee, GoModel};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     // Tests talk to servers they start themselves, which answer or fail at once.
@@ -240,4 +241,18 @@ fn attaches_context(model: &GoModel, callee: &Callee) -> bool {
         Callee::Func(name) | Callee::Method { name, .. } => model.attaches_context(name),
         _ => false,
     }
+}
+
+/// A call of one of the listed functions, or of one of the listed methods (on a receiver
+/// whose type a file of the package names through its import).
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let calls = &knowledge.calls;
+    let functions = calls
+        .functions
+        .iter()
+        .map(|set| Needs::any_of(&set.names).importing([&set.package]));
+    let methods = calls.methods.iter().map(|set| {
+        Needs::any_of(&set.names).importing(set.receivers.iter().filter_map(|t| package_of(t)))
+    });
+    functions.chain(methods).fold(Needs::default(), Needs::or)
 }

@@ -37,6 +37,7 @@
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{GoModel, StructDecl};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let context_type = knowledge.context_apis.context_type();
@@ -119,4 +120,21 @@ fn operation_state(model: &GoModel, knowledge: &GoKnowledge, decl: &StructDecl) 
                     })
             })
     })
+}
+
+/// A struct type declared in a function body.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    Needs::any_of(["struct"]).importing([&knowledge.context_apis.package])
+}
+
+/// The names of the structs with a context field: a composite literal of one, in any
+/// function, may make it an operation's state.
+pub fn read_elsewhere(model: &GoModel, knowledge: &GoKnowledge) -> Vec<String> {
+    let context_type = knowledge.context_apis.context_type();
+    model
+        .structs
+        .iter()
+        .filter(|decl| decl.fields.iter().any(|f| f.ty == context_type))
+        .filter_map(|decl| decl.name.clone())
+        .collect()
 }

@@ -42,6 +42,7 @@
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{Callee, ExprKind, GoModel, ValueKind, is_builtin_type};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -154,4 +155,24 @@ fn written_type(key: &str) -> Option<&str> {
     }
     let end = key.find(['{', '('])?;
     (end > 0).then(|| &key[..end])
+}
+
+/// A `context.WithValue` call.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let apis = &knowledge.context_apis;
+    Needs::any_of([&apis.with_value]).importing([&apis.package])
+}
+
+/// The keys named by a constant or variable, which any function of the file may declare.
+pub fn read_elsewhere(model: &GoModel, knowledge: &GoKnowledge) -> Vec<String> {
+    let apis = &knowledge.context_apis;
+    model
+        .calls
+        .iter()
+        .filter(|call| call.callee.pkg_fn(&apis.package, &apis.with_value))
+        .filter_map(|call| match &call.args.get(1)?.kind {
+            ExprKind::Ident(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }

@@ -32,31 +32,13 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
-use crate::go::model::{FuncUse, GoModel};
+use crate::go::model::{Func, FuncUse, GoModel};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
-    let context_type = knowledge.context_apis.context_type();
-    let test_types = &knowledge.frameworks.test_types;
     let mut findings = Vec::new();
     for func in &model.funcs {
-        if func.usage != FuncUse::Declaration {
-            continue;
-        }
-        // The first context with something else before it (a third context after two
-        // leading ones counts too).
-        let misplaced = func
-            .params
-            .iter()
-            .position(|p| p.ty == context_type)
-            .and_then(|first| {
-                (first..func.params.len()).find(|&i| {
-                    func.params[i].ty == context_type
-                        && !func.params[..i]
-                            .iter()
-                            .all(|p| p.ty == context_type || test_types.contains(&p.ty))
-                })
-            });
-        let Some(position) = misplaced else {
+        let Some(position) = misplaced_context(func, knowledge) else {
             continue;
         };
         // A function used as a value (`a.Func = builderRunTest`) has the shape of a
@@ -91,4 +73,36 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// The position of the first context parameter of a declared function with something else
+/// before it (a third context after two leading ones counts too).
+fn misplaced_context(func: &Func, knowledge: &GoKnowledge) -> Option<usize> {
+    let context_type = knowledge.context_apis.context_type();
+    let test_types = &knowledge.frameworks.test_types;
+    if func.usage != FuncUse::Declaration {
+        return None;
+    }
+    let first = func.params.iter().position(|p| p.ty == context_type)?;
+    (first..func.params.len()).find(|&i| {
+        func.params[i].ty == context_type
+            && !func.params[..i]
+                .iter()
+                .all(|p| p.ty == context_type || test_types.contains(&p.ty))
+    })
+}
+
+/// Signatures only: they are never blanked.
+pub fn needs(_: &GoKnowledge) -> Needs {
+    Needs::default()
+}
+
+/// The functions with a misplaced context: any body may use one as a value.
+pub fn read_elsewhere(model: &GoModel, knowledge: &GoKnowledge) -> Vec<String> {
+    model
+        .funcs
+        .iter()
+        .filter(|func| misplaced_context(func, knowledge).is_some())
+        .filter_map(|func| func.name.clone())
+        .collect()
 }

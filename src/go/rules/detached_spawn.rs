@@ -59,6 +59,10 @@
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
+use crate::go::rules::{GOROUTINE_WORDS, Needs};
+
+/// The function whose writer end a producer goroutine writes into.
+const PIPE: (&str, &str) = ("io", "Pipe");
 use crate::go::model::{Callee, CtxKind, GoModel, GoStmt, GoTarget};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
@@ -117,7 +121,7 @@ fn pipe_producer(model: &GoModel, target: usize) -> bool {
     let f = &model.funcs[target];
     model.assigns.iter().any(|a| {
         a.rhs_call
-            .is_some_and(|c| model.calls[c].callee.pkg_fn("io", "Pipe"))
+            .is_some_and(|c| model.calls[c].callee.pkg_fn(PIPE.0, PIPE.1))
             && a.lhs
                 .iter()
                 .any(|l| l.text != "_" && model.mentions(&l.text, f.start, f.end))
@@ -171,4 +175,12 @@ fn detached_without_deadline(
         .label(model.span(at, at + var.name.len()), "detached context used here")
         .help(format!("bound the detached work: `ctx, cancel := context.WithTimeout({}, time.Minute)` and `defer cancel()` inside the goroutine", var.name)),
     )
+}
+
+/// A goroutine and the function it starts; an `io.Pipe` whose writer a goroutine may
+/// produce into.
+pub fn needs(_: &GoKnowledge) -> Needs {
+    Needs::any_of(GOROUTINE_WORDS)
+        .and_launched()
+        .or(Needs::any_of([PIPE.1]).importing([PIPE.0]))
 }

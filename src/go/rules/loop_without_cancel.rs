@@ -46,6 +46,7 @@
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::GoModel;
+use crate::go::rules::{Needs, words};
 
 pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -81,4 +82,28 @@ pub fn check(model: &GoModel, _knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// How an endless loop is written: `for {` (or `for ;; {`), or a `for range` over a
+/// channel that is never closed.
+fn endless_loop_words(knowledge: &GoKnowledge) -> Vec<String> {
+    let never_closed = &knowledge.cancellation.never_closed;
+    let mut words = words(["for {", "for{", ";;", "; ;"]);
+    words.extend(
+        never_closed
+            .functions
+            .iter()
+            .flat_map(|set| set.names.iter().cloned()),
+    );
+    words.extend(never_closed.fields.iter().map(|f| f.field.clone()));
+    words
+}
+
+/// An endless loop, in a function where a context may be in scope.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    Needs::all_of(vec![
+        endless_loop_words(knowledge),
+        knowledge.context_words(),
+    ])
+    .importing(knowledge.context_packages())
 }

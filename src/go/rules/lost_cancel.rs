@@ -37,6 +37,7 @@
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{Callee, FuncUse, GoModel};
+use crate::go::rules::Needs;
 
 /// `main.main`: returning from it ends the process, which releases every context.
 fn is_main(model: &GoModel, func: usize) -> bool {
@@ -184,4 +185,13 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// A call that returns a cancel function.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let constructors = &knowledge.context_apis.cancel_constructors;
+    constructors
+        .iter()
+        .map(|set| Needs::any_of(&set.names).importing([&set.package]))
+        .fold(Needs::default(), Needs::or)
 }

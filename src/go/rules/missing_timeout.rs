@@ -38,8 +38,9 @@
 //! recognised.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::GoKnowledge;
+use crate::go::knowledge::{GoKnowledge, package_of, written_name};
 use crate::go::model::{Callee, Composite, ExprKind, GoModel};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     // Tests talk to servers they start themselves, which answer or fail at once.
@@ -150,4 +151,31 @@ fn assigned_later(model: &GoModel, composite: &Composite, field: &str) -> bool {
         .assigns
         .iter()
         .any(|a| a.start > assign.end && a.lhs.iter().any(|l| l.text == target))
+}
+
+/// A listed struct type, or a field that sets its deadline later; a listed call, method or
+/// package value. Each is named through its package's import.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let servers = &knowledge.servers;
+    let structs = servers.structs.iter().map(|s| {
+        let fields = s.fields.iter().chain(&s.excused_by).map(String::as_str);
+        Needs::any_of(std::iter::once(written_name(&s.ty)).chain(fields))
+            .importing(package_of(&s.ty))
+    });
+    let calls = servers
+        .calls
+        .iter()
+        .map(|c| Needs::any_of(&c.names).importing([&c.package]));
+    let methods = servers.methods.iter().map(|m| {
+        Needs::any_of(&m.names).importing(m.receivers.iter().filter_map(|t| package_of(t)))
+    });
+    let values = servers
+        .values
+        .iter()
+        .map(|v| Needs::any_of([&v.name]).importing([&v.package]));
+    structs
+        .chain(calls)
+        .chain(methods)
+        .chain(values)
+        .fold(Needs::default(), Needs::or)
 }

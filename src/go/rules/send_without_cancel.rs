@@ -51,6 +51,7 @@
 use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{GoModel, Send};
+use crate::go::rules::{Needs, words};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -218,4 +219,25 @@ fn drained_by_caller(model: &GoModel, knowledge: &GoKnowledge, func: usize, chan
                 .get(local)
                 .is_some_and(|path| *path == d.package)
     })
+}
+
+/// A send in a loop, in a function where a context may be in scope.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    Needs::all_of(vec![
+        words(["<-"]),
+        words(["for"]),
+        knowledge.context_words(),
+    ])
+    .importing(knowledge.context_packages())
+}
+
+/// The fields whose channels a blocking send in a loop uses: any function of the file may
+/// make one with a buffer, or drain it.
+pub fn read_elsewhere(model: &GoModel, _: &GoKnowledge) -> Vec<String> {
+    model
+        .sends
+        .iter()
+        .filter(|send| send.enclosing_loop.is_some() && !send.guarded)
+        .filter_map(|send| field_of(&send.channel).map(str::to_string))
+        .collect()
 }

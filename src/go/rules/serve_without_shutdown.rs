@@ -42,8 +42,9 @@
 //! is not reported: a caller that never does is missed.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::GoKnowledge;
+use crate::go::knowledge::{GoKnowledge, package_of};
 use crate::go::model::{Callee, FuncUse, GoModel};
+use crate::go::rules::Needs;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -127,4 +128,17 @@ fn in_goroutine(model: &GoModel, func: usize) -> bool {
         f = model.funcs[i].parent;
     }
     false
+}
+
+/// A serve call, or a shutdown call, which any function of the file may make.
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let servers = &knowledge.servers;
+    let functions = servers
+        .serve_functions
+        .iter()
+        .map(|set| Needs::any_of(&set.names).importing([&set.package]));
+    let methods = servers.servers.iter().map(|server| {
+        Needs::any_of(server.serve.iter().chain(&server.shutdown)).importing(package_of(&server.ty))
+    });
+    functions.chain(methods).fold(Needs::default(), Needs::or)
 }

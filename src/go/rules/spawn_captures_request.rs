@@ -47,8 +47,9 @@
 //! that returns the request's context under another name is not recognised.
 
 use crate::diagnostic::Finding;
-use crate::go::knowledge::{ContextApis, GoKnowledge};
+use crate::go::knowledge::{ContextApis, GoKnowledge, package_of, written_name};
 use crate::go::model::{CtxKind, CtxVar, GoModel, GoStmt, GoTarget};
+use crate::go::rules::{GOROUTINE_WORDS, Needs, words};
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -229,4 +230,16 @@ fn watches(model: &GoModel, go: &GoStmt, var: &CtxVar) -> bool {
             && r.channel.starts_with(var.name.as_str())
             && r.channel.ends_with("Done()")
     })
+}
+
+/// A goroutine started where a request may be in scope, and the function it starts (it
+/// may take the request's context from a parameter).
+pub fn needs(knowledge: &GoKnowledge) -> Needs {
+    let request_types = knowledge.frameworks.request_types.iter().map(|r| {
+        Needs::all_of(vec![words(GOROUTINE_WORDS), words([written_name(&r.ty)])])
+            .importing(package_of(&r.ty))
+    });
+    request_types
+        .fold(Needs::default(), Needs::or)
+        .and_launched()
 }

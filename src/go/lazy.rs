@@ -1,0 +1,321 @@
+//! Lazy parsing of Go: which bodies of top-level functions a run needs. A body is needed
+//! when its function holds the trigger words of an enabled rule (see each rule's `needs`)
+//! or a word that adds to the facts of its file or package. A file rules check is parsed
+//! whole, so that a syntax error anywhere in it is reported, but the model does not walk
+//! the bodies no one needs; a file read only for its package's facts has them blanked
+//! before the parse (`mask.rs`). Signatures, types and package-level declarations are
+//! always read.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use super::mask::{TopFunction, before_functions, top_functions};
+use super::rules::{GOROUTINE_WORDS, Needs};
+use crate::guard::Structure;
+use crate::words::stands_alone;
+
+/// A function body that holds one of these may add to the facts other functions and files
+/// read: a struct type declared in it (its fields type `x.f`), or a context attached to a
+/// request (a helper that does so excuses its callers).
+const FACT_WORDS: [&str; 2] = ["struct", "WithContext"];
+
+/// The empty struct (a set's or a signal channel's element type) declares no field.
+const EMPTY_STRUCT: &str = "struct{}";
+
+/// A trigger with its words and imports as ids.
+struct Trigger {
+    groups: Vec<Vec<usize>>,
+    imports: Vec<usize>,
+}
+
+/// The bodies some needs call for, found by one search of a file's text.
+pub struct BodyFilter {
+    search: Option<AhoCorasick>,
+    /// The triggers' imports, quoted as an import spec writes them, searched for at once.
+    import_search: Option<AhoCorasick>,
+    import_count: usize,
+    triggers: Vec<Trigger>,
+    /// The id of `go`, when the functions that goroutines start are kept too.
+    go_word: Option<usize>,
+}
+
+impl BodyFilter {
+    /// The bodies `needs` call for, and those that add facts.
+    pub fn new(needs: impl IntoIterator<Item = Needs>) -> BodyFilter {
+        let needs: Vec<Needs> = needs
+            .into_iter()
+            .chain(std::iter::once(Needs::any_of(FACT_WORDS)))
+            .collect();
+        let launched = needs.iter().any(|n| n.launched);
+        let mut words: Vec<String> = Vec::new();
+        let mut id = |word: &str| id_in(&mut words, word);
+        let mut imports: Vec<String> = Vec::new();
+        let mut import_id = |import: &str| id_in(&mut imports, &format!("\"{import}\""));
+        let triggers = needs
+            .iter()
+            .flat_map(|n| &n.triggers)
+            .filter(|trigger| !trigger.groups.is_empty())
+            .map(|trigger| Trigger {
+                groups: trigger
+                    .groups
+                    .iter()
+                    .map(|group| group.iter().map(|w| id(w)).collect())
+                    .collect(),
+                imports: trigger.imports.iter().map(|i| import_id(i)).collect(),
+            })
+            .collect();
+        let go_word = launched.then(|| id(GOROUTINE_WORDS[0]));
+        // The words are identifiers, or start or end with punctuation (`<-`, `for {`), so no
+        // two that stand alone overlap, and leftmost-longest (which keeps the search's
+        // vectorised prefilter) misses none.
+        let search = contiguous_nfa()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .ok();
+        BodyFilter {
+            search,
+            import_search: contiguous_nfa().build(&imports).ok(),
+            import_count: imports.len(),
+            triggers,
+            go_word,
+        }
+    }
+
+    /// Which triggers apply to a package with the files `files` (text and structure): those
+    /// with no imports, and those one of whose imports a file holds.
+    pub fn applying<'t>(
+        &self,
+        files: impl IntoIterator<Item = (&'t str, &'t Structure)>,
+    ) -> Vec<bool> {
+        let mut imported = vec![false; self.import_count];
+        if let Some(search) = &self.import_search {
+            for (text, structure) in files {
+                for hit in search.find_iter(before_functions(text, structure)) {
+                    imported[hit.pattern().as_usize()] = true;
+                }
+            }
+        }
+        self.triggers
+            .iter()
+            .map(|t| t.imports.is_empty() || t.imports.iter().any(|&i| imported[i]))
+            .collect()
+    }
+
+    /// The top-level functions of `text` whose bodies no trigger applying (see
+    /// [`BodyFilter::applying`]) calls for.
+    pub fn unneeded<'t>(
+        &self,
+        text: &'t str,
+        structure: &Structure,
+        applying: &[bool],
+    ) -> Vec<TopFunction<'t>> {
+        let functions = top_functions(text, structure);
+        if functions.is_empty() {
+            return functions;
+        }
+        let hits = self.hits(text);
+        let mut keep: Vec<bool> = functions
+            .iter()
+            .map(|f| {
+                let mut ids: Vec<usize> = within(&hits, f).iter().map(|&(_, id)| id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                self.triggered(&ids, applying)
+            })
+            .collect();
+        if let Some(go_word) = self.go_word {
+            keep_launched(text, &functions, &hits, go_word, &mut keep);
+        }
+        functions
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(f, keep)| (!keep).then_some(f))
+            .collect()
+    }
+
+    /// A filter that needs every body, to compare the lazy walk with.
+    #[cfg(test)]
+    pub fn needing_every_body() -> BodyFilter {
+        BodyFilter {
+            search: None,
+            import_search: None,
+            import_count: 0,
+            triggers: vec![Trigger {
+                groups: Vec::new(),
+                imports: Vec::new(),
+            }],
+            go_word: None,
+        }
+    }
+
+    /// Where each word stands alone in `text`, in order: (byte offset after it, word id).
+    fn hits(&self, text: &str) -> Vec<(usize, usize)> {
+        let Some(search) = &self.search else {
+            return Vec::new();
+        };
+        search
+            .find_iter(text)
+            .filter(|hit| {
+                stands_alone(text, hit.start(), hit.end())
+                    && !text[hit.start()..].starts_with(EMPTY_STRUCT)
+            })
+            .map(|hit| (hit.end(), hit.pattern().as_usize()))
+            .collect()
+    }
+
+    /// Whether a function holding the words `ids` (sorted) meets an applying trigger.
+    fn triggered(&self, ids: &[usize], applying: &[bool]) -> bool {
+        self.triggers
+            .iter()
+            .zip(applying)
+            .any(|(trigger, &applies)| {
+                applies
+                    && trigger
+                        .groups
+                        .iter()
+                        .all(|group| group.iter().any(|w| ids.binary_search(w).is_ok()))
+            })
+    }
+}
+
+/// The index of `item` in `items`, added if it is new.
+fn id_in(items: &mut Vec<String>, item: &str) -> usize {
+    match items.iter().position(|i| i == item) {
+        Some(id) => id,
+        None => {
+            items.push(item.to_string());
+            items.len() - 1
+        }
+    }
+}
+
+/// A search built on every run (and every check of an editor's file): a contiguous NFA
+/// with no dense states is a little slower than a DFA, but built with a fraction of the
+/// allocations.
+pub(super) fn contiguous_nfa() -> aho_corasick::AhoCorasickBuilder {
+    let mut builder = AhoCorasick::builder();
+    builder
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .dense_depth(0);
+    builder
+}
+
+/// Whether one of `words` stands alone in the body of one of `functions` of `text`.
+pub fn bodies_hold_any(text: &str, functions: &[TopFunction], words: &[String]) -> bool {
+    functions.iter().any(|f| {
+        let body = &text[f.open..f.close];
+        words.iter().any(|word| {
+            body.match_indices(word.as_str())
+                .any(|(at, _)| stands_alone(body, at, at + word.len()))
+        })
+    })
+}
+
+/// The hits inside `function`, from its header to its closing brace.
+fn within<'h>(hits: &'h [(usize, usize)], function: &TopFunction) -> &'h [(usize, usize)] {
+    let first = hits.partition_point(|&(at, _)| at <= function.start);
+    let last = hits.partition_point(|&(at, _)| at <= function.close);
+    &hits[first..last]
+}
+
+/// Keeps the functions that a kept one starts as a goroutine (`go s.run(ctx)` keeps every
+/// function and method named `run`), and so on from those.
+fn keep_launched(
+    text: &str,
+    functions: &[TopFunction],
+    hits: &[(usize, usize)],
+    go_word: usize,
+    keep: &mut [bool],
+) {
+    let mut pending: Vec<usize> = (0..functions.len()).filter(|&i| keep[i]).collect();
+    while let Some(i) = pending.pop() {
+        let launched = within(hits, &functions[i])
+            .iter()
+            .filter(|&&(_, id)| id == go_word)
+            .filter_map(|&(end, _)| launched_name(&text[end..]));
+        for name in launched {
+            for (j, function) in functions.iter().enumerate() {
+                if !keep[j] && function.name == name {
+                    keep[j] = true;
+                    pending.push(j);
+                }
+            }
+        }
+    }
+}
+
+/// The name of the function a `go` statement starts, from the text after `go`:
+/// ` s.run(ctx)` -> `run`; `None` for a function literal.
+fn launched_name(after_go: &str) -> Option<&str> {
+    let rest = after_go.strip_prefix([' ', '\t'])?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    let name = rest[..end].rsplit('.').next()?;
+    (!name.is_empty() && name != "func").then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::rules::words;
+
+    /// `text` with the bodies `filter` finds unneeded blanked.
+    fn blank(filter: &BodyFilter, text: &str) -> String {
+        let structure = Structure::scan(text);
+        let applying = filter.applying([(text, &structure)]);
+        let unneeded = filter.unneeded(text, &structure, &applying);
+        crate::go::mask::blank_bodies(text, &unneeded).unwrap_or_else(|| text.to_string())
+    }
+
+    #[test]
+    fn keeps_a_body_with_a_word_of_each_group() {
+        let filter = BodyFilter::new([Needs::all_of(vec![words(["for"]), words(["Context"])])]);
+        let text = "package p\n\nfunc a(ctx context.Context) {\n\tfor {\n\t}\n}\n\nfunc b() {\n\tfor {\n\t}\n}\n\nfunc c(ctx context.Context) {\n\tformat(ctx)\n}\n";
+        let blanked = blank(&filter, text);
+        assert_eq!(
+            blanked,
+            "package p\n\nfunc a(ctx context.Context) {\n\tfor {\n\t}\n}\n\nfunc b() {\n\n\n}\n\nfunc c(ctx context.Context) {\n\n}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_the_bodies_that_add_facts() {
+        let filter = BodyFilter::new([]);
+        let text = "package p\n\nfunc typed() interface{} {\n\ttype local struct{ ctx context.Context }\n\treturn local{}\n}\n\nfunc attach(r *http.Request) {\n\tr = r.WithContext(ctx)\n}\n\nfunc plain() {\n\twork()\n}\n";
+        assert_eq!(blank(&filter, text), text.replace("\twork()\n", "\n"));
+    }
+
+    #[test]
+    fn keeps_what_a_kept_goroutine_starts() {
+        let needs = Needs::any_of(["Background"]).and_launched();
+        let text = "package p\n\nfunc start() {\n\tctx := context.Background()\n\tgo s.run(ctx)\n}\n\nfunc (s *S) run(ctx context.Context) {\n\tgo loop()\n}\n\nfunc loop() {\n\tfor {\n\t}\n}\n\nfunc idle() {\n\tfor {\n\t}\n}\n";
+        let blanked = blank(&BodyFilter::new([needs]), text);
+        assert_eq!(
+            blanked,
+            text.replace("func idle() {\n\tfor {\n\t}\n", "func idle() {\n\n\n")
+        );
+        // Without `launched`, only the body with the word is kept.
+        let blanked = blank(&BodyFilter::new([Needs::any_of(["Background"])]), text);
+        assert!(blanked.contains("func (s *S) run(ctx context.Context) {\n\n}"));
+    }
+
+    #[test]
+    fn a_trigger_applies_where_the_package_imports_its_api() {
+        let filter = BodyFilter::new([Needs::any_of(["Get"]).importing(["net/http"])]);
+        // The imports are read up to the first function, not to a function a comment shows.
+        let text = "/*\nfunc example() {\n}\n*/\npackage p\n\nimport \"net/http\"\n\nfunc fetch(u string) {\n\thttp.Get(u)\n}\n";
+        assert_eq!(blank(&filter, text), text);
+        let other = text.replace("net/http", "example.com/cache");
+        assert_eq!(
+            blank(&filter, &other),
+            other.replace("\thttp.Get(u)\n", "\n")
+        );
+    }
+
+    #[test]
+    fn words_stand_alone() {
+        let filter = BodyFilter::new([Needs::any_of(["Get", "<-"])]);
+        let text = "package p\n\nfunc a() {\n\tm.GetName()\n}\n\nfunc b() {\n\tc.Get(u)\n}\n\nfunc c() {\n\tv := <-ch\n}\n";
+        assert_eq!(blank(&filter, text), text.replace("\tm.GetName()\n", "\n"));
+    }
+}
