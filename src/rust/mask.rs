@@ -99,23 +99,23 @@ fn push_without_cuts(
 }
 
 /// Whether a line declares a module (`mod name;`, `pub(crate) mod name;`) right under a
-/// `#[cfg(..)]` line: the cheap question asked of every file, so that a file that holds
-/// nothing else for the rules still tells the project which modules only tests compile.
-pub fn may_declare_test_only_module(text: &str) -> bool {
-    if !text.contains("#[cfg(") {
-        return false;
-    }
-    let mut after_cfg = false;
-    for line in text.lines() {
-        let line = line.trim();
-        let declaration = line.ends_with(';')
-            && (line.starts_with("mod ") || line.starts_with("pub") && line.contains(" mod "));
-        if after_cfg && declaration {
-            return true;
-        }
-        after_cfg = line.starts_with("#[cfg(");
-    }
-    false
+/// `#[cfg(..)]` line that names `test` or one of `test_features`: the cheap question asked of
+/// every file, so that a file that holds nothing else for the rules still tells the project
+/// which modules only tests compile.
+pub fn may_declare_test_only_module(text: &str, test_features: &[String]) -> bool {
+    text.match_indices("#[cfg(").any(|(at, _)| {
+        let starts_line = text[..at].ends_with(['\n', ' ', '\t']) || at == 0;
+        let mut lines = text[at..].splitn(3, '\n');
+        let (Some(attribute), Some(next)) = (lines.next(), lines.next()) else {
+            return false;
+        };
+        let next = next.trim();
+        let declaration = next.ends_with(';')
+            && (next.starts_with("mod ") || next.starts_with("pub") && next.contains(" mod "));
+        let for_tests = attribute.contains("test")
+            || test_features.iter().any(|f| attribute.contains(f.as_str()));
+        starts_line && declaration && for_tests
+    })
 }
 
 /// The names of the file's top-level `mod name;` declarations with an attribute for which
@@ -294,13 +294,19 @@ mod tests {
     #[test]
     fn modules_declared_under_a_test_only_cfg() {
         let text = "#[cfg(feature = \"e2e\")]\npub mod helpers;\n#[cfg(unix)]\nmod sys;\n#[cfg(test)]\nmod tests {\n    mod inner;\n}\npub(crate) mod real;\n#[cfg(test)]\nmod fixtures;\n";
-        assert!(may_declare_test_only_module(text));
+        let features = ["e2e".to_string()];
+        assert!(may_declare_test_only_module(text, &features));
+        assert!(!may_declare_test_only_module(
+            "#[cfg(unix)]\nmod sys;\n",
+            &features
+        ));
         let names = test_only_modules(text, &Structure::scan(text), |attribute| {
             attribute.contains("e2e") || attribute == "#[cfg(test)]"
         });
         assert_eq!(names, ["helpers", "fixtures"]);
         assert!(!may_declare_test_only_module(
-            "#[cfg(test)]\nmod tests {\n}\nmod a;\n"
+            "#[cfg(test)]\nmod tests {\n}\nmod a;\n",
+            &features
         ));
     }
 

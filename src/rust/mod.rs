@@ -108,15 +108,18 @@ impl Prefilter {
     }
 }
 
-/// The Rust front end of one run: the prefilter of its enabled rules.
+/// The Rust front end of one run: the prefilter of its enabled rules, and the features that
+/// make code test support.
 pub struct RustFrontEnd {
     prefilter: Prefilter,
+    test_features: Vec<String>,
 }
 
 impl RustFrontEnd {
     pub fn new(settings: &Settings) -> RustFrontEnd {
         RustFrontEnd {
             prefilter: Prefilter::new(&|rule| settings.enabled(rule)),
+            test_features: settings.knowledge.rust.test_support.features.clone(),
         }
     }
 }
@@ -129,7 +132,7 @@ impl FrontEnd for RustFrontEnd {
     fn wants(&self, text: &str) -> bool {
         self.prefilter.any_trigger_or_directive(text)
             || go_package_line(text).is_some()
-            || mask::may_declare_test_only_module(text)
+            || mask::may_declare_test_only_module(text, &self.test_features)
     }
 
     fn project_marker(&self) -> Option<&'static str> {
@@ -165,7 +168,7 @@ impl FrontEnd for RustFrontEnd {
             .par_iter()
             .map(|file| {
                 let text = &file.source.text;
-                if !mask::may_declare_test_only_module(text) {
+                if !mask::may_declare_test_only_module(text, test_features) {
                     return Vec::new();
                 }
                 mask::test_only_modules(text, &file.structure, |attribute| {
