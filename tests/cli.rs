@@ -699,25 +699,16 @@ fn generated_vendored_and_test_support_code_is_not_checked_by_default() {
         ("internal/testutil/util.go", go_bug.to_string()),
         ("xtask/src/main.rs", bug.to_string()),
     ];
-    for (file, text) in &files {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    }
+    write_tree(
+        &dir,
+        files.iter().map(|(file, text)| (*file, text.as_str())),
+    );
     let run = |extra: &[&str]| {
-        let (_, out) = stdout(ctxlint().arg(&dir).args(["--format", "json"]).args(extra));
-        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let mut paths: Vec<String> = json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let path = Path::new(f["path"].as_str().unwrap());
-                path.strip_prefix(&dir).unwrap().display().to_string()
-            })
-            .collect();
-        paths.sort();
-        (paths, json["summary"]["not_checked"].clone())
+        let json = json_of_run(&dir, extra);
+        (
+            finding_paths(&json, &dir),
+            json["summary"]["not_checked"].clone(),
+        )
     };
     let (paths, not_checked) = run(&["--no-config"]);
     assert_eq!(paths, ["pkg/p.go", "src/lib.rs"]);
@@ -802,36 +793,46 @@ fn modules_declared_for_tests_are_test_code() {
         ("src/fixtures.rs", blocking),
         ("src/real.rs", blocking),
     ];
-    for (file, text) in files {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    }
+    write_tree(&dir, files);
     let findings = |extra: &[&str]| {
-        let (_, out) = stdout(
-            ctxlint()
-                .arg(&dir)
-                .args(["--no-config", "--format", "json"])
-                .args(extra),
-        );
-        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let mut paths: Vec<String> = json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let path = Path::new(f["path"].as_str().unwrap());
-                path.strip_prefix(&dir).unwrap().display().to_string()
-            })
-            .collect();
-        paths.sort();
-        paths
+        let args: Vec<&str> = ["--no-config"].iter().chain(extra).copied().collect();
+        finding_paths(&json_of_run(&dir, &args), &dir)
     };
     assert_eq!(findings(&[]), ["src/real.rs"]);
     assert_eq!(
         findings(&["--include-test-support"]),
         ["src/mock/more.rs", "src/real.rs"]
     );
+}
+
+/// Writes each (relative path, text) below `dir`.
+fn write_tree<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+}
+
+/// The JSON report of `ctxlint DIR --format json EXTRA..`.
+fn json_of_run(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let (_, out) = stdout(ctxlint().arg(dir).args(["--format", "json"]).args(extra));
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The paths of a report's findings, relative to `dir`, sorted.
+fn finding_paths(json: &serde_json::Value, dir: &Path) -> Vec<String> {
+    let mut paths: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = Path::new(f["path"].as_str().unwrap());
+            path.strip_prefix(dir).unwrap().display().to_string()
+        })
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// An item under a test-support feature is test code; `--include-test-support` checks it.

@@ -104,6 +104,22 @@ impl GoModel<'_> {
         self.runs_with_its_caller(func, go.start) && self.package_facts.once.contains(name)
     }
 
+    /// `func`, then each function it is written in, outward.
+    pub fn enclosing(&self, func: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(func), |&f| self.funcs[f].parent)
+    }
+
+    /// The `make(chan T, cap)` that names `channel` in `func` or in a function it is written
+    /// in, innermost first: its capacity's text (`None` for an unbuffered channel).
+    pub fn channel_capacity(&self, func: usize, channel: &str) -> Option<Option<&str>> {
+        self.enclosing(func).find_map(|f| {
+            self.chan_makes
+                .iter()
+                .find(|(owner, name, _)| *owner == Some(f) && name == channel)
+                .map(|(_, _, cap)| cap.as_deref())
+        })
+    }
+
     /// The declared function that holds `func`, following literals outward.
     pub fn top_func(&self, func: usize) -> usize {
         let mut f = func;

@@ -105,16 +105,10 @@ fn one_shot(model: &GoModel, func: usize, send: &Send) -> bool {
     if !(after.starts_with("return") || after.starts_with("break")) {
         return false;
     }
-    let mut f = Some(func);
-    while let Some(i) = f {
-        for (owner, name, cap) in &model.chan_makes {
-            if *owner == Some(i) && *name == send.channel {
-                return cap.as_deref().is_some_and(|c| c != "0");
-            }
-        }
-        f = model.funcs[i].parent;
-    }
-    false
+    model
+        .channel_capacity(func, &send.channel)
+        .flatten()
+        .is_some_and(|cap| cap != "0")
 }
 
 /// A channel named anew in each iteration (`for req := range reqs { req.reply <- v }`,
@@ -153,18 +147,10 @@ fn semaphore(model: &GoModel, func: usize, channel: &str) -> bool {
 fn sized_to_work(model: &GoModel, func: usize, channel: &str, loop_index: usize) -> bool {
     let l = &model.loops[loop_index];
     let bound = l.condition.map(|(s, e)| model.text(s, e)).unwrap_or("");
-    let mut f = Some(func);
-    while let Some(i) = f {
-        for (owner, name, cap) in &model.chan_makes {
-            if *owner == Some(i) && name == channel {
-                return cap.as_deref().is_some_and(|cap| {
-                    cap.starts_with("len(") || (!bound.is_empty() && bound.contains(cap))
-                });
-            }
-        }
-        f = model.funcs[i].parent;
-    }
-    false
+    model
+        .channel_capacity(func, channel)
+        .flatten()
+        .is_some_and(|cap| cap.starts_with("len(") || (!bound.is_empty() && bound.contains(cap)))
 }
 
 /// The field name of a channel expression `x.f` (or `x.y.f`).

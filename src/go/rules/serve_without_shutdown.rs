@@ -109,25 +109,15 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
 
 /// Whether `name` is a parameter of `func` or of a function it is written in.
 fn is_parameter(model: &GoModel, func: usize, name: &str) -> bool {
-    let mut f = Some(func);
-    while let Some(i) = f {
-        if model.funcs[i].params.iter().any(|p| p.name == name) {
-            return true;
-        }
-        f = model.funcs[i].parent;
-    }
-    false
+    model
+        .enclosing(func)
+        .any(|f| model.funcs[f].params.iter().any(|p| p.name == name))
 }
 
 fn in_goroutine(model: &GoModel, func: usize) -> bool {
-    let mut f = Some(func);
-    while let Some(i) = f {
-        if model.funcs[i].usage == FuncUse::Go {
-            return true;
-        }
-        f = model.funcs[i].parent;
-    }
-    false
+    model
+        .enclosing(func)
+        .any(|f| model.funcs[f].usage == FuncUse::Go)
 }
 
 /// A serve call, or a shutdown call, which any function of the file may make.
