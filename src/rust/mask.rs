@@ -103,18 +103,28 @@ fn push_without_cuts(
 /// every file, so that a file that holds nothing else for the rules still tells the project
 /// which modules only tests compile.
 pub fn may_declare_test_only_module(text: &str, test_features: &[String]) -> bool {
-    text.match_indices("#[cfg(").any(|(at, _)| {
+    memchr::memmem::find_iter(text.as_bytes(), b"#[cfg(").any(|at| {
         let starts_line = text[..at].ends_with(['\n', ' ', '\t']) || at == 0;
         let mut lines = text[at..].splitn(3, '\n');
         let (Some(attribute), Some(next)) = (lines.next(), lines.next()) else {
             return false;
         };
         let next = next.trim();
-        let declaration = next.ends_with(';')
-            && (next.starts_with("mod ") || next.starts_with("pub") && next.contains(" mod "));
-        let for_tests = attribute.contains("test")
-            || test_features.iter().any(|f| attribute.contains(f.as_str()));
-        starts_line && declaration && for_tests
+        let declared = next.strip_suffix(';').and_then(|line| {
+            let name = match line.strip_prefix("mod ") {
+                Some(name) => name,
+                None if line.starts_with("pub") => line.split_once(" mod ")?.1,
+                None => return None,
+            };
+            Some(name.trim())
+        });
+        // `mod tests;` names a file that is test code by its own name and is never read.
+        let unread = |name: &str| super::is_test_path(&format!("{name}.rs"));
+        let for_tests = || {
+            attribute.contains("test")
+                || test_features.iter().any(|f| attribute.contains(f.as_str()))
+        };
+        starts_line && declared.is_some_and(|name| !unread(name)) && for_tests()
     })
 }
 
@@ -296,6 +306,10 @@ mod tests {
         let text = "#[cfg(feature = \"e2e\")]\npub mod helpers;\n#[cfg(unix)]\nmod sys;\n#[cfg(test)]\nmod tests {\n    mod inner;\n}\npub(crate) mod real;\n#[cfg(test)]\nmod fixtures;\n";
         let features = ["e2e".to_string()];
         assert!(may_declare_test_only_module(text, &features));
+        assert!(!may_declare_test_only_module(
+            "#[cfg(test)]\nmod tests;\n",
+            &features
+        ));
         assert!(!may_declare_test_only_module(
             "#[cfg(unix)]\nmod sys;\n",
             &features
