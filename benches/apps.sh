@@ -18,8 +18,8 @@
 # may be used to change the rules, "hold-out" only to measure them. The hold-out's findings
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
 # used to change a rule. After the second hold-out's findings had been read, a third hold-out,
-# "hold-out-3", was pinned before any of its findings was read. Triage verdicts are in
-# benches/apps-triage.tsv.
+# "hold-out-3", was pinned before any of its findings was read, and after that a fourth,
+# "hold-out-4", in the same way. Triage verdicts are in benches/apps-triage.tsv.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,6 +65,17 @@ apps=(
     "wakapi           muety/wakapi                   2ed2e3faa16185b60aa13e149dd0b956e758aa50  go    hold-out-3"
     "memos            usememos/memos                 76a762924306e782871204f131f4033be5e8e41a  go    hold-out-3"
     "gogs             gogs/gogs                      eb1054e5432fc8397678372f08613429be233d7c  go    hold-out-3"
+    "crates.io        rust-lang/crates.io            57fa000662f511321daa61e6769f190ea0e80771  rust  hold-out-4"
+    "syncstorage-rs   mozilla-services/syncstorage-rs 0d4b14c30992f8074dcddba90612bdd7b1ceaa8c  rust  hold-out-4"
+    "rathole          rapiz1/rathole                 0ee0157b4b9584580dde07a351982d87880f2404  rust  hold-out-4"
+    "pueue            Nukesor/pueue                  7564e1078ae90e6eff5a09361c7fb3fbbb5f25c2  rust  hold-out-4"
+    "stalwart-mail    stalwartlabs/mail-server       55e62a683048d934a3890e86e6384c65fc29b0f2  rust  hold-out-4"
+    "revolt-backend   revoltchat/backend             4fb99e3bd0ccc9bce35070140066edbd38a372b2  rust  hold-out-4"
+    "pocketbase       pocketbase/pocketbase          5d217ddb50cb144d80a5d0b0bdf11b52b2c3e457  go    hold-out-4"
+    "AdGuardHome      AdguardTeam/AdGuardHome        75e43ab5b251aa5038ebc857595855c5b168b93d  go    hold-out-4"
+    "navidrome        navidrome/navidrome            295886cb9a432d375afa796ed8a32db0775464af  go    hold-out-4"
+    "miniflux         miniflux/v2                    106cdd09e1557222303f3ed1376e1dadf0638621  go    hold-out-4"
+    "filebrowser      filebrowser/filebrowser        833d908884d5c801f30f5c098d7977177eb3a36b  go    hold-out-4"
 )
 
 if [[ ! -x "$ctxlint" ]]; then
