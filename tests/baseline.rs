@@ -11,8 +11,8 @@ async fn poll() {
     std::thread::sleep(Duration::from_secs(1));
 }
 
-async fn load(p: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(p)
+async fn list(p: &str) -> std::io::Result<std::fs::ReadDir> {
+    std::fs::read_dir(p)
 }
 ";
 
@@ -28,12 +28,12 @@ async fn poll() {
     std::thread::sleep(Duration::from_secs(1));
 }
 
-async fn load(p: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(p)
+async fn list(p: &str) -> std::io::Result<std::fs::ReadDir> {
+    std::fs::read_dir(p)
 }
 ";
 
-/// The edited file with the `read_to_string` bug fixed by hand.
+/// The edited file with the `read_dir` bug fixed by hand.
 const REPAIRED: &str = "//! The API.
 
 use std::time::Duration;
@@ -45,8 +45,8 @@ async fn poll() {
     std::thread::sleep(Duration::from_secs(1));
 }
 
-async fn load(p: &str) -> std::io::Result<String> {
-    tokio::fs::read_to_string(p).await
+async fn list(p: &str) -> std::io::Result<tokio::fs::ReadDir> {
+    tokio::fs::read_dir(p).await
 }
 ";
 

@@ -196,6 +196,16 @@ pub struct Handlers {
     pub atomic: Vec<String>,
 }
 
+impl Handlers {
+    /// Whether a function's attributes hold a route attribute (`#[get("/")]`): the framework
+    /// calls the function once per request.
+    pub fn is_route(&self, attrs: &[String]) -> bool {
+        attrs
+            .iter()
+            .any(|attr| self.route_attributes.contains(attr))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Servers {

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use super::knowledge::{RustKnowledge, any_matches};
-use super::model::{Call, Callee, Model, Spawn};
+use super::model::{Call, Callee, Model, Scope, Spawn};
 use crate::diagnostic::{Finding, Span};
 use crate::index::{CallGraph, Evidence, Kinds, Resolved};
 
@@ -124,7 +124,9 @@ impl<'a> Project<'a> {
                     any_matches(&frameworks.request_types, ty)
                         || any_matches(&frameworks.per_request_types, ty)
                 };
-                if function.param_types.iter().any(per_request) {
+                if function.param_types.iter().any(per_request)
+                    || knowledge.handlers.is_route(&function.attrs)
+                {
                     let what = format!("`{}` runs once per request or connection", function.name);
                     let (span, entry) = (function.span, 0);
                     graph.add_fact(
@@ -400,7 +402,7 @@ impl InProject<'_> {
         let Some(function) = scope.function else {
             return false;
         };
-        if spawn.captures_signal || self.repeated_spawn(model, spawn).is_some() {
+        if spawn.captures_signal || self.repeats(model, scope).is_some() {
             return false;
         }
         let at_start_up = scope.spawns.is_empty()
@@ -417,11 +419,10 @@ impl InProject<'_> {
         self.project.once[self.project.ids[self.file][function]]
     }
 
-    /// Why a spawn runs more than once, where that can be seen: a loop around it (or around
-    /// the task that spawns it), or a function that runs more than once (called in a loop,
-    /// taking a request, or called by such a function anywhere in the crate).
-    pub fn repeated_spawn(&self, model: &Model, spawn: &Spawn) -> Option<Repeats<'_>> {
-        let scope = &spawn.scope;
+    /// Why code in a scope runs more than once, where that can be seen: a loop around it (or
+    /// around the task it is in), or a function that runs more than once (called in a loop,
+    /// serving a request, or called by such a function anywhere in the crate).
+    pub fn repeats(&self, model: &Model, scope: &Scope) -> Option<Repeats<'_>> {
         let enclosing = scope.spawns.iter().map(|&outer| &model.spawns[outer].scope);
         let in_loop = std::iter::once(scope)
             .chain(enclosing)
@@ -445,15 +446,15 @@ pub enum Repeats<'p> {
 }
 
 impl Repeats<'_> {
-    /// Adds the reason as a label of the finding.
-    pub fn label(&self, finding: Finding) -> Finding {
+    /// Adds the reason as a label of the finding; `what` names what repeats ("the task is
+    /// spawned").
+    pub fn label(&self, finding: Finding, what: &str) -> Finding {
         match self {
-            Repeats::InLoop(span) => finding.label(*span, "spawned on each pass of this loop"),
+            Repeats::InLoop(span) => {
+                finding.label(*span, format!("{what} on each pass of this loop"))
+            }
             Repeats::Function(proof) => {
-                let message = format!(
-                    "{}, so the task is spawned more than once",
-                    proof.evidence.what
-                );
+                let message = format!("{}, so {what} more than once", proof.evidence.what);
                 proof.label(finding, message)
             }
         }

@@ -26,6 +26,10 @@
 //! held there, or between a state change and the call that restores it, where a cancellation
 //! at the new await would leave the section half-done.
 //!
+//! One short operation on one file (`brief` in `rules/rust/blocking.toml`) is reported only
+//! in a loop or in code that visibly runs more than once (a request handler, a task spawned
+//! in a loop, a function called in a loop or from such code): elsewhere it blocks a moment.
+//!
 //! Start-up code is not checked: `main`'s own body, and the body outside loops of a function
 //! that only `main` (or other start-up code) calls, awaited before serving.
 //!
@@ -34,10 +38,12 @@
 //! `block_on`) or the receiver's origin (or declared type, for `r2d2::Pool`) is visible in the
 //! same function. A sync function of the crate whose own body blocks is followed (in any
 //! file), unless its only blocking is one short file operation outside a loop; one reached
-//! through a trait object, a returned closure or a receiver of unknown type is not.
+//! through a trait object, a returned closure or a receiver of unknown type is not. A short
+//! file operation on every request is missed where nothing in the crate shows the repetition.
 
 use super::RustRule;
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Span};
+use crate::rust::calls::BlockingOp;
 use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::{Call, Model};
 use crate::rust::project::{InProject, Proof};
@@ -70,17 +76,27 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
         if !scope.nested && scope.function.is_some_and(start_up) {
             continue;
         }
-        if let Some(finding) = judge(model, knowledge, call) {
-            findings.push(finding);
-        } else if let Some(proof) = project.blocks(model, call) {
-            findings.push(through_helper(call, &proof));
+        match model.blocking_op(knowledge, call) {
+            // One short operation on one file takes a moment: it stalls the executor only
+            // where it runs again and again, in a loop or for each request.
+            Some(blocking) if blocking.brief && call.open_loop.is_none() => {
+                if let Some(repeats) = project.repeats(model, scope) {
+                    let finding = judge(model, knowledge, call, blocking);
+                    findings.push(repeats.label(finding, "this call runs"));
+                }
+            }
+            Some(blocking) => findings.push(judge(model, knowledge, call, blocking)),
+            None => {
+                if let Some(proof) = project.blocks(model, call) {
+                    findings.push(through_helper(call, &proof));
+                }
+            }
         }
     }
     findings
 }
 
-fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Finding> {
-    let blocking = model.blocking_op(knowledge, call)?;
+fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call, blocking: BlockingOp) -> Finding {
     let message = format!(
         "{} blocks the executor thread inside async code",
         blocking.what
@@ -96,7 +112,7 @@ fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Findin
                 reason.why
             ))
             .label(reason.at, reason.label);
-        return Some(finding);
+        return finding;
     }
     let finding = match blocking.async_path {
         // A path call is shown whole, where a fix can swap it for its async equivalent.
@@ -116,7 +132,7 @@ fn judge(model: &Model, knowledge: &RustKnowledge, call: &Call) -> Option<Findin
         None if call.path().is_some() => Finding::new("blocking-in-async", call.expr_span, message),
         None => Finding::new("blocking-in-async", call.span, message),
     };
-    Some(finding.help(help(blocking.instead)))
+    finding.help(help(blocking.instead))
 }
 
 /// Why an `.await` added at `call` would itself be a cancellation bug.

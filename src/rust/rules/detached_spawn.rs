@@ -102,8 +102,8 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
             "keep the handle in a `JoinSet`, `TaskTracker` or `AbortOnDropHandle`, and pass \
              a `CancellationToken` the loop selects on",
         );
-        findings.push(match project.repeated_spawn(model, spawn) {
-            Some(repeats) => repeats.label(finding),
+        findings.push(match project.repeats(model, &spawn.scope) {
+            Some(repeats) => repeats.label(finding, "the task is spawned"),
             None => finding,
         });
     }

@@ -62,10 +62,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
                 .param_types
                 .iter()
                 .any(|ty| any_matches(&handlers.param_types, ty))
-                || function
-                    .attrs
-                    .iter()
-                    .any(|attr| handlers.route_attributes.contains(attr)));
+                || handlers.is_route(&function.attrs));
         if !is_handler {
             continue;
         }
