@@ -118,7 +118,8 @@ for line in lines:
         per_rule[rule][half] += n
     per_app.append((half, name, language, len(findings), rules))
 
-halves = ["tune", "hold-out", "hold-out-2", "hold-out-3"]
+# The halves in the order they were added.
+halves = list(dict.fromkeys(line.split()[4] for line in lines))
 print("| rule | " + " | ".join(halves) + " |")
 print("|---" * (len(halves) + 1) + "|")
 for rule in sorted(per_rule, key=lambda r: (-sum(per_rule[r].values()), r)):
