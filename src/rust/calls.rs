@@ -51,6 +51,10 @@ impl Model {
                             .requires_use
                             .as_ref()
                             .is_none_or(|krate| self.uses.uses_crate(krate))
+                        && !entry
+                            .unless_use
+                            .as_ref()
+                            .is_some_and(|krate| self.uses.uses_crate(krate))
                         && (!entry.requires_args || call.arg_count > 0)
                 });
                 let (what, instead, brief) = match by_method {

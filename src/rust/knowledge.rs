@@ -72,8 +72,8 @@ pub struct BlockingCall {
     /// Paths that `path` matches but that do not block.
     #[serde(default)]
     pub except: Vec<String>,
-    /// One short operation on one file: reported where async code makes it, but not carried
-    /// out of a sync helper unless the helper makes it in a loop.
+    /// One short operation on one file: reported only where it runs again and again, and not
+    /// carried out of a sync helper unless the helper makes it in a loop.
     #[serde(default)]
     pub brief: bool,
 }
@@ -89,6 +89,9 @@ pub struct BlockingMethod {
     #[serde(default)]
     pub receiver_types: Vec<String>,
     pub requires_use: Option<String>,
+    /// A crate whose trait gives the same method an async twin (`diesel_async` for diesel's
+    /// query methods): in a file that uses it, the name no longer tells.
+    pub unless_use: Option<String>,
     #[serde(default)]
     pub requires_args: bool,
 }
