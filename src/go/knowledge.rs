@@ -262,6 +262,8 @@ pub struct Cancellation {
     pub exiting_methods: Vec<String>,
     pub join_methods: Vec<String>,
     pub shutdown_methods: Vec<String>,
+    /// Functions that run the func they are given later, on a goroutine of their own.
+    pub later_callbacks: Vec<PackageFunctions>,
     pub never_closed: NeverClosed,
     pub drained_channels: Vec<DrainedElement>,
 }

@@ -569,7 +569,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     FuncUse::Other
                 }
             }
-            "argument_list" => FuncUse::Argument,
+            "argument_list" => self.argument_use(parent, node),
             "expression_list" => match self.parent(parent).map(|p| p.kind_name()) {
                 Some("short_var_declaration" | "assignment_statement" | "var_spec")
                 | Some("return_statement") => FuncUse::Stored,
@@ -580,6 +580,34 @@ impl<'s, 't> Builder<'s, '_, 't> {
             }
             "parenthesized_expression" => FuncUse::Other,
             _ => FuncUse::Other,
+        }
+    }
+
+    /// How a func literal passed as an argument runs: `g.Go(func() ..)` (errgroup,
+    /// `sync.WaitGroup.Go`) starts it as a goroutine; `time.AfterFunc(d, func() ..)` and the
+    /// other `later_callbacks` of `rules/go/cancellation.toml` run it later, on a goroutine of
+    /// their own, after the caller has returned.
+    fn argument_use(&self, arguments: Node, literal: Node) -> FuncUse {
+        let Some(call) = self.parent(arguments) else {
+            return FuncUse::Argument;
+        };
+        match self.callee(call) {
+            Callee::Method { name, .. }
+                if name == "Go" && arguments.named_child(0) == Some(literal) =>
+            {
+                FuncUse::Go
+            }
+            Callee::Pkg { path, name }
+                if self
+                    .knowledge
+                    .cancellation
+                    .later_callbacks
+                    .iter()
+                    .any(|f| f.package == path && f.names.contains(&name)) =>
+            {
+                FuncUse::Stored
+            }
+            _ => FuncUse::Argument,
         }
     }
 
@@ -880,6 +908,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                             Some(CtxKind::Derived {
                                 from_request: false,
                                 detached: false,
+                                never_done: true,
                             })
                         } else if apis.derive.contains(name) {
                             let parent = node
@@ -888,14 +917,20 @@ impl<'s, 't> Builder<'s, '_, 't> {
                             let from_request = parent.is_some_and(|a| self.mentions_request(a));
                             // `WithValue` keeps what its parent is; a deadline or a cancel
                             // function ends the detachment.
+                            let parent_kind = parent
+                                .filter(|_| *name == apis.with_value)
+                                .and_then(|p| self.ctx_kind_of(p));
+                            let parent_is = |wanted: fn(&CtxKind) -> bool| {
+                                parent_kind.as_ref().is_some_and(wanted)
+                            };
                             let detached = apis.detach.contains(name)
-                                || (*name == apis.with_value
-                                    && parent.and_then(|p| self.ctx_kind_of(p)).is_some_and(|k| {
-                                        matches!(k, CtxKind::Derived { detached: true, .. })
-                                    }));
+                                || parent_is(|k| {
+                                    matches!(k, CtxKind::Derived { detached: true, .. })
+                                });
                             Some(CtxKind::Derived {
                                 from_request: from_request && !apis.detach.contains(name),
                                 detached,
+                                never_done: parent_is(CtxKind::never_done),
                             })
                         } else {
                             None
@@ -909,6 +944,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                         Some(CtxKind::Derived {
                             from_request,
                             detached: false,
+                            never_done: false,
                         })
                     }
                     Callee::Method { root, name, .. } => {
@@ -919,6 +955,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                                     Some(CtxKind::Derived {
                                         from_request: true,
                                         detached: false,
+                                        never_done: false,
                                     })
                                 }
                                 _ => None,
@@ -1044,6 +1081,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     .then_some(CtxKind::Derived {
                         from_request: false,
                         detached: false,
+                        never_done: false,
                     })
                 });
                 if let Some(kind) = kind {

@@ -57,10 +57,29 @@ pub enum CtxKind {
     Request(String),
     /// A local made by a context function or taken from a request. `detached`: made by
     /// `context.WithoutCancel` (or a `WithValue` on such a context): it keeps the request's
-    /// values but is never cancelled.
-    Derived { from_request: bool, detached: bool },
+    /// values but is never cancelled. `never_done`: `context.Background()` or `TODO()` (or a
+    /// `WithValue` on one): no cancellation and no deadline, so passing it bounds nothing.
+    Derived {
+        from_request: bool,
+        detached: bool,
+        never_done: bool,
+    },
     /// `c.Copy()` of a gin context: its `Request` still carries the request context.
     GinCopy,
+}
+
+impl CtxKind {
+    /// `context.Background()` or `TODO()`, or a value added to one: never cancelled, no
+    /// deadline.
+    pub fn never_done(&self) -> bool {
+        matches!(
+            self,
+            CtxKind::Derived {
+                never_done: true,
+                ..
+            }
+        )
+    }
 }
 
 #[derive(Debug, Clone)]

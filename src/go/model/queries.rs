@@ -157,6 +157,16 @@ impl GoModel<'_> {
         found
     }
 
+    /// Whether every value a context variable visible at `at` was given up to there is
+    /// `context.Background()` or `TODO()` (see [`CtxKind::never_done`]).
+    pub fn never_done(&self, func: usize, name: &str, at: usize) -> bool {
+        let mut values = std::iter::successors(Some(func), |&f| self.funcs[f].parent)
+            .flat_map(|f| &self.funcs[f].ctx_vars)
+            .filter(|v| v.name == name && v.at <= at)
+            .peekable();
+        values.peek().is_some() && values.all(|v| v.kind.never_done())
+    }
+
     /// The function, `func` or one it is written in, whose context `var` is.
     pub fn declaring_func(&self, func: usize, var: &CtxVar) -> Option<usize> {
         let mut f = Some(func);

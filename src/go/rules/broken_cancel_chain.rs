@@ -27,8 +27,11 @@
 //!
 //! ## Known problems
 //! Silent in `main`, `init`, test files, constructors (`New...`, `Dial...`) that make the
-//! lifetime context of a long-lived object, closures stored to run later, goroutines (which
-//! outlive the caller by design; spawn-captures-request covers their other mistake), `if ctx == nil`
+//! lifetime context of a long-lived object, closures stored to run later or handed to
+//! `time.AfterFunc` (`later_callbacks` in `rules/go/cancellation.toml`; a package-level alias
+//! of it is not followed), goroutines, `go` statements and funcs handed to `g.Go(..)`
+//! (errgroup, `sync.WaitGroup.Go`), which outlive the caller by design (spawn-captures-request
+//! covers their other mistake), `if ctx == nil`
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
 //! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
 //! which must not derive from the cancelled parent. Silent too in `defer` statements (a cleanup

@@ -55,7 +55,9 @@
 //! there is reported where it matters by `missing-timeout`, on a client with no timeout. So a
 //! query with no context at all on a remote database that stops answering is missed, and so is
 //! a request sent through `&http.Client{}` whose `Transport` is set later. A context stored in
-//! the receiver (`c.ctx`) does not count as in scope.
+//! the receiver (`c.ctx`) does not count as in scope, nor does a local that holds only
+//! `context.Background()` or `TODO()` (`ctx := context.Background()` in a command's `main`):
+//! passing it would bound nothing.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::{GoKnowledge, package_of};
@@ -127,9 +129,17 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         {
             continue;
         }
-        let in_scope = call
+        // `ctx := context.Background()` is never cancelled and has no deadline: passing it
+        // would bound nothing, so it does not count as a context in scope.
+        let in_scope: Vec<_> = call
             .func
-            .map(|f| model.contexts_in_scope(f, call.start, true))
+            .map(|f| {
+                model
+                    .contexts_in_scope(f, call.start, true)
+                    .into_iter()
+                    .filter(|v| !model.never_done(f, &v.name, call.start))
+                    .collect()
+            })
             .unwrap_or_default();
         // With no context in scope there is nothing to pass: what is left is a deadline,
         // which `missing-timeout` asks of the client, except where the client is implicit.
