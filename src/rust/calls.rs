@@ -12,7 +12,8 @@ pub struct BlockingOp<'k> {
     pub instead: &'k str,
     /// The async function that replaces a blocking path call one for one.
     pub async_path: Option<&'k str>,
-    /// One short operation on one file (see `brief` in `rules/rust/blocking.toml`).
+    /// Harmless where it runs once: one short operation on one file, or a read of what the
+    /// user types (`brief` and `prompt` in `rules/rust/blocking.toml`).
     pub brief: bool,
 }
 
@@ -35,7 +36,7 @@ impl Model {
                     what: format!("`{path}`"),
                     instead: &entry.instead,
                     async_path: entry.async_path.as_deref(),
-                    brief: entry.brief,
+                    brief: entry.brief || entry.prompt,
                 })
             }
             Callee::Method(name) => {
@@ -67,7 +68,7 @@ impl Model {
                         (
                             format!("`{}().{name}()`", entry.path),
                             entry.instead.as_str(),
-                            entry.brief,
+                            entry.brief || entry.prompt,
                         )
                     }
                 };

@@ -76,6 +76,9 @@ pub struct BlockingCall {
     /// carried out of a sync helper unless the helper makes it in a loop.
     #[serde(default)]
     pub brief: bool,
+    /// A read of what the user types: treated as `brief`.
+    #[serde(default)]
+    pub prompt: bool,
 }
 
 #[derive(Debug, Deserialize)]

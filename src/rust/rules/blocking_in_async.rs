@@ -29,6 +29,7 @@
 //! One short operation on one file (`brief` in `rules/rust/blocking.toml`) is reported only
 //! in a loop or in code that visibly runs more than once (a request handler, a task spawned
 //! in a loop, a function called in a loop or from such code): elsewhere it blocks a moment.
+//! So is a read of what the user types (a prompt's answer), which the program waits for anyway.
 //!
 //! Start-up code is not checked: `main`'s own body, and the body outside loops of a function
 //! that only `main` (or other start-up code) calls, awaited before serving.
