@@ -33,7 +33,8 @@
 //! (errgroup, `sync.WaitGroup.Go`), which outlive the caller by design (spawn-captures-request
 //! covers their other mistake), `if ctx == nil`
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
-//! parent is done (inside `case <-ctx.Done():`, or passed to `Shutdown`/`GracefulStop`),
+//! parent is done (inside `case <-ctx.Done():` or `if ctx.Err() != nil`, or passed to
+//! `Shutdown`/`GracefulStop`),
 //! which must not derive from the cancelled parent. Silent too in `defer` statements (a cleanup
 //! after a failed start must not use the possibly cancelled context) and for roots a comment on
 //! their line or the line above calls deliberate (`// independent of the request`, `// detached on
@@ -107,7 +108,16 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             let cond = model.text(s, e);
             cond.contains("== nil") && scope.iter().any(|v| cond.contains(v.name.as_str()))
         });
-        if nil_fallback || for_shutdown(model, knowledge, call) {
+        // `if ctx.Err() != nil { ctx = context.Background() }`: a cleanup that must run
+        // although the parent is done.
+        let contexts = model.contexts_in_scope(func, call.start, false);
+        let parent_done = call.if_conditions.iter().any(|&(s, e)| {
+            let cond = model.text(s, e);
+            contexts
+                .iter()
+                .any(|v| cond.contains(&format!("{}.Err() != nil", v.name)))
+        });
+        if nil_fallback || parent_done || for_shutdown(model, knowledge, call) {
             continue;
         }
         let parent_expr = match &parent.kind {

@@ -39,7 +39,8 @@
 //! reported here; a loop counts as cancellable when its body calls a token method
 //! (`cancelled`, `is_cancelled`, ...) or a method on a receiver named like a shutdown signal
 //! (`shutdown.changed()`), not for a bare `rx.changed()`. A send that itself propagates the
-//! shutdown (`tx.send(()).await; break;` in a signal loop) is reported. Senders stored in struct fields are not known to be bounded,
+//! shutdown (`tx.send(()).await; break;` in a signal loop) is reported. Senders stored in
+//! struct fields are not known to be bounded,
 //! nor an `async_channel` or `flume` sender made elsewhere (its type is that of an unbounded
 //! channel too). Dropping the
 //! receiver also unblocks the send; a consumer that exits on shutdown makes the send fail
