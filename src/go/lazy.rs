@@ -1,10 +1,9 @@
 //! Lazy parsing of Go: which bodies of top-level functions a run needs. A body is needed
 //! when its function holds the trigger words of an enabled rule (see each rule's `needs`)
-//! or a word that adds to the facts of its file or package. A file rules check is parsed
-//! whole, so that a syntax error anywhere in it is reported, but the model does not walk
-//! the bodies no one needs; a file read only for its package's facts has them blanked
-//! before the parse (`mask.rs`). Signatures, types and package-level declarations are
-//! always read.
+//! or a word that adds to the facts of its file or package. The others are blanked before
+//! the parse (`mask.rs`), in the files rules check as in those read only for their
+//! package's facts, so a syntax error in one is not reported. Signatures, types and
+//! package-level declarations are always read.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -132,7 +131,7 @@ impl BodyFilter {
             .collect()
     }
 
-    /// A filter that needs every body, to compare the lazy walk with.
+    /// A filter that needs every body, to compare the lazy parse with.
     #[cfg(test)]
     pub fn needing_every_body() -> BodyFilter {
         BodyFilter {

@@ -1,6 +1,7 @@
 //! Lazy parsing's text side: the top-level functions of a Go file, and the file with some of
-//! their bodies blanked. A blanked body keeps its line breaks, so everything after it stays
-//! on its line and column.
+//! their bodies blanked. A blanked body keeps one `\n` for each of its line breaks (`\n`,
+//! `\r\n` or a lone `\r`, as the line index counts them), so everything after it stays on its
+//! line and column.
 
 use crate::guard::{Mark, Structure};
 
@@ -68,7 +69,7 @@ pub fn blank_bodies(text: &str, functions: &[TopFunction]) -> Option<String> {
     for function in functions {
         let body = &text[function.open + 1..function.close];
         blanked.push_str(&text[at..=function.open]);
-        blanked.extend(std::iter::repeat_n('\n', body.matches('\n').count()));
+        blanked.extend(std::iter::repeat_n('\n', line_breaks(body)));
         at = function.close;
     }
     if at == 0 {
@@ -76,6 +77,15 @@ pub fn blank_bodies(text: &str, functions: &[TopFunction]) -> Option<String> {
     }
     blanked.push_str(&text[at..]);
     Some(blanked)
+}
+
+/// How many line breaks `text` holds, counted as the line index counts them: `\n`, `\r\n`
+/// and a lone `\r` are one each.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+        .count()
 }
 
 /// The byte offsets of each `{` outside any bracket and of the `}` that closes it.
@@ -130,5 +140,15 @@ mod tests {
         );
         assert_eq!(blanked.lines().count(), TEXT.lines().count());
         assert_eq!(blank_bodies(TEXT, &[]), None);
+    }
+
+    #[test]
+    fn keeps_every_kind_of_line_break() {
+        let text = "package p\n\nfunc f() {\r\n\tstep()\r\tstep()\n}\n";
+        let functions = top_functions(text, &Structure::scan(text));
+        let blanked = blank_bodies(text, &functions).unwrap();
+        assert_eq!(blanked, "package p\n\nfunc f() {\n\n\n}\n");
+        let lines = |t: &str| crate::source::SourceText::new(t.to_string()).line_count();
+        assert_eq!(lines(&blanked), lines(text));
     }
 }

@@ -51,9 +51,6 @@ pub(super) struct Builder<'s, 'k, 't> {
     /// `newRequest := http.NewRequest`: (function, local name) -> (import path, name), so that
     /// `newRequest(..)` is a call of the package function.
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
-    /// The byte offsets of the top-level function bodies not to walk (sorted): no rule
-    /// needs them.
-    pub(super) unwalked: &'k [usize],
     /// The nodes being walked, outermost first (the root, then each node `walk` entered):
     /// ancestors of the node at hand, from which its parent is found without a search from
     /// the root (which is what tree-sitter's `Node::parent` does).
@@ -68,18 +65,6 @@ thread_local! {
 
 /// Parses `source` and builds its model.
 pub fn build<'s>(source: &'s SourceText, knowledge: &GoKnowledge) -> Result<GoModel<'s>, Problem> {
-    build_lazily(source, knowledge, &[], |_| false)
-}
-
-/// Parses `source` and builds its model without walking the top-level function bodies that
-/// start at the byte offsets `unwalked` (sorted), unless `walk_all` says, seeing that model,
-/// that they are needed after all: then the tree is walked again whole.
-pub fn build_lazily<'s>(
-    source: &'s SourceText,
-    knowledge: &GoKnowledge,
-    unwalked: &[usize],
-    walk_all: impl Fn(&GoModel) -> bool,
-) -> Result<GoModel<'s>, Problem> {
     // Go's lexer ends the last line of a file as a newline would; the grammar does not, so
     // it is given the newline. No node of the file's own text reaches past its end.
     let text = match source.text.ends_with('\n') {
@@ -104,12 +89,7 @@ pub fn build_lazily<'s>(
             .parse(text.as_ref(), None)
             .ok_or_else(|| Problem::at(1, 1, "the Go parser gave up on this file"))
     })?;
-    let root = tree.root_node();
-    let model = walk_tree(root, source, knowledge, unwalked)?;
-    if unwalked.is_empty() || !walk_all(&model) {
-        return Ok(model);
-    }
-    walk_tree(root, source, knowledge, &[])
+    walk_tree(tree.root_node(), source, knowledge)
 }
 
 /// The model of the tree `root` of `source`.
@@ -117,7 +97,6 @@ fn walk_tree<'s>(
     root: Node<'_>,
     source: &'s SourceText,
     knowledge: &GoKnowledge,
-    unwalked: &[usize],
 ) -> Result<GoModel<'s>, Problem> {
     let mut builder = Builder {
         model: GoModel {
@@ -155,7 +134,6 @@ fn walk_tree<'s>(
         frames: vec![FrameState::default()],
         pending_use: None,
         aliases: HashMap::new(),
-        unwalked,
         walking: vec![root],
     };
     // Imports first: types anywhere in the file resolve through them.
@@ -620,10 +598,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
             ..FrameState::default()
         });
         let calls_before = self.model.calls.len();
-        if let Some(body) = node.child_by_field_id(FIELDS.body)
-            && (usage != FuncUse::Declaration
-                || self.unwalked.binary_search(&body.start_byte()).is_err())
-        {
+        if let Some(body) = node.child_by_field_id(FIELDS.body) {
             self.walk(body);
         }
         self.frames.pop();

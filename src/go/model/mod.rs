@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::diagnostic::Span;
 use crate::source::SourceText;
 
-pub use builder::{build, build_lazily};
+pub use builder::build;
 pub use flow::{Block, Flow, Return};
 pub use package::{MethodFact, PackageFacts};
 
