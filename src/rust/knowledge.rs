@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::model::FnInfo;
 use crate::tables::EmbeddedTable;
 
 pub const TABLES: &[EmbeddedTable] = &[
@@ -210,6 +211,18 @@ impl Handlers {
             .iter()
             .any(|attr| self.route_attributes.contains(attr))
     }
+
+    /// Whether an async function is a request handler: it takes an extractor or a request
+    /// (`param_types`), or carries a route attribute.
+    pub fn is_handler(&self, function: &FnInfo) -> bool {
+        function.is_async
+            && !function.is_test
+            && (function
+                .param_types
+                .iter()
+                .any(|ty| any_matches(&self.param_types, ty))
+                || self.is_route(&function.attrs))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -273,6 +286,9 @@ pub struct Timeouts {
     pub wrapper_name_fragments: Vec<String>,
     pub wrapper_methods: Vec<String>,
     pub deadline_branches: Vec<String>,
+    /// Router layers that drop a handler's future at a deadline.
+    #[serde(default)]
+    pub handler_deadline_layers: Vec<String>,
     #[serde(default)]
     pub wait: Vec<Wait>,
     #[serde(default)]

@@ -109,6 +109,7 @@ impl<'a> Project<'a> {
         };
         let mut graph = CallGraph::default();
         let mut mains = Vec::new();
+        let handler_deadline = handler_deadline_layer(files, knowledge);
         for (file, (path, model)) in files.iter().enumerate() {
             let module = module_of(path, file);
             let mut ids = Vec::new();
@@ -139,6 +140,11 @@ impl<'a> Project<'a> {
                             entry,
                         },
                     );
+                }
+                if let Some(evidence) = &handler_deadline
+                    && knowledge.handlers.is_handler(function)
+                {
+                    graph.add_fact(id, UNDER_DEADLINE, evidence.clone());
                 }
                 // A variant compiled only for tests is not what production code calls.
                 if function.is_test {
@@ -459,6 +465,27 @@ impl Repeats<'_> {
             }
         }
     }
+}
+
+/// A router layer of the crate that drops a request handler's future at a deadline
+/// (`TimeoutLayer`, `handler_deadline_layers` in `rules/rust/timeouts.toml`): the deadline
+/// of every handler.
+fn handler_deadline_layer(
+    files: &[(&str, Option<&Model>)],
+    knowledge: &RustKnowledge,
+) -> Option<Evidence> {
+    let layers = &knowledge.timeouts.handler_deadline_layers;
+    files.iter().enumerate().find_map(|(file, (_, model))| {
+        let call = (*model)?.calls.iter().find(|call| {
+            !call.scope.in_test && call.path().is_some_and(|path| any_matches(layers, path))
+        })?;
+        Some(Evidence {
+            file,
+            span: call.span,
+            what: "a timeout layer on the router".to_string(),
+            entry: 0,
+        })
+    })
 }
 
 /// The type of a method's receiver: declared (`let c: Conn`), or made by the type's

@@ -41,7 +41,7 @@
 
 use super::RustRule;
 use crate::diagnostic::Finding;
-use crate::rust::knowledge::{RustKnowledge, any_matches};
+use crate::rust::knowledge::RustKnowledge;
 use crate::rust::model::Model;
 use crate::rust::project::InProject;
 
@@ -56,13 +56,7 @@ fn check(model: &Model, knowledge: &RustKnowledge, _: &InProject) -> Vec<Finding
     let handlers = &knowledge.handlers;
     let mut findings = Vec::new();
     for (index, function) in model.fns.iter().enumerate() {
-        let is_handler = function.is_async
-            && !function.is_test
-            && (function
-                .param_types
-                .iter()
-                .any(|ty| any_matches(&handlers.param_types, ty))
-                || handlers.is_route(&function.attrs));
+        let is_handler = handlers.is_handler(function);
         if !is_handler {
             continue;
         }

@@ -25,8 +25,10 @@
 //!
 //! ## Known problems
 //! A function of the crate called inside `timeout(..)` (in any file, directly or through
-//! awaited helpers) is trusted; a deadline applied through a tower layer, a trait object or
-//! a caller outside the checked files is not visible. A client is not flagged when any request
+//! awaited helpers) is trusted, and so is a request handler of a crate that applies a router
+//! `TimeoutLayer` (which drops the handler's future at its deadline); a deadline applied
+//! through another tower layer, a trait object or a caller outside the checked files is not
+//! visible. A client is not flagged when any request
 //! in the same file sets `.timeout(..)`, nor one made for a single request that runs under a
 //! deadline (`let f = Client::new().get(u).send(); timeout(d, f)`). Reads on long-lived connections are not flagged. A
 //! body read is judged only on the variable the timed-out `send()` was bound to; any
@@ -43,7 +45,7 @@ use crate::rust::project::InProject;
 pub const RULE: RustRule = RustRule {
     name: "missing-timeout",
     triggers: &[".await", "reqwest"],
-    context: &["timeout", "deadline", "select"],
+    context: &["timeout", "deadline", "select", "TimeoutLayer"],
     check,
 };
 
