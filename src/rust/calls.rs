@@ -36,7 +36,7 @@ impl Model {
                     what: format!("`{path}`"),
                     instead: &entry.instead,
                     async_path: entry.async_path.as_deref(),
-                    brief: entry.brief || entry.prompt,
+                    brief: entry.harmless_once(),
                 })
             }
             Callee::Method(name) => {
@@ -68,7 +68,7 @@ impl Model {
                         (
                             format!("`{}().{name}()`", entry.path),
                             entry.instead.as_str(),
-                            entry.brief || entry.prompt,
+                            entry.harmless_once(),
                         )
                     }
                 };

@@ -82,6 +82,13 @@ pub struct BlockingCall {
     pub prompt: bool,
 }
 
+impl BlockingCall {
+    /// Harmless where it runs once: `brief` or `prompt`.
+    pub fn harmless_once(&self) -> bool {
+        self.brief || self.prompt
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlockingMethod {

@@ -91,9 +91,10 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         {
             continue;
         }
-        let scope: Vec<_> = model
-            .contexts_in_scope(func, call.start, false)
-            .into_iter()
+        let contexts = model.contexts_in_scope(func, call.start, false);
+        let scope: Vec<_> = contexts
+            .iter()
+            .copied()
             .filter(|v| match &v.kind {
                 CtxKind::Param => true,
                 CtxKind::Request(kind) if kind == "request" => served(model, knowledge, func, v),
@@ -110,7 +111,6 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         });
         // `if ctx.Err() != nil { ctx = context.Background() }`: a cleanup that must run
         // although the parent is done.
-        let contexts = model.contexts_in_scope(func, call.start, false);
         let parent_done = call.if_conditions.iter().any(|&(s, e)| {
             let cond = model.text(s, e);
             contexts

@@ -78,8 +78,9 @@ fn check(model: &Model, knowledge: &RustKnowledge, project: &InProject) -> Vec<F
             continue;
         }
         match model.blocking_op(knowledge, call) {
-            // One short operation on one file takes a moment: it stalls the executor only
-            // where it runs again and again, in a loop or for each request.
+            // One short operation on one file takes a moment, and a prompt waits for a user
+            // the program would wait for anyway: they stall the executor only where they run
+            // again and again, in a loop or for each request.
             Some(blocking) if blocking.brief && call.open_loop.is_none() => {
                 if let Some(repeats) = project.repeats(model, scope) {
                     let finding = judge(model, knowledge, call, blocking);
