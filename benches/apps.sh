@@ -19,7 +19,7 @@
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
 # used to change a rule. After the second hold-out's findings had been read, a third hold-out,
 # "hold-out-3", was pinned before any of its findings was read, and after that a fourth,
-# "hold-out-4", in the same way. Triage verdicts are in benches/apps-triage.tsv.
+# "hold-out-4", in the same way, and then a fifth, "hold-out-5". Triage verdicts are in benches/apps-triage.tsv.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,6 +76,16 @@ apps=(
     "navidrome        navidrome/navidrome            295886cb9a432d375afa796ed8a32db0775464af  go    hold-out-4"
     "miniflux         miniflux/v2                    106cdd09e1557222303f3ed1376e1dadf0638621  go    hold-out-4"
     "filebrowser      filebrowser/filebrowser        833d908884d5c801f30f5c098d7977177eb3a36b  go    hold-out-4"
+    "dora             bluecatengineering/dora        64f21e2ae7d28047f46d99355eebc935bda88e15  rust  hold-out-5"
+    "garage           deuxfleurs-org/garage          3f4ab3a4a38e382fc54c15580862af55b0257848  rust  hold-out-5"
+    "shuttle          shuttle-hq/shuttle             a95d41386faa9e2b8bd09a684b5e5234d6d5650c  rust  hold-out-5"
+    "mCaptcha         mCaptcha/mCaptcha              b215a411ed3e53e3c5d77465f73b40d35986ec93  rust  hold-out-5"
+    "tremor-runtime   tremor-rs/tremor-runtime       66e238df24d071eaed9e4d431a62ef91e09acef6  rust  hold-out-5"
+    "traefik          traefik/traefik                fd5a576df2e8aeb0bfc8a96b6ef6e60a61f7ec0a  go    hold-out-5"
+    "woodpecker       woodpecker-ci/woodpecker       a4cb541b82dea1967d5b5577ff80a472b349afb2  go    hold-out-5"
+    "photoprism       photoprism/photoprism          382ffa89927f9fa2aca6ab83481177e0d81dd405  go    hold-out-5"
+    "authelia         authelia/authelia              23572030b4048922a377ca40d59e804e0ed25fd7  go    hold-out-5"
+    "gotenberg        gotenberg/gotenberg            0b16b0ab34e6016cd8c05ed998bfd56ba422229e  go    hold-out-5"
 )
 
 if [[ ! -x "$ctxlint" ]]; then
