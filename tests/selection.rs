@@ -114,7 +114,7 @@ fn malformed_directives_are_reported() {
 
 #[test]
 fn bare_nolint_is_honoured_in_go() {
-    let go = "package main\n\nfunc serve() {\n\tgo func() { for {} }() //nolint\n}\n";
+    let go = "package main\n\nfunc serve() {\n\tfor i := 0; i < 3; i++ {\n\t\tgo func() { for {} }() //nolint\n\t}\n}\n";
     let (code, out, _) = run(&["-", "--stdin-filename", "main.go"], go);
     assert_eq!(code, 0, "{out}");
     let (code, _, _) = run(

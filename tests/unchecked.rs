@@ -31,7 +31,7 @@ fn run(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
 }
 
 const CLEAN: &str = "async fn f() {}\n";
-const GO: &str = "package main\n\nfunc serve() {\n\tgo func() { for {} }()\n}\n";
+const GO: &str = "package main\n\nfunc serve() {\n\tfor i := 0; i < 3; i++ {\n\t\tgo func() { for {} }()\n\t}\n}\n";
 /// A Rust file cut short while being edited.
 const BROKEN: &str = "async fn f() {\n    loop {\n";
 

@@ -123,6 +123,7 @@ impl BodyFilter {
             .collect();
         if let Some(go_word) = self.go_word {
             keep_launched(text, &functions, &hits, go_word, &mut keep);
+            keep_callers_of_starters(text, &functions, &hits, go_word, &mut keep);
         }
         functions
             .into_iter()
@@ -240,6 +241,42 @@ fn keep_launched(
             }
         }
     }
+}
+
+/// Keeps the functions that call a kept one holding a `go` statement, and so on upward: a
+/// call in a loop or a handler starts its goroutines more than once (the package's
+/// `repeated` fact). Callers in other files of the package are blanked by their own file's
+/// filter unless something else keeps them.
+fn keep_callers_of_starters(
+    text: &str,
+    functions: &[TopFunction],
+    hits: &[(usize, usize)],
+    go_word: usize,
+    keep: &mut [bool],
+) {
+    let mut pending: Vec<&str> = functions
+        .iter()
+        .zip(keep.iter())
+        .filter(|&(f, &kept)| kept && within(hits, f).iter().any(|&(_, id)| id == go_word))
+        .map(|(f, _)| f.name)
+        .collect();
+    while let Some(name) = pending.pop() {
+        for (i, function) in functions.iter().enumerate() {
+            if !keep[i] && calls(&text[function.open..function.close], name) {
+                keep[i] = true;
+                pending.push(function.name);
+            }
+        }
+    }
+}
+
+/// Whether `body` holds a call naming `name` (`name(` or `x.name(`).
+fn calls(body: &str, name: &str) -> bool {
+    memchr::memmem::find_iter(body.as_bytes(), name.as_bytes()).any(|at| {
+        let before = body[..at].chars().next_back();
+        let standalone = !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        standalone && body[at + name.len()..].starts_with('(')
+    })
 }
 
 /// The name of the function a `go` statement starts, from the text after `go`:

@@ -399,23 +399,15 @@ impl InProject<'_> {
         self.project.start_up(self.file, function)
     }
 
-    /// A task handed no cancellation signal and spawned once: at start-up (by `main` or a
-    /// start-up function), or by a function that runs once (see [`InProject::runs_once`]),
-    /// outside loops. A service meant to live as long as the process, which the runtime drops
-    /// when the process ends.
+    /// A task taken as a service meant to live as long as the process, which the runtime
+    /// drops when the process ends: it holds no cancellation signal, and nothing shows that it
+    /// is spawned more than once (a loop around it, a function that runs more than once, see
+    /// [`InProject::repeats`], or a callback the function hands over, which may run any number
+    /// of times). A spawn whose callers are not visible is taken as once.
     pub fn process_lifetime_task(&self, model: &Model, spawn: &Spawn) -> bool {
         let scope = &spawn.scope;
-        let Some(function) = scope.function else {
-            return false;
-        };
-        if spawn.captures_signal || self.repeats(model, scope).is_some() {
-            return false;
-        }
-        let at_start_up = scope.spawns.is_empty()
-            && (model.fns[function].is_main || !scope.nested && self.start_up(function));
-        // Not in a callback the function hands over, which may run any number of times.
-        let own_body_or_task = !scope.nested || !scope.spawns.is_empty();
-        at_start_up || own_body_or_task && self.runs_once(function)
+        let in_callback = scope.nested && scope.spawns.is_empty();
+        !(spawn.captures_signal || in_callback || self.repeats(model, scope).is_some())
     }
 
     /// Whether a function of this file runs at most once per run of the program: `main`

@@ -16,7 +16,7 @@ mod visitor;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostic::Span;
+use crate::diagnostic::{Finding, Span};
 use crate::source::SourceText;
 
 pub use builder::build;
@@ -203,6 +203,36 @@ pub struct GoStmt {
     pub target: GoTarget,
     pub args: Vec<Expr>,
     pub in_done_case: bool,
+}
+
+/// Why a goroutine is started more than once (see `GoModel::restarts`).
+pub enum Restart<'a> {
+    /// The loop around the `go` statement.
+    InLoop(Span),
+    /// Its function, named at this span, serves a request.
+    PerRequest(Span),
+    /// The package calls its function, of this name and named at this span, in a loop or a
+    /// handler.
+    Repeated(&'a str, Span),
+}
+
+impl Restart<'_> {
+    /// Adds the reason to a finding, as a label.
+    pub fn explain(&self, finding: Finding) -> Finding {
+        match self {
+            Restart::InLoop(span) => {
+                finding.label(*span, "the goroutine is started on each pass of this loop")
+            }
+            Restart::PerRequest(span) => finding.label(
+                *span,
+                "this function serves a request, so one goroutine starts per request",
+            ),
+            Restart::Repeated(name, span) => finding.label(
+                *span,
+                format!("the package calls `{name}` in a loop or a request handler, so the goroutine starts more than once"),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,11 +28,11 @@ pub struct PackageFacts {
     /// Functions and methods that attach a context to a request they are given
     /// (`req.WithContext(ctx)` on a parameter).
     pub context_attachers: Vec<String>,
-    /// Functions and methods that run at most once per run of the program: every call
-    /// naming them runs once with its caller (see `GoModel::package_calls`) and comes from
-    /// `main`, `init`, a package-level initializer or another such function. By name alone:
-    /// methods of two types share one, and a call of either counts for both.
-    pub once: HashSet<String>,
+    /// Functions and methods that visibly run more than once: a call naming them is in a
+    /// loop or in a request handler (see `GoModel::package_calls`), or in another such
+    /// function. By name alone: methods of two types share one, and a call of either counts
+    /// for both.
+    pub repeated: HashSet<String>,
 }
 
 impl PackageFacts {
@@ -61,54 +61,41 @@ impl PackageFacts {
             facts
                 .context_attachers
                 .extend(model.own_context_attachers());
-            for (caller, callee, once) in model.package_calls() {
+            for (caller, callee, repeats) in model.package_calls() {
                 callers
                     .entry(callee.to_string())
                     .or_default()
-                    .push((caller.map(str::to_string), once));
+                    .push((caller.map(str::to_string), repeats));
             }
         }
-        facts.once = runs_once(&callers);
+        facts.repeated = repeated(&callers);
         facts
     }
 }
 
 /// Per function name: each call naming it, as (the caller's name, `None` for a package-level
-/// initializer; whether the call runs once with its caller).
+/// initializer; whether the call runs more than once each time its caller does).
 type Callers = HashMap<String, Vec<(Option<String>, bool)>>;
 
-/// The names every call of which runs once with a caller that runs once (`main`, `init`, a
-/// package-level initializer, or another such function), to a fixed point. Cycles are fine:
-/// a name is dropped as soon as one of its calls is not of that kind.
-fn runs_once(callers: &Callers) -> HashSet<String> {
-    let entry = |caller: &Option<String>| match caller {
-        None => true,
-        Some(name) => name == "main" || name == "init",
-    };
-    let mut once: HashSet<String> = callers
-        .iter()
-        .filter(|(_, calls)| calls.iter().all(|(_, once)| *once))
-        .map(|(name, _)| name.clone())
-        .collect();
+/// The names some call of which repeats, or is made by a function that repeats, to a fixed
+/// point. Cycles are fine: the set only grows.
+fn repeated(callers: &Callers) -> HashSet<String> {
+    let mut repeated: HashSet<String> = HashSet::new();
     loop {
-        let dropped: Vec<String> = once
+        let added: Vec<&String> = callers
             .iter()
-            .filter(|name| {
-                !callers[*name].iter().all(|(caller, _)| {
-                    entry(caller)
-                        || caller
-                            .as_ref()
-                            .is_some_and(|c| c != *name && once.contains(c))
-                })
+            .filter(|(name, calls)| {
+                !repeated.contains(*name)
+                    && calls.iter().any(|(caller, repeats)| {
+                        *repeats || caller.as_ref().is_some_and(|c| repeated.contains(c))
+                    })
             })
-            .cloned()
+            .map(|(name, _)| name)
             .collect();
-        if dropped.is_empty() {
-            return once;
+        if added.is_empty() {
+            return repeated;
         }
-        for name in dropped {
-            once.remove(&name);
-        }
+        repeated.extend(added.into_iter().cloned());
     }
 }
 
@@ -167,18 +154,19 @@ mod tests {
     }
 
     #[test]
-    fn functions_main_reaches_once_run_once() {
+    fn functions_called_in_loops_and_handlers_repeat() {
         let text = SourceText::new(
             "package p\n\nimport \"net/http\"\n\nvar hub = newHub()\n\nfunc main() {\n\tsetUp()\n\tgo func() { start() }()\n\tfor {\n\t\tpoll()\n\t}\n}\n\nfunc setUp() { connect() }\nfunc poll() { fetch() }\nfunc handle(w http.ResponseWriter, r *http.Request) { record() }\nfunc register() { http.HandleFunc(\"/\", func(w http.ResponseWriter, r *http.Request) { callback() }) }\nfunc newHub() {}\nfunc start() {}\nfunc connect() {}\nfunc fetch() {}\nfunc record() {}\nfunc callback() {}\nfunc Exported() { helper() }\nfunc helper() {}\n"
                 .to_string(),
         );
         let model = crate::go::model::build(&text, &knowledge()).expect("valid Go");
         let facts = PackageFacts::from_models(&[&model]);
-        let mut once: Vec<&str> = facts.once.iter().map(String::as_str).collect();
-        once.sort_unstable();
-        // Not: `poll` and `fetch` (a loop), `record` (a handler), `callback` (a callback),
-        // `helper` (its caller is reached from nowhere), `main` and `register` (no caller).
-        assert_eq!(once, ["connect", "newHub", "setUp", "start"]);
+        let mut repeated: Vec<&str> = facts.repeated.iter().map(String::as_str).collect();
+        repeated.sort_unstable();
+        // `poll` in a loop, `fetch` through it, `record` in a handler, and `callback` in a
+        // handler literal. Not: code reached once from `main`, `helper` (its caller is called
+        // from nowhere), `main` and `register` (no caller).
+        assert_eq!(repeated, ["callback", "fetch", "poll", "record"]);
     }
 
     #[test]

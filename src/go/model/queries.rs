@@ -17,25 +17,10 @@ impl GoModel<'_> {
         self.assigns.iter().find(|a| a.rhs_call == Some(call))
     }
 
-    /// A `go` statement of `main` or `init` itself, outside any loop: it runs once, and the
-    /// goroutine it starts serves for the life of the process.
-    pub fn go_at_start_up(&self, go: &GoStmt) -> bool {
-        let Some(func) = go.func else {
-            return false;
-        };
-        let f = &self.funcs[func];
-        f.receiver.is_none()
-            && matches!(f.name.as_deref(), Some("main" | "init"))
-            && !self
-                .loops
-                .iter()
-                .any(|l| l.func == Some(func) && l.start < go.start && go.start < l.end)
-    }
-
     /// The calls of this file that may name a function or method of the package: (the name
     /// of the declared function making it, `None` for a package-level initializer; the name
-    /// called; whether the call runs at most once each time its caller does: outside loops,
-    /// not in a handler, and not in a callback the caller hands over).
+    /// called; whether the call visibly runs more than once each time its caller does: in a
+    /// loop, or in a request handler).
     pub fn package_calls(&self) -> impl Iterator<Item = (Option<&str>, &str, bool)> {
         self.calls.iter().filter_map(|call| {
             let callee = match &call.callee {
@@ -44,64 +29,50 @@ impl GoModel<'_> {
                 _ => return None,
             };
             let Some(func) = call.func else {
-                return Some((None, callee, true));
+                return Some((None, callee, false));
             };
             let top = self.top_func(func);
-            let once = self.runs_with_its_caller(func, call.start) && !self.handles_request(top);
-            Some((self.funcs[top].name.as_deref(), callee, once))
+            let repeats = self.in_loop_of(top, call.start).is_some()
+                || self.enclosing(func).any(|f| self.handles_request(f));
+            Some((self.funcs[top].name.as_deref(), callee, repeats))
         })
     }
 
-    /// Whether code at `at` in `func` runs at most once each time its declared function runs:
-    /// outside loops, and in func literals only that are called on the spot or started as
-    /// goroutines.
-    fn runs_with_its_caller(&self, func: usize, at: usize) -> bool {
-        let top = self.top_func(func);
-        let mut f = func;
-        while f != top {
-            if !matches!(self.funcs[f].usage, FuncUse::Go | FuncUse::Called) {
-                return false;
-            }
-            let Some(parent) = self.funcs[f].parent else {
-                break;
-            };
-            f = parent;
-        }
-        !self.in_loop_of(top, at)
-    }
-
-    /// Whether byte `at` is inside a loop of the declared function `top` (or of a literal in it).
-    fn in_loop_of(&self, top: usize, at: usize) -> bool {
+    /// The loop of the declared function `top` (or of a literal in it) around byte `at`.
+    fn in_loop_of(&self, top: usize, at: usize) -> Option<&Loop> {
         self.loops
             .iter()
-            .any(|l| l.func.is_some_and(|f| self.top_func(f) == top) && l.start < at && at < l.end)
+            .find(|l| l.func.is_some_and(|f| self.top_func(f) == top) && l.start < at && at < l.end)
     }
 
-    /// Whether a declared function takes a request (`*http.Request`, `*gin.Context`, ..):
-    /// it runs once per request.
-    fn handles_request(&self, top: usize) -> bool {
-        let f = &self.funcs[top];
+    /// Whether a function takes a request (`*http.Request`, `*gin.Context`, ..): it runs
+    /// once per request.
+    fn handles_request(&self, func: usize) -> bool {
+        let f = &self.funcs[func];
         f.ctx_vars
             .iter()
             .any(|v| matches!(v.kind, CtxKind::Request(_)))
     }
 
-    /// A goroutine started once: by `main` or `init` outside loops (see `go_at_start_up`),
-    /// or where it runs with a function that runs once (see `PackageFacts::once`). A function
-    /// the package does not reach from `main` may be called from anywhere, so its goroutines
-    /// are not counted as started once.
-    pub fn started_once(&self, go: &GoStmt) -> bool {
-        if self.go_at_start_up(go) {
-            return true;
-        }
-        let Some(func) = go.func else {
-            return false;
-        };
+    /// Why a goroutine is started more than once, where that can be seen: a loop around the
+    /// `go` statement, a function that serves a request, or a function the package calls in a
+    /// loop or a handler (see `PackageFacts::repeated`). Callers in other packages are not
+    /// seen, and a goroutine started in a callback is not taken as repeated.
+    pub fn restarts(&self, go: &GoStmt) -> Option<Restart<'_>> {
+        let func = go.func?;
         let top = self.top_func(func);
-        let Some(name) = self.funcs[top].name.as_deref() else {
-            return false;
-        };
-        self.runs_with_its_caller(func, go.start) && self.package_facts.once.contains(name)
+        if let Some(l) = self.in_loop_of(top, go.start) {
+            return Some(Restart::InLoop(l.span));
+        }
+        if let Some(handler) = self.enclosing(func).find(|&f| self.handles_request(f)) {
+            return Some(Restart::PerRequest(self.funcs[handler].span));
+        }
+        let f = &self.funcs[top];
+        let name = f.name.as_deref()?;
+        self.package_facts
+            .repeated
+            .contains(name)
+            .then_some(Restart::Repeated(name, f.span))
     }
 
     /// `func`, then each function it is written in, outward.

@@ -49,9 +49,11 @@
 //! detached context by a helper in another file is not seen; any `WithTimeout`, `WithDeadline` or
 //! `WithCancel` in the starting function counts, whichever context it bounds.
 //!
-//! A goroutine handed no context and started once (by `main` or `init`, or outside loops by
-//! a function the package reaches from them only through calls outside loops, handlers and
-//! callbacks) is not reported; callers in other packages are not seen.
+//! A goroutine handed no context is reported only where it visibly starts more than once: a
+//! `go` in a loop, in a function serving a request, or in a function the package calls in a
+//! loop or a handler (see `GoModel::restarts`), with a label saying why. Any other is taken as
+//! a service for the life of the process; callers in other packages and callbacks are not
+//! seen, so one started per request from another package is missed.
 //!
 //! Test code (a `_test.go` file, a file under `testdata/`, or a file that imports `testing` or a test framework) is not checked: a test's goroutines end with the test binary. The runtime's
 //! own daemons (the finalizer and GC workers, the signal thread) are reported: they live as
@@ -92,9 +94,11 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
             continue;
         }
         let names = model.context_names(target);
-        // A goroutine started once, with no context to obey, is meant to live as long as
-        // the process; started per request, per connection or in a loop, it piles up.
-        if names.is_empty() && model.started_once(go) {
+        // A goroutine with no context to obey that is not seen to start more than once is
+        // taken as a service for the life of the process; started per request, per
+        // connection or in a loop, it piles up.
+        let restart = model.restarts(go);
+        if names.is_empty() && restart.is_none() {
             continue;
         }
         let forever = model
@@ -103,15 +107,17 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let Some((_, l)) = forever else {
             continue;
         };
-        findings.push(
-            Finding::new(
-                "detached-spawn",
-                go.span,
-                "this goroutine loops forever and nothing can stop or wait for it",
-            )
-            .label(l.span, "the loop that never ends")
-            .help("pass it a `ctx` and return on `<-ctx.Done()` inside the loop, and wait for it on shutdown (`sync.WaitGroup` or `errgroup.Group`)"),
-        );
+        let finding = Finding::new(
+            "detached-spawn",
+            go.span,
+            "this goroutine loops forever and nothing can stop or wait for it",
+        )
+        .label(l.span, "the loop that never ends")
+        .help("pass it a `ctx` and return on `<-ctx.Done()` inside the loop, and wait for it on shutdown (`sync.WaitGroup` or `errgroup.Group`)");
+        findings.push(match restart {
+            Some(restart) => restart.explain(finding),
+            None => finding,
+        });
     }
     findings
 }

@@ -36,12 +36,12 @@
 //! followed into `run`. A handle bound to a named variable is taken as kept, even if it is
 //! never used. Spawns on receivers of unknown type (`handle.spawn(..)`) are not judged.
 //! The loop it labels is not also reported as `loop-without-cancel`: the message names it.
-//! A task with no cancellation signal spawned once (by `main`, by start-up code, or by a
-//! function `main` reaches only through calls outside loops and callbacks) is a service for
-//! the life of the process and is not reported. A task spawned in a loop, or by a function
-//! that runs more than once (called in a loop, taking a request, an extractor or a
-//! connection, or called by such a function), is reported with a label saying why. A
-//! function whose callers do not visibly lead to `main` may run again: its task is reported.
+//! Reported only where the task visibly starts more than once (in a loop, in a callback, by
+//! a function that runs more than once: called in a loop, serving a request, or called by
+//! such a function anywhere in the crate), with a label saying why, or where it captures a
+//! cancellation signal it ignores. Any other task is taken as a service for the life of the
+//! process, including one whose callers the index does not see: a task started per request
+//! through a chain it cannot follow is missed.
 
 use super::RustRule;
 use crate::diagnostic::Finding;
