@@ -156,6 +156,8 @@ struct RawConfig {
     include_vendored: bool,
     #[serde(default)]
     include_test_support: bool,
+    #[serde(default)]
+    include_examples: bool,
 }
 
 /// Walks up from `start` to the first directory holding a `ctxlint.toml`.
@@ -257,6 +259,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             generated: raw.include_generated,
             vendored: raw.include_vendored,
             test_support: raw.include_test_support,
+            examples: raw.include_examples,
         },
     })
 }

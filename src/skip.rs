@@ -1,5 +1,6 @@
 //! What is not checked by default, and why: generated files (known by their first lines), Go
-//! files built only for tests, vendored and test-support directories (known by their names).
+//! files built only for tests, vendored, test-support and example directories (known by
+//! their names).
 //! Pure functions over a name or a file's head; the walk and the engine ask them.
 
 use serde::Serialize;
@@ -12,6 +13,8 @@ pub enum Class {
     Generated,
     Vendored,
     TestSupport,
+    /// Example programs (`examples/`): they show an API and are not deployed.
+    Example,
 }
 
 /// The classes to check anyway (`--include-generated`, `include-generated = true`, ...).
@@ -20,6 +23,7 @@ pub struct Include {
     pub generated: bool,
     pub vendored: bool,
     pub test_support: bool,
+    pub examples: bool,
 }
 
 impl Include {
@@ -28,6 +32,7 @@ impl Include {
             Class::Generated => self.generated,
             Class::Vendored => self.vendored,
             Class::TestSupport => self.test_support,
+            Class::Example => self.examples,
         }
     }
 
@@ -37,6 +42,7 @@ impl Include {
             generated: self.generated || other.generated,
             vendored: self.vendored || other.vendored,
             test_support: self.test_support || other.test_support,
+            examples: self.examples || other.examples,
         }
     }
 }
@@ -49,6 +55,7 @@ pub struct Skipped {
     pub test_support_files: usize,
     pub vendored_dirs: usize,
     pub test_support_dirs: usize,
+    pub example_dirs: usize,
 }
 
 impl Skipped {
@@ -60,6 +67,7 @@ impl Skipped {
             Class::Vendored => self.vendored_dirs += 1,
             Class::TestSupport if is_dir => self.test_support_dirs += 1,
             Class::TestSupport => self.test_support_files += 1,
+            Class::Example => self.example_dirs += 1,
         }
     }
 
@@ -68,6 +76,7 @@ impl Skipped {
         self.test_support_files += other.test_support_files;
         self.vendored_dirs += other.vendored_dirs;
         self.test_support_dirs += other.test_support_dirs;
+        self.example_dirs += other.example_dirs;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -136,6 +145,10 @@ const TEST_SUPPORT_DIRS: &[&str] = &[
     "xtask",
 ];
 
+/// Directories of example programs: cargo's example targets (`examples/`), and the same
+/// convention in Go (`_examples/`, which the go tool also leaves out of `./...`).
+const EXAMPLE_DIRS: &[&str] = &["examples", "_examples"];
+
 /// Why a file is not checked by default, read from its first lines.
 pub fn file_class(language: Language, text: &str) -> Option<Class> {
     match language {
@@ -150,6 +163,8 @@ pub fn dir_class(name: &str) -> Option<Class> {
         Some(Class::Vendored)
     } else if is_test_support_name(name) || TEST_SUPPORT_DIRS.contains(&name) {
         Some(Class::TestSupport)
+    } else if EXAMPLE_DIRS.contains(&name) {
+        Some(Class::Example)
     } else {
         None
     }

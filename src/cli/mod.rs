@@ -153,6 +153,9 @@ struct CheckArgs {
     /// "test-util")` items, Go files built only under `ignore` or test tags
     #[arg(long)]
     include_test_support: bool,
+    /// Walk `examples` directories too (example programs)
+    #[arg(long)]
+    include_examples: bool,
     /// Print the settings FILE is checked with and where each comes from, then exit
     #[arg(long, value_name = "FILE")]
     show_settings: Option<PathBuf>,
@@ -659,6 +662,7 @@ fn flags_include(args: &CheckArgs) -> skip::Include {
         generated: args.include_generated,
         vendored: args.include_vendored,
         test_support: args.include_test_support,
+        examples: args.include_examples,
     }
 }
 

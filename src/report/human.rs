@@ -523,6 +523,12 @@ fn not_checked(skipped: &crate::skip::Skipped) -> String {
             "test-support files",
             test_support,
         ),
+        (
+            skipped.example_dirs,
+            "example directory",
+            "example directories",
+            "--include-examples",
+        ),
     ];
     parts
         .iter()
