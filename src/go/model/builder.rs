@@ -484,13 +484,21 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let mut ctx_vars = Vec::new();
         let context_type = self.knowledge.context_apis.context_type();
         let mut locals = Vec::new();
+        let arguments = called_on_the_spot(node);
         for p in &params {
             if p.name.is_empty() || p.name == "_" {
                 continue;
             }
             locals.push((p.name.clone(), p.ty.clone()));
             let kind = if p.ty == context_type {
-                Some(CtxKind::Param)
+                // A literal called on the spot with a root for this parameter
+                // (`go func(ctx context.Context) {..}(context.Background())`) holds a context
+                // that is never done, like a local made by `Background()`.
+                let root = arguments
+                    .and_then(|args| args.named_child(u32::try_from(p.index).ok()?))
+                    .and_then(|arg| self.ctx_kind_of(arg))
+                    .filter(CtxKind::never_done);
+                Some(root.unwrap_or(CtxKind::Param))
             } else {
                 self.request_kind(&p.ty).map(CtxKind::Request)
             };
@@ -1183,4 +1191,19 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
         self.model.structs.push(StructDecl { name, fields });
     }
+}
+
+/// The arguments of a func literal called where it is written (`func(..) {..}(args)`, also
+/// after `go` or `defer`).
+fn called_on_the_spot(node: Node) -> Option<Node> {
+    if node.kind_name() != "func_literal" {
+        return None;
+    }
+    let call = node
+        .parent()
+        .filter(|p| p.kind_name() == "call_expression")?;
+    let function = call.child_by_field_id(FIELDS.function)?;
+    (function.id() == node.id())
+        .then(|| call.child_by_field_id(FIELDS.arguments))
+        .flatten()
 }

@@ -41,6 +41,8 @@
 //! purpose`; `deliberate_root_words` in `rules/go/context_apis.toml`). `main` and `init` are
 //! exempt for their own statements only: a handler closure written inside `main` is checked.
 //! An uncommented deliberate root is still reported. Scope is per function, not per block.
+//! A context that is never done (a local holding only `Background()`/`TODO()`, a func
+//! literal's parameter given one on the spot) is not one in scope.
 //!
 //! An `*http.Request` counts as the caller's context only in a function that also takes the
 //! response writer (`response_writer_types` in `rules/go/frameworks.toml`): a request being
