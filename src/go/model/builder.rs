@@ -51,6 +51,9 @@ pub(super) struct Builder<'s, 'k, 't> {
     /// `newRequest := http.NewRequest`: (function, local name) -> (import path, name), so that
     /// `newRequest(..)` is a call of the package function.
     pub(super) aliases: HashMap<(usize, String), (String, String)>,
+    /// `var timeAfterFunc = time.AfterFunc` at the top of the file: the same, for every
+    /// function of the file.
+    pub(super) file_aliases: HashMap<String, (String, String)>,
     /// The nodes being walked, outermost first (the root, then each node `walk` entered):
     /// ancestors of the node at hand, from which its parent is found without a search from
     /// the root (which is what tree-sitter's `Node::parent` does).
@@ -134,6 +137,7 @@ fn walk_tree<'s>(
         frames: vec![FrameState::default()],
         pending_use: None,
         aliases: HashMap::new(),
+        file_aliases: HashMap::new(),
         walking: vec![root],
     };
     // Imports first: types anywhere in the file resolve through them.
@@ -150,6 +154,9 @@ fn walk_tree<'s>(
             "type_declaration" => builder.type_names(*node),
             _ => {}
         }
+    }
+    for node in top.iter().filter(|n| n.kind_name() == "var_declaration") {
+        builder.file_aliases(*node);
     }
     let mut errors = 0;
     for node in &top {
@@ -328,6 +335,59 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
     }
 
+    /// The package functions a top-level `var` names (`var timeAfterFunc = time.AfterFunc`).
+    fn file_aliases(&mut self, node: Node) {
+        let mut specs = vec![node];
+        while let Some(n) = specs.pop() {
+            let mut cursor = n.walk();
+            for child in n.named_children(&mut cursor) {
+                match child.kind_name() {
+                    "var_spec_list" => specs.push(child),
+                    "var_spec" => self.file_alias(child),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn file_alias(&mut self, spec: Node) {
+        let mut cursor = spec.walk();
+        let names: Vec<Node> = spec
+            .children(&mut cursor)
+            .enumerate()
+            .filter(|&(i, _)| {
+                u32::try_from(i)
+                    .ok()
+                    .and_then(|i| spec.field_name_for_child(i))
+                    == Some("name")
+            })
+            .map(|(_, child)| child)
+            .collect();
+        let Some(values) = spec.child_by_field_id(FIELDS.value) else {
+            return;
+        };
+        let mut cursor = values.walk();
+        let values: Vec<Node> = values.named_children(&mut cursor).collect();
+        if names.len() != values.len() {
+            return;
+        }
+        for (name, value) in names.iter().zip(&values) {
+            if value.kind_name() == "selector_expression"
+                && let (Some(operand), Some(field)) = (
+                    value.child_by_field_id(FIELDS.operand),
+                    value.child_by_field_id(FIELDS.field),
+                )
+                && operand.kind_name() == "identifier"
+                && let Some(path) = self.import_of(self.text_of(operand))
+            {
+                self.file_aliases.insert(
+                    self.text_of(*name).to_string(),
+                    (path, self.text_of(field).to_string()),
+                );
+            }
+        }
+    }
+
     pub(super) fn type_names(&mut self, node: Node) {
         let mut cursor = node.walk();
         for spec in node.named_children(&mut cursor) {
@@ -444,7 +504,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         params
     }
 
-    pub(super) fn enter_func(&mut self, node: Node, usage: FuncUse) -> usize {
+    pub(super) fn enter_func(&mut self, node: Node<'t>, usage: FuncUse) -> usize {
         let (name, receiver, span) = match node.kind_name() {
             "function_declaration" | "method_declaration" => {
                 let name = node.child_by_field_id(FIELDS.name);
@@ -484,7 +544,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
         let mut ctx_vars = Vec::new();
         let context_type = self.knowledge.context_apis.context_type();
         let mut locals = Vec::new();
-        let arguments = called_on_the_spot(node);
+        let arguments = self.called_on_the_spot(node);
         for p in &params {
             if p.name.is_empty() || p.name == "_" {
                 continue;
@@ -622,6 +682,21 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
     }
 
+    /// The arguments of a func literal called where it is written (`func(..) {..}(args)`,
+    /// also after `go` or `defer`).
+    fn called_on_the_spot(&self, node: Node<'t>) -> Option<Node<'t>> {
+        if node.kind_name() != "func_literal" {
+            return None;
+        }
+        let call = self
+            .parent(node)
+            .filter(|p| p.kind_name() == "call_expression")?;
+        let function = call.child_by_field_id(FIELDS.function)?;
+        (function.id() == node.id())
+            .then(|| call.child_by_field_id(FIELDS.arguments))
+            .flatten()
+    }
+
     /// The parent of `node`, an ancestor-or-self of the node being walked: the walk may
     /// step over some nodes (the `expression_list` of an assignment), so it is found below
     /// the nearest node being walked that holds it, as `Node::parent` finds it below the root.
@@ -701,7 +776,8 @@ impl<'s, 't> Builder<'s, '_, 't> {
                     .func_stack
                     .iter()
                     .rev()
-                    .find_map(|&f| self.aliases.get(&(f, name.to_string())));
+                    .find_map(|&f| self.aliases.get(&(f, name.to_string())))
+                    .or_else(|| self.file_aliases.get(name));
                 match alias {
                     Some((path, name)) => Callee::Pkg {
                         path: path.clone(),
@@ -1191,19 +1267,4 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
         self.model.structs.push(StructDecl { name, fields });
     }
-}
-
-/// The arguments of a func literal called where it is written (`func(..) {..}(args)`, also
-/// after `go` or `defer`).
-fn called_on_the_spot(node: Node) -> Option<Node> {
-    if node.kind_name() != "func_literal" {
-        return None;
-    }
-    let call = node
-        .parent()
-        .filter(|p| p.kind_name() == "call_expression")?;
-    let function = call.child_by_field_id(FIELDS.function)?;
-    (function.id() == node.id())
-        .then(|| call.child_by_field_id(FIELDS.arguments))
-        .flatten()
 }

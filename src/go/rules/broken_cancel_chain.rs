@@ -28,8 +28,9 @@
 //! ## Known problems
 //! Silent in `main`, `init`, test files, constructors (`New...`, `Dial...`) that make the
 //! lifetime context of a long-lived object, closures stored to run later or handed to
-//! `time.AfterFunc` (`later_callbacks` in `rules/go/cancellation.toml`; a package-level alias
-//! of it is not followed), goroutines, `go` statements and funcs handed to `g.Go(..)`
+//! `time.AfterFunc` (`later_callbacks` in `rules/go/cancellation.toml`, also through a name the
+//! file gives it, `var afterFunc = time.AfterFunc`; a name given in another file is not
+//! followed), goroutines, `go` statements and funcs handed to `g.Go(..)`
 //! (errgroup, `sync.WaitGroup.Go`), which outlive the caller by design (spawn-captures-request
 //! covers their other mistake), `if ctx == nil`
 //! fallbacks, comparisons with `context.Background()`, and shutdown contexts made after the
