@@ -21,7 +21,8 @@ pub struct Evidence {
     pub span: Span,
     /// What happens there (`read_exact`, `std::fs::read`), for messages.
     pub what: String,
-    /// The entry of the knowledge table that matched, where there is one.
+    /// A position the fact's kind gives meaning to: the entry of the knowledge table that
+    /// matched, or the parameter a function reads from.
     pub entry: usize,
 }
 

@@ -36,6 +36,12 @@ const REPEATED: u8 = 5;
 /// body or in a task it spawns (not in a callback it hands over, which may run any number of
 /// times). A function reached only through such calls from `main` runs once.
 const ONCE: u8 = 6;
+/// An async function whose own body awaits a first read (`first_reads` in
+/// `rules/rust/timeouts.toml`) on one of its parameters, outside any loop and deadline: handed
+/// a freshly accepted peer, it waits on it with no deadline. The evidence's `entry` is the
+/// parameter's position. Not carried through calls: which parameter a caller passes on is not
+/// followed.
+const FIRST_READ: u8 = 7;
 
 /// The index of one crate (or of the files of one crate that were checked).
 pub struct Project<'a> {
@@ -205,6 +211,22 @@ impl<'a> Project<'a> {
             let what = call.name().to_string();
             graph.add_fact(caller_id, CANCEL_UNSAFE, evidence(what, entry));
         }
+        if awaited_here
+            && !call.scope.in_timeout
+            && call.open_loop.is_none()
+            && let Some(name) = call.method()
+            && knowledge
+                .timeouts
+                .first_reads
+                .iter()
+                .any(|read| read == name)
+            && let Some(param) = call
+                .receiver_root
+                .as_ref()
+                .and_then(|root| function.params.iter().position(|p| p.name == *root))
+        {
+            graph.add_fact(caller_id, FIRST_READ, evidence(name.to_string(), param));
+        }
         if sync_here
             && !call.scope.in_test
             && let Some(op) = model.blocking_op(knowledge, call)
@@ -336,6 +358,12 @@ impl<'a> Project<'a> {
         self.proof(file, self.callee(file, model, call)?, BLOCKS)
     }
 
+    /// The first read, with no deadline, that the async function a call names makes on one of
+    /// its parameters (the evidence's `entry` is the parameter's position).
+    pub fn first_read(&self, file: usize, model: &Model, call: &Call) -> Option<Proof<'_>> {
+        self.proof(file, self.callee(file, model, call)?, FIRST_READ)
+    }
+
     /// Marks the files of modules declared for tests only: `declared[file]` names the child
     /// modules that `file` declares under a test-only `cfg`; their files, and the files of
     /// their own submodules, are test code.
@@ -386,6 +414,11 @@ impl InProject<'_> {
     /// The blocking call inside the sync function of the crate a call names.
     pub fn blocks(&self, model: &Model, call: &Call) -> Option<Proof<'_>> {
         self.project.blocks(self.file, model, call)
+    }
+
+    /// The first read on a parameter inside the async function of the crate a call names.
+    pub fn first_read(&self, model: &Model, call: &Call) -> Option<Proof<'_>> {
+        self.project.first_read(self.file, model, call)
     }
 
     /// Whether a function of this file runs under a deadline a caller of the crate sets.

@@ -1064,12 +1064,18 @@ impl Builder<'_> {
                 self.local_calls.push((caller, name));
             }
         }
-        let receiver_binding = receiver.and_then(|receiver| match peel(receiver) {
+        let binding = |expr: &Expr| match peel(expr) {
             Expr::Path(path) if path.path.segments.len() == 1 => self
                 .lookup(&path.path.segments[0].ident.to_string())
                 .map(|(_, info)| info.clone()),
             _ => None,
-        });
+        };
+        let receiver_binding = receiver.and_then(binding);
+        let arg_bindings = if awaited {
+            args.iter().map(binding).collect()
+        } else {
+            Vec::new()
+        };
         self.model.calls.push(Call {
             callee,
             chain,
@@ -1084,6 +1090,7 @@ impl Builder<'_> {
             result,
             exit_follows: self.exit_follows,
             receiver_binding,
+            arg_bindings,
             open_loop: self.open_loops.last().copied(),
             held_guards: self.open_guards.iter().flatten().copied().collect(),
             scope: self.scope.clone(),

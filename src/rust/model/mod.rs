@@ -147,6 +147,9 @@ pub struct Call {
     pub exit_follows: bool,
     /// The binding the receiver variable was declared with, if visible (its type, its loop depth).
     pub receiver_binding: Option<BindingInfo>,
+    /// Of an awaited call, the binding each argument that is a variable (`x`, `&x`, `&mut x`)
+    /// was declared with, if visible: what a helper is handed (a freshly accepted peer).
+    pub arg_bindings: Vec<Option<BindingInfo>>,
     /// The innermost loop around the call, across bodies.
     pub open_loop: Option<usize>,
     /// Guards (indices into [`Model::guards`]) held where the call is made.

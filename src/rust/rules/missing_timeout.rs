@@ -1,7 +1,8 @@
 //! ## What it does
 //! Flags network waits that can hang forever: `reqwest::get`, `reqwest` clients built with no
 //! `.timeout(..)`, outbound connects and handshakes (`TcpStream::connect`, TLS, websocket,
-//! tonic `Endpoint::connect`) and the first read from a freshly accepted peer, when no
+//! tonic `Endpoint::connect`) and the first read from a freshly accepted peer (here, or in an
+//! awaited helper of the crate the peer is handed to), when no
 //! deadline (`tokio::time::timeout`, a `select!` sleep branch) surrounds them. Also flags a
 //! response body read (`resp.bytes()`, `text()`, `json()`, `chunk()`) awaited outside any
 //! deadline when the deadline covered only `send()`, which ends when the headers arrive.
@@ -210,6 +211,8 @@ fn single_request_bounded(
         && (has_deadline(model, project, send) || model.polled_under_deadline_later(index))
 }
 
+/// The first read from a freshly accepted peer with no deadline: a first-read method on it
+/// here, or an awaited helper of the crate that makes one on the parameter it is handed.
 fn first_read(
     model: &Model,
     knowledge: &RustKnowledge,
@@ -217,12 +220,24 @@ fn first_read(
     call: &Call,
     seen: &mut BTreeSet<usize>,
 ) -> Option<Finding> {
-    let name = call.method()?;
-    let timeouts = &knowledge.timeouts;
-    if !call.awaited || !timeouts.first_reads.iter().any(|r| r == name) {
+    if !call.awaited {
         return None;
     }
-    let binding = call.receiver_binding.as_ref()?;
+    let timeouts = &knowledge.timeouts;
+    let method = call
+        .method()
+        .filter(|name| timeouts.first_reads.iter().any(|r| r == name));
+    let (binding, helper) = match method {
+        Some(_) => (call.receiver_binding.as_ref()?, None),
+        // An async block that is not a spawned task may be raced or bounded where it is
+        // polled (`let f = async { .. }; timeout(d, f)`), which is not followed.
+        None if call.scope.nested && call.scope.body_of_spawn.is_none() => return None,
+        None => {
+            let proof = project.first_read(model, call)?;
+            let binding = call.arg_bindings.get(proof.evidence.entry)?.as_ref()?;
+            (binding, Some(proof))
+        }
+    };
     let accepted = binding
         .origin
         .as_ref()
@@ -235,14 +250,32 @@ fn first_read(
     if has_deadline(model, project, call) {
         return None;
     }
-    Some(
-        Finding::new(
+    let help = "wrap it: `tokio::time::timeout(Duration::from_secs(10), stream.read(..)).await`";
+    Some(match helper {
+        None => Finding::new(
             "missing-timeout",
             call.span,
-            format!("the first `.{name}()` from a newly accepted peer has no deadline: a silent client holds this task forever"),
+            format!(
+                "the first `.{}()` from a newly accepted peer has no deadline: a silent client holds this task forever",
+                call.name()
+            ),
         )
-        .help("wrap it: `tokio::time::timeout(Duration::from_secs(10), stream.read(..)).await`"),
-    )
+        .help(help),
+        Some(proof) => {
+            let read = &proof.evidence.what;
+            let finding = Finding::new(
+                "missing-timeout",
+                call.span,
+                format!(
+                    "`{}` makes the first read from a newly accepted peer with no deadline: its `.{read}()` ({}) lets a silent client hold this task forever",
+                    call.name(),
+                    proof.place()
+                ),
+            )
+            .help(help);
+            proof.label(finding, format!("`.{read}()` waits here with no deadline"))
+        }
+    })
 }
 
 /// `let resp = timeout(d, client.get(url).send()).await??;` then `resp.bytes().await`: the
