@@ -333,6 +333,10 @@ pub struct TimeoutCall {
     /// An argument containing one of these names a local peer, which cannot hang a connect.
     #[serde(default)]
     pub local_hints: Vec<String>,
+    /// The position of a network argument (`"tcp"`, `"udp"`) that says whether the call can
+    /// hang: the call is judged only when that argument is a string literal.
+    #[serde(default)]
+    pub network_arg: Option<usize>,
     pub message: String,
     pub help: String,
 }

@@ -596,8 +596,45 @@ impl<'s, 't> Builder<'s, '_, 't> {
             span,
             locals,
             ctx_vars,
+            lazy_init: node
+                .child_by_field_id(FIELDS.body)
+                .is_some_and(|body| self.opens_with_init_guard(body)),
         });
         index
+    }
+
+    /// Whether a body opens with a return for when a field is already set (`if c.hub != nil
+    /// { return }`, `if s.started { return }`): lazy initialization, whose later statements
+    /// run once per value however often the function is called.
+    fn opens_with_init_guard(&self, body: Node) -> bool {
+        let Some(first) = first_statement(body) else {
+            return false;
+        };
+        if first.kind_name() != "if_statement" {
+            return false;
+        }
+        let returns = first
+            .child_by_field_id(FIELDS.consequence)
+            .and_then(first_statement)
+            .is_some_and(|statement| statement.kind_name() == "return_statement");
+        let Some(condition) = first.child_by_field_id(FIELDS.condition) else {
+            return false;
+        };
+        let field_set = match condition.kind_name() {
+            "selector_expression" => true,
+            "binary_expression" => {
+                let (left, operator, right) = (
+                    condition.child_by_field_id(FIELDS.left),
+                    condition.child_by_field_id(FIELDS.operator),
+                    condition.child_by_field_id(FIELDS.right),
+                );
+                left.is_some_and(|l| l.kind_name() == "selector_expression")
+                    && operator.is_some_and(|o| self.text_of(o) == "!=")
+                    && right.is_some_and(|r| self.text_of(r) == "nil")
+            }
+            _ => false,
+        };
+        returns && field_set
     }
 
     pub(super) fn literal_use(&mut self, node: Node<'t>) -> FuncUse {
@@ -1089,7 +1126,7 @@ impl<'s, 't> Builder<'s, '_, 't> {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
                 if l.kind_name() == "selector_expression"
                     && let Some(field) = l.child_by_field_id(FIELDS.field)
-                    && let Some(cap) = self.chan_make(*r)
+                    && let Some(cap) = self.channel_made(*r)
                 {
                     self.model
                         .field_chan_makes
@@ -1225,6 +1262,23 @@ impl<'s, 't> Builder<'s, '_, 't> {
 
     /// The capacity text of `make(chan T, cap)` (`None` inside for an unbuffered channel),
     /// when `node` is such a call.
+    /// The buffer of the channel an expression holds when it is visibly made here: a
+    /// `make(chan T, n)`, or a local of the current function assigned one (`events :=
+    /// make(chan T, n)` before `&Hub{events: events}`).
+    pub(super) fn channel_made(&self, node: Node) -> Option<Option<String>> {
+        if node.kind_name() != "identifier" {
+            return self.chan_make(node);
+        }
+        let name = self.text_of(node);
+        let func = self.func_stack.last().copied();
+        self.model
+            .chan_makes
+            .iter()
+            .rev()
+            .find(|(owner, made, _)| *owner == func && made == name)
+            .map(|(_, _, cap)| cap.clone())
+    }
+
     pub(super) fn chan_make(&self, node: Node) -> Option<Option<String>> {
         if node.kind_name() != "call_expression"
             || self.callee(node) != Callee::Func("make".to_string())
@@ -1267,4 +1321,19 @@ impl<'s, 't> Builder<'s, '_, 't> {
         }
         self.model.structs.push(StructDecl { name, fields });
     }
+}
+
+/// The first statement of a block (inside its `statement_list`), comments aside.
+fn first_statement(block: Node) -> Option<Node> {
+    let mut cursor = block.walk();
+    let first = block
+        .named_children(&mut cursor)
+        .find(|n| n.kind_name() != "comment")?;
+    if first.kind_name() == "statement_list" {
+        let mut cursor = first.walk();
+        return first
+            .named_children(&mut cursor)
+            .find(|n| n.kind_name() != "comment");
+    }
+    Some(first)
 }

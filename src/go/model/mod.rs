@@ -108,6 +108,8 @@ pub struct Func {
     /// Locals and parameters with a visible type.
     pub locals: Vec<(String, String)>,
     pub ctx_vars: Vec<CtxVar>,
+    /// The body opens with a return for when a field is already set (lazy initialization).
+    pub lazy_init: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

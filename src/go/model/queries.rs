@@ -64,6 +64,10 @@ impl GoModel<'_> {
         if let Some(l) = self.in_loop_of(top, go.start) {
             return Some(Restart::InLoop(l.span));
         }
+        // Lazy initialization starts its goroutines once per value, however often it runs.
+        if self.funcs[top].lazy_init {
+            return None;
+        }
         if let Some(handler) = self.enclosing(func).find(|&f| self.handles_request(f)) {
             return Some(Restart::PerRequest(self.funcs[handler].span));
         }

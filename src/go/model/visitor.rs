@@ -105,7 +105,7 @@ impl<'t> Builder<'_, '_, 't> {
                                     "literal_element" => v.named_child(0),
                                     _ => Some(v),
                                 })
-                                .and_then(|v| self.chan_make(v))
+                                .and_then(|v| self.channel_made(v))
                             {
                                 self.model
                                     .field_chan_makes

@@ -51,7 +51,8 @@
 //!
 //! A goroutine handed no context is reported only where it visibly starts more than once: a
 //! `go` in a loop, in a function serving a request, or in a function the package calls in a
-//! loop or a handler (see `GoModel::restarts`), with a label saying why. Any other is taken as
+//! loop or a handler (see `GoModel::restarts`; not lazy initialization, `if c.x != nil {
+//! return }`), with a label saying why. Any other is taken as
 //! a service for the life of the process; callers in other packages and callbacks are not
 //! seen, so one started per request from another package is missed.
 //!

@@ -33,9 +33,9 @@
 //! is recognised only when made in the same function (`r := gin.Default()`); one returned by
 //! a helper of the project is not typed.
 //!
-//! A UDP dial whose network is a variable (set to `"udp"` in another function) is reported,
-//! though a UDP dial exchanges nothing and cannot hang on a handshake; a literal `"udp"` is
-//! recognised.
+//! A `net.Dial` whose network is not a string literal (a variable set to `"udp"` or `"tcp"`
+//! elsewhere) is not judged (`network_arg` in the table): a UDP or unix dial cannot hang, and
+//! which one it is cannot be seen, so a TCP dial through a variable network is missed.
 
 use crate::diagnostic::Finding;
 use crate::go::knowledge::{GoKnowledge, package_of, written_name};
@@ -89,7 +89,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 let text = model.text(a.start, a.end);
                 rule.local_hints.iter().any(|h| text.contains(h.as_str()))
             });
-            if local {
+            let network_unknown = rule.network_arg.is_some_and(|position| {
+                call.args
+                    .get(position)
+                    .is_none_or(|a| !model.text(a.start, a.end).starts_with(['"', '`']))
+            });
+            if local || network_unknown {
                 continue;
             }
             findings.push(
