@@ -158,6 +158,8 @@ struct RawConfig {
     include_test_support: bool,
     #[serde(default)]
     include_examples: bool,
+    #[serde(default)]
+    include_cli_tools: bool,
 }
 
 /// Walks up from `start` to the first directory holding a `ctxlint.toml`.
@@ -260,6 +262,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             vendored: raw.include_vendored,
             test_support: raw.include_test_support,
             examples: raw.include_examples,
+            cli_tools: raw.include_cli_tools,
         },
     })
 }

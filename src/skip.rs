@@ -1,6 +1,6 @@
 //! What is not checked by default, and why: generated files (known by their first lines), Go
-//! files built only for tests, vendored, test-support and example directories (known by
-//! their names).
+//! files built only for tests, vendored, test-support, example and command-line tool
+//! directories (known by their names).
 //! Pure functions over a name or a file's head; the walk and the engine ask them.
 
 use serde::Serialize;
@@ -15,6 +15,9 @@ pub enum Class {
     TestSupport,
     /// Example programs (`examples/`): they show an API and are not deployed.
     Example,
+    /// Command-line tools (`cargo-*` subcommands, `*-cli` crates): they run on a user's
+    /// machine, one command at a time, where a stall is seen and interrupted.
+    CliTool,
 }
 
 /// The classes to check anyway (`--include-generated`, `include-generated = true`, ...).
@@ -24,6 +27,7 @@ pub struct Include {
     pub vendored: bool,
     pub test_support: bool,
     pub examples: bool,
+    pub cli_tools: bool,
 }
 
 impl Include {
@@ -33,6 +37,7 @@ impl Include {
             Class::Vendored => self.vendored,
             Class::TestSupport => self.test_support,
             Class::Example => self.examples,
+            Class::CliTool => self.cli_tools,
         }
     }
 
@@ -43,6 +48,7 @@ impl Include {
             vendored: self.vendored || other.vendored,
             test_support: self.test_support || other.test_support,
             examples: self.examples || other.examples,
+            cli_tools: self.cli_tools || other.cli_tools,
         }
     }
 }
@@ -56,6 +62,7 @@ pub struct Skipped {
     pub vendored_dirs: usize,
     pub test_support_dirs: usize,
     pub example_dirs: usize,
+    pub cli_tool_dirs: usize,
 }
 
 impl Skipped {
@@ -68,6 +75,7 @@ impl Skipped {
             Class::TestSupport if is_dir => self.test_support_dirs += 1,
             Class::TestSupport => self.test_support_files += 1,
             Class::Example => self.example_dirs += 1,
+            Class::CliTool => self.cli_tool_dirs += 1,
         }
     }
 
@@ -77,6 +85,7 @@ impl Skipped {
         self.vendored_dirs += other.vendored_dirs;
         self.test_support_dirs += other.test_support_dirs;
         self.example_dirs += other.example_dirs;
+        self.cli_tool_dirs += other.cli_tool_dirs;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,9 +174,22 @@ pub fn dir_class(name: &str) -> Option<Class> {
         Some(Class::TestSupport)
     } else if EXAMPLE_DIRS.contains(&name) {
         Some(Class::Example)
+    } else if is_cli_tool_name(name) {
+        Some(Class::CliTool)
     } else {
         None
     }
+}
+
+/// Whether a directory is named for a command-line tool: a cargo subcommand (`cargo-shuttle`)
+/// or a `*-cli`/`*_cli` crate (`tremor-cli`, `storcon_cli`). A plain `cli` directory is often a
+/// server's own argument parsing, so it is not one.
+fn is_cli_tool_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.starts_with("cargo-") && lower.len() > "cargo-".len())
+        || ["-cli", "_cli"]
+            .iter()
+            .any(|end| lower.ends_with(end) && lower.len() > end.len())
 }
 
 /// Whether a crate, package, directory or Cargo feature is named for test support.

@@ -700,6 +700,9 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
         ("xtask/src/main.rs", bug.to_string()),
         ("examples/demo.rs", bug.to_string()),
         ("pkg/_examples/client/main.go", go_bug.to_string()),
+        ("cargo-deploy/src/main.rs", bug.to_string()),
+        ("crates/store-cli/src/main.rs", bug.to_string()),
+        ("src/cli/args.rs", bug.to_string()),
     ];
     write_tree(
         &dir,
@@ -713,14 +716,27 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
         )
     };
     let (paths, not_checked) = run(&["--no-config"]);
-    assert_eq!(paths, ["pkg/p.go", "src/lib.rs"]);
+    // A plain `cli` directory is a server's own argument parsing: checked.
+    assert_eq!(paths, ["pkg/p.go", "src/cli/args.rs", "src/lib.rs"]);
     assert_eq!(
         not_checked,
         serde_json::json!({
             "generated_files": 2, "test_support_files": 1,
-            "vendored_dirs": 1, "test_support_dirs": 3, "example_dirs": 2
+            "vendored_dirs": 1, "test_support_dirs": 3, "example_dirs": 2, "cli_tool_dirs": 2
         })
     );
+    let (paths, not_checked) = run(&["--no-config", "--include-cli-tools"]);
+    assert_eq!(
+        paths,
+        [
+            "cargo-deploy/src/main.rs",
+            "crates/store-cli/src/main.rs",
+            "pkg/p.go",
+            "src/cli/args.rs",
+            "src/lib.rs"
+        ]
+    );
+    assert_eq!(not_checked["cli_tool_dirs"], 0);
     let (paths, not_checked) = run(&["--no-config", "--include-examples"]);
     assert_eq!(
         paths,
@@ -728,6 +744,7 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
             "examples/demo.rs",
             "pkg/_examples/client/main.go",
             "pkg/p.go",
+            "src/cli/args.rs",
             "src/lib.rs"
         ]
     );
@@ -735,12 +752,23 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
     let (paths, _) = run(&["--no-config", "--include-generated"]);
     assert_eq!(
         paths,
-        ["pkg/p.go", "pkg/p_string.go", "src/lib.rs", "src/proto.rs"]
+        [
+            "pkg/p.go",
+            "pkg/p_string.go",
+            "src/cli/args.rs",
+            "src/lib.rs",
+            "src/proto.rs"
+        ]
     );
     let (paths, not_checked) = run(&["--no-config", "--include-vendored"]);
     assert_eq!(
         paths,
-        ["pkg/p.go", "src/lib.rs", "vendor/github.com/x/y/y.go"]
+        [
+            "pkg/p.go",
+            "src/cli/args.rs",
+            "src/lib.rs",
+            "vendor/github.com/x/y/y.go"
+        ]
     );
     assert_eq!(not_checked["vendored_dirs"], 0);
     let (paths, _) = run(&["--no-config", "--include-test-support"]);
@@ -751,6 +779,7 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
             "internal/testutil/util.go",
             "pkg/db_integration.go",
             "pkg/p.go",
+            "src/cli/args.rs",
             "src/lib.rs",
             "xtask/src/main.rs"
         ]
@@ -759,7 +788,7 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
     std::fs::write(
         dir.join("ctxlint.toml"),
         "include-generated = true\ninclude-vendored = true\ninclude-test-support = true\n\
-         include-examples = true\n",
+         include-examples = true\ninclude-cli-tools = true\n",
     )
     .unwrap();
     let (paths, not_checked) = run(&[]);
@@ -768,7 +797,7 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
         not_checked,
         serde_json::json!({
             "generated_files": 0, "test_support_files": 0,
-            "vendored_dirs": 0, "test_support_dirs": 0, "example_dirs": 0
+            "vendored_dirs": 0, "test_support_dirs": 0, "example_dirs": 0, "cli_tool_dirs": 0
         })
     );
     // The human summary says what was left out and how to check it.
@@ -783,7 +812,7 @@ fn generated_vendored_test_support_and_example_code_is_not_checked_by_default() 
             "not checked: 2 generated files (--include-generated), 1 vendored directory \
              (--include-vendored), 3 test-support directories (--include-test-support), \
              1 test-support file (--include-test-support), 2 example directories \
-             (--include-examples)"
+             (--include-examples), 2 command-line tool directories (--include-cli-tools)"
         ),
         "{out}"
     );

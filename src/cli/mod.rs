@@ -156,6 +156,9 @@ struct CheckArgs {
     /// Walk `examples` directories too (example programs)
     #[arg(long)]
     include_examples: bool,
+    /// Walk command-line tool directories too (`cargo-*` subcommands, `*-cli` crates)
+    #[arg(long)]
+    include_cli_tools: bool,
     /// Print the settings FILE is checked with and where each comes from, then exit
     #[arg(long, value_name = "FILE")]
     show_settings: Option<PathBuf>,
@@ -663,6 +666,7 @@ fn flags_include(args: &CheckArgs) -> skip::Include {
         vendored: args.include_vendored,
         test_support: args.include_test_support,
         examples: args.include_examples,
+        cli_tools: args.include_cli_tools,
     }
 }
 

@@ -529,6 +529,12 @@ fn not_checked(skipped: &crate::skip::Skipped) -> String {
             "example directories",
             "--include-examples",
         ),
+        (
+            skipped.cli_tool_dirs,
+            "command-line tool directory",
+            "command-line tool directories",
+            "--include-cli-tools",
+        ),
     ];
     parts
         .iter()
