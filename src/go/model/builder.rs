@@ -372,20 +372,25 @@ impl<'s, 't> Builder<'s, '_, 't> {
             return;
         }
         for (name, value) in names.iter().zip(&values) {
-            if value.kind_name() == "selector_expression"
-                && let (Some(operand), Some(field)) = (
-                    value.child_by_field_id(FIELDS.operand),
-                    value.child_by_field_id(FIELDS.field),
-                )
-                && operand.kind_name() == "identifier"
-                && let Some(path) = self.import_of(self.text_of(operand))
-            {
-                self.file_aliases.insert(
-                    self.text_of(*name).to_string(),
-                    (path, self.text_of(field).to_string()),
-                );
+            if let Some(function) = self.package_function(*value) {
+                self.file_aliases
+                    .insert(self.text_of(*name).to_string(), function);
             }
         }
+    }
+
+    /// `pkg.Name` where `pkg` is an import: (the import path, the name).
+    fn package_function(&self, node: Node) -> Option<(String, String)> {
+        if node.kind_name() != "selector_expression" {
+            return None;
+        }
+        let operand = node.child_by_field_id(FIELDS.operand)?;
+        let field = node.child_by_field_id(FIELDS.field)?;
+        if operand.kind_name() != "identifier" {
+            return None;
+        }
+        let path = self.import_of(self.text_of(operand))?;
+        Some((path, self.text_of(field).to_string()))
     }
 
     pub(super) fn type_names(&mut self, node: Node) {
@@ -1106,18 +1111,9 @@ impl<'s, 't> Builder<'s, '_, 't> {
             && lhs.len() == rhs_nodes.len()
         {
             for (l, r) in lhs.iter().zip(&rhs_nodes) {
-                if r.kind_name() == "selector_expression"
-                    && let (Some(operand), Some(field)) = (
-                        r.child_by_field_id(FIELDS.operand),
-                        r.child_by_field_id(FIELDS.field),
-                    )
-                    && operand.kind_name() == "identifier"
-                    && let Some(path) = self.import_of(self.text_of(operand))
-                {
-                    self.aliases.insert(
-                        (f, self.text_of(*l).to_string()),
-                        (path, self.text_of(field).to_string()),
-                    );
+                if let Some(function) = self.package_function(*r) {
+                    self.aliases
+                        .insert((f, self.text_of(*l).to_string()), function);
                 }
             }
         }
