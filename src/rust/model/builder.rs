@@ -46,6 +46,7 @@ pub(super) fn build(file: &syn::File, knowledge: &RustKnowledge) -> Model {
         open_spawns: Vec::new(),
         bindings: vec![HashMap::new()],
         open_guards: vec![Vec::new()],
+        macro_trees: Vec::new(),
         awaited: HashSet::new(),
         stored: HashSet::new(),
         discarded: None,
@@ -110,9 +111,19 @@ pub(super) struct Builder<'k> {
     pub(super) field_types: HashMap<String, HashMap<String, String>>,
     /// Guards held in each block of the current body, innermost last (parallel to `bindings`).
     pub(super) open_guards: Vec<Vec<usize>>,
+    /// The trees parsed from macro bodies, kept until the model is built: calls are known by
+    /// their address (`awaited`, `stored`), and a freed tree's addresses would be handed to the
+    /// next one, whose calls would then inherit what was recorded of the old ones.
+    pub(super) macro_trees: Vec<Box<dyn std::any::Any>>,
 }
 
 impl Builder<'_> {
+    /// Keeps a tree parsed from a macro body alive until the model is built (see
+    /// `macro_trees`).
+    pub(super) fn keep_alive<T: 'static>(&mut self, tree: T) {
+        self.macro_trees.push(Box::new(tree));
+    }
+
     pub(super) fn resolve(&self, path: &syn::Path) -> String {
         self.model.uses.resolve(path)
     }

@@ -24,7 +24,8 @@ impl Builder<'_> {
         match name.as_str() {
             "select" | "select_biased" => {
                 if let Ok(branches) = parse_select.parse2(mac.tokens.clone()) {
-                    self.visit_select(span, branches, name == "select_biased");
+                    self.visit_select(span, &branches, name == "select_biased");
+                    self.keep_alive(branches);
                     return;
                 }
             }
@@ -36,6 +37,7 @@ impl Builder<'_> {
                         self.mark_future_expr(future);
                         self.visit_expr(future);
                     }
+                    self.keep_alive(futures);
                     return;
                 }
             }
@@ -52,6 +54,7 @@ impl Builder<'_> {
                         self.mark_future_expr(arg);
                     }
                 }
+                self.keep_alive(args);
             }
             Err(_) => self.scan_tokens(mac.tokens.clone()),
         }
@@ -90,7 +93,7 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn visit_select(&mut self, span: Span, parsed: ParsedSelect, biased_macro: bool) {
+    pub(super) fn visit_select(&mut self, span: Span, parsed: &ParsedSelect, biased_macro: bool) {
         let deadline = &self.knowledge.timeouts.deadline_branches;
         let has_deadline_branch = parsed.branches.iter().any(|branch| {
             branch.future.as_ref().is_some_and(|future| {
