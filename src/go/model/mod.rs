@@ -231,7 +231,7 @@ impl Restart<'_> {
             ),
             Restart::Repeated(name, span) => finding.label(
                 *span,
-                format!("the package calls `{name}` in a loop or a request handler, so the goroutine starts more than once"),
+                format!("the package calls `{name}` in a loop, a request handler or a function that runs more than once, so the goroutine starts more than once"),
             ),
         }
     }
