@@ -19,7 +19,8 @@
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
 # used to change a rule. After the second hold-out's findings had been read, a third hold-out,
 # "hold-out-3", was pinned before any of its findings was read, and after that a fourth,
-# "hold-out-4", in the same way, and then a fifth, "hold-out-5". Triage verdicts are in benches/apps-triage.tsv.
+# "hold-out-4", in the same way, then a fifth, "hold-out-5", and a sixth, "hold-out-6".
+# Triage verdicts are in benches/apps-triage.tsv.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -86,6 +87,18 @@ apps=(
     "photoprism       photoprism/photoprism          382ffa89927f9fa2aca6ab83481177e0d81dd405  go    hold-out-5"
     "authelia         authelia/authelia              23572030b4048922a377ca40d59e804e0ed25fd7  go    hold-out-5"
     "gotenberg        gotenberg/gotenberg            0b16b0ab34e6016cd8c05ed998bfd56ba422229e  go    hold-out-5"
+    "bore             ekzhang/bore                   b23beb98a29f0175a400c8fc628663da41c0fb0e  rust  hold-out-6"
+    "atuin            atuinsh/atuin                  824c8716d82bed774ee6a83c683087ae77715814  rust  hold-out-6"
+    "miniserve        svenstaro/miniserve            4dab4829184483e28b8a4464a3c953130cfe4592  rust  hold-out-6"
+    "rustypaste       orhun/rustypaste               7be7bd65f799b9ac61774218bfdb3efbef9b23de  rust  hold-out-6"
+    "realm            zhboner/realm                  f3803d6eb986449a83e44c3cd03a21f05d60ec44  rust  hold-out-6"
+    "pingap           vicanso/pingap                 f1d48c125b502235bd9375b1445f51b19072726f  rust  hold-out-6"
+    "tabby            TabbyML/tabby                  21b29048d7bcf6b94f9f482f2d0fd05efadfd19f  rust  hold-out-6"
+    "dkron            distribworks/dkron             3e5ce602e94a79cc07f926d6376536312d4eb279  go    hold-out-6"
+    "rustdesk-api     lejianwen/rustdesk-api         c5687e150615bfb00d9d105f0883a2802750a8ad  go    hold-out-6"
+    "chisel           jpillora/chisel                44310b65667a97901874ffdf4815b3732c22eaa3  go    hold-out-6"
+    "croc             schollz/croc                   3cdb6c7bd356767ba2156a01aae2e1921858460e  go    hold-out-6"
+    "rqlite           rqlite/rqlite                  df4edc42bada95cbe2c3445542020ea23a318827  go    hold-out-6"
 )
 
 if [[ ! -x "$ctxlint" ]]; then
