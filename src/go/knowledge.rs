@@ -151,6 +151,7 @@ pub struct ContextApis {
     pub observing_methods: Vec<String>,
     pub context_free_methods: Vec<String>,
     pub deliberate_root_words: Vec<String>,
+    pub logging_words: Vec<String>,
     pub cancel_constructors: Vec<PackageFunctions>,
 }
 

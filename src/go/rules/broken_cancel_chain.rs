@@ -38,8 +38,15 @@
 //! `Shutdown`/`GracefulStop`),
 //! which must not derive from the cancelled parent. Silent too in `defer` statements (a cleanup
 //! after a failed start must not use the possibly cancelled context) and for roots a comment on
-//! their line or the line above calls deliberate (`// independent of the request`, `// detached on
-//! purpose`; `deliberate_root_words` in `rules/go/context_apis.toml`). `main` and `init` are
+//! their line or in the comment block above their statement calls deliberate (`// independent
+//! of the request`, `// let it finish in the background`; `deliberate_root_words` in
+//! `rules/go/context_apis.toml`). Silent for a root handed straight to a call that only logs
+//! (`logger.DebugContext(context.Background(), ..)`, `log.Ctx(..)`, `GetLogger(..)`: a name
+//! with one of `logging_words`), which cancels nothing, and for a root that the function
+//! bridges by hand: wrapped in `WithCancel` (or another cancel constructor) whose cancel is
+//! deferred, in a function that also waits on the caller's context (`case
+//! <-r.Context().Done(): return`). A root kept in a local and only logged later, and a bridge
+//! whose cancel is stored rather than deferred, are still reported. `main` and `init` are
 //! exempt for their own statements only: a handler closure written inside `main` is checked.
 //! An uncommented deliberate root is still reported. Scope is per function, not per block.
 //! A context that is never done (a local holding only `Background()`/`TODO()`, a func
@@ -57,6 +64,7 @@ use crate::diagnostic::Finding;
 use crate::go::knowledge::GoKnowledge;
 use crate::go::model::{Call, Callee, CtxKind, CtxVar, GoModel};
 use crate::go::rules::{Needs, words};
+use crate::words::identifier_words;
 
 pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
     let apis = &knowledge.context_apis;
@@ -78,7 +86,7 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         if call.in_comparison || call.in_done_case || call.in_defer {
             continue;
         }
-        if deliberate(model, knowledge, call) {
+        if deliberate(model, knowledge, call) || only_logs(model, knowledge, call) {
             continue;
         }
         let top_index = model.top_func(func);
@@ -120,7 +128,11 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                 .iter()
                 .any(|v| cond.contains(&format!("{}.Err() != nil", v.name)))
         });
-        if nil_fallback || parent_done || for_shutdown(model, knowledge, call) {
+        if nil_fallback
+            || parent_done
+            || for_shutdown(model, knowledge, call)
+            || bridged(model, knowledge, call, &scope)
+        {
             continue;
         }
         let parent_expr = match &parent.kind {
@@ -194,25 +206,126 @@ fn for_shutdown(model: &GoModel, knowledge: &GoKnowledge, root: &Call) -> bool {
     })
 }
 
-/// A root made on purpose and said so in a comment on its line or the line above
-/// (`// detached: the drain must outlive the request`), with one of the words of
-/// `deliberate_root_words` in `rules/go/context_apis.toml`.
+/// A root made on purpose and said so in a comment on its line or in the comment block
+/// just above its statement (`// detached: the drain must outlive the request`), with one of
+/// the words of `deliberate_root_words` in `rules/go/context_apis.toml`.
 fn deliberate(model: &GoModel, knowledge: &GoKnowledge, call: &Call) -> bool {
-    let line = call.span.line;
-    (line.saturating_sub(1).max(1)..=line).any(|l| {
+    let says_deliberate = |comment: &str| {
+        let comment = comment.to_ascii_lowercase();
+        knowledge
+            .context_apis
+            .deliberate_root_words
+            .iter()
+            .any(|w| comment.contains(w.as_str()))
+    };
+    let trailing = |l: usize| {
         model
             .source
             .line(l)
             .split_once("//")
-            .is_some_and(|(_, comment)| {
-                let comment = comment.to_ascii_lowercase();
-                knowledge
-                    .context_apis
-                    .deliberate_root_words
-                    .iter()
-                    .any(|w| comment.contains(w.as_str()))
-            })
+            .is_some_and(|(_, comment)| says_deliberate(comment))
+    };
+    // The lines of the statement above the root: `ctx, cancel := context.WithCancel(`.
+    let mut line = call.span.line;
+    if trailing(line) {
+        return true;
+    }
+    for _ in 0..MAX_STATEMENT_LINES {
+        let above = model.source.line(line.saturating_sub(1)).trim_end();
+        if line <= 1 || !(above.ends_with('(') || above.ends_with(',')) {
+            break;
+        }
+        line -= 1;
+        if trailing(line) {
+            return true;
+        }
+    }
+    (1..line)
+        .rev()
+        .take(MAX_COMMENT_LINES)
+        .map(|l| model.source.line(l).trim_start())
+        .take_while(|text| text.starts_with("//"))
+        .any(says_deliberate)
+}
+
+/// How far up a statement that spans lines, and the comment block above it, are read.
+const MAX_STATEMENT_LINES: usize = 4;
+const MAX_COMMENT_LINES: usize = 16;
+
+/// Whether the root is handed straight to a call that only logs or picks a logger
+/// (`s.logger.DebugContext(context.Background(), ..)`, `log.Ctx(context.Background())`):
+/// nothing there can be cancelled, only the request's log fields are lost.
+fn only_logs(model: &GoModel, knowledge: &GoKnowledge, root: &Call) -> bool {
+    let logging = &knowledge.context_apis.logging_words;
+    model.calls.iter().any(|c| {
+        c.args
+            .iter()
+            .any(|a| a.start == root.start && a.end == root.end)
+            && callee_names(&c.callee)
+                .iter()
+                .flat_map(|name| identifier_words(name))
+                .any(|w| logging.contains(&w))
     })
+}
+
+/// The names a call is known by: its function or method, and the last part of its receiver
+/// or package path.
+fn callee_names(callee: &Callee) -> Vec<&str> {
+    fn last(text: &str, sep: char) -> &str {
+        let text = text.trim_end_matches("()");
+        text.rsplit(sep).next().unwrap_or(text)
+    }
+    match callee {
+        Callee::Pkg { path, name } => vec![last(path, '/'), name],
+        Callee::Method { recv, name, .. } => vec![last(recv, '.'), name],
+        Callee::Func(name) => vec![name],
+        Callee::Other => Vec::new(),
+    }
+}
+
+/// Whether the function bridges the chain by hand: the root goes into a cancel constructor
+/// whose cancel is deferred, and the function also waits on the caller's context
+/// (`case <-r.Context().Done(): return`), so the root ends when the caller's does.
+fn bridged(model: &GoModel, knowledge: &GoKnowledge, root: &Call, scope: &[&CtxVar]) -> bool {
+    let apis = &knowledge.context_apis;
+    let Some(func) = root.func else {
+        return false;
+    };
+    let top = model.top_func(func);
+    let in_top = |f: Option<usize>| f.is_some_and(|f| model.top_func(f) == top);
+    let wrapper = model.calls.iter().position(|c| {
+        matches!(&c.callee, Callee::Pkg { path, name } if apis.is_cancel_constructor(path, name))
+            && c.args
+                .first()
+                .is_some_and(|a| a.start == root.start && a.end == root.end)
+    });
+    let Some(assign) = wrapper.and_then(|w| model.assignment_of(w)) else {
+        return false;
+    };
+    let [_, cancel] = &assign.lhs[..] else {
+        return false;
+    };
+    let deferred = model.calls.iter().any(|c| {
+        c.in_defer && in_top(c.func) && matches!(&c.callee, Callee::Func(n) if *n == cancel.text)
+    });
+    // A name that holds the caller's context: one in scope, or a local taken from it.
+    let callers = |name: &str| {
+        name.ends_with(".Context()")
+            || scope.iter().any(|v| v.name == name)
+            || model.assigns.iter().any(|a| {
+                in_top(a.func)
+                    && a.lhs.first().is_some_and(|l| l.text == name)
+                    && a.rhs.first().is_some_and(|&(s, e)| {
+                        let rhs = model.text(s, e);
+                        rhs.ends_with(".Context()") || scope.iter().any(|v| v.name == rhs)
+                    })
+            })
+    };
+    deferred
+        && model
+            .recvs
+            .iter()
+            .any(|r| in_top(r.func) && r.channel.strip_suffix(".Done()").is_some_and(&callers))
 }
 
 /// A new root context, in a function where a context may be in scope.
