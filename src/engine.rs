@@ -272,7 +272,8 @@ fn check_prepared(
             .zip(outputs)
             .map(|(file, output)| match output {
                 Ok(output) => timed(Phase::Rules, || {
-                    settle(&file.path, &file.source, output, language, settings)
+                    let peers = front_end.peer_nolint(settings);
+                    settle(&file.path, &file.source, output, language, settings, peers)
                 }),
                 Err(problem) => FileReport {
                     // The snippet of a syntax error shows the text it is in.
@@ -643,8 +644,9 @@ fn settle(
     output: FrontEndOutput,
     language: Language,
     settings: &Settings,
+    peers: &suppress::PeerNolint,
 ) -> FileReport {
-    let directives = suppress::scan(source, &output.item_ranges);
+    let directives = suppress::scan(source, &output.item_ranges, peers);
     let ignored = settings.ignored_for(path);
     let ran = |rule: &str| {
         settings.enabled(rule)

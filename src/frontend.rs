@@ -29,6 +29,11 @@ pub trait FrontEnd: Sync {
     /// files of one directory (a Go package).
     fn project_marker(&self) -> Option<&'static str>;
 
+    /// The rules another linter's suppression comments silence too (`//nolint:govet`).
+    fn peer_nolint<'s>(&self, _settings: &'s Settings) -> &'s crate::suppress::PeerNolint {
+        &crate::suppress::NO_PEERS
+    }
+
     /// Checks the files of one project together, one output per file, in order.
     fn check_project(
         &self,

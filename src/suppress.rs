@@ -1,7 +1,9 @@
 //! Suppression comments: `// ctxlint: allow(rule-a, rule-b) reason` on the line of a finding
 //! (trailing) or alone on the line above it; above an item it covers the whole item;
 //! `// ctxlint: allow-file(rule)` anywhere covers the file. Go's `//nolint:ctxlint` covers
-//! every rule in the same places, as do golangci-lint's bare `//nolint` and `//nolint:all`.
+//! every rule in the same places, as do golangci-lint's bare `//nolint` and `//nolint:all`;
+//! `//nolint:<linter>` silences the rules a front end maps that linter to (`govet` ->
+//! `lost-cancel`, see `rules/go/peer_linters.toml`).
 //! A comment that looks meant for ctxlint but is not a directive it reads (no parentheses,
 //! upper case, a `/* */` comment) is reported as `unused-suppression`: it silences nothing,
 //! and saying nothing would let the user believe it did. Parsers drop comments, so this
@@ -13,6 +15,12 @@ use crate::source::SourceText;
 
 const MARKER: &str = "ctxlint:";
 
+/// Another linter's name -> the ctxlint rules its `//nolint:<name>` silences.
+pub type PeerNolint = std::collections::BTreeMap<String, Vec<String>>;
+
+/// For a language whose peers' comments ctxlint does not read.
+pub static NO_PEERS: PeerNolint = PeerNolint::new();
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     /// Each named rule with the span of its name in the comment. Empty for `nolint`.
@@ -22,6 +30,9 @@ pub struct Directive {
     pub file_level: bool,
     /// `nolint` directives name no rule and are never reported as unused.
     pub all_rules: bool,
+    /// Rules silenced by another linter's `//nolint:<name>`: never reported as unused, as
+    /// the comment may be meant for another check of that linter.
+    pub peer_rules: Vec<String>,
     /// What removes the comment: its whole line when it stands alone, else the comment and
     /// the blanks before it.
     pub removal: Span,
@@ -32,7 +43,11 @@ pub struct Directive {
 
 /// Finds every directive in a file. `item_ranges` are the (first, last) lines of items
 /// (functions, impls, modules, types) so that a directive above an item covers it.
-pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directive> {
+pub fn scan(
+    source: &SourceText,
+    item_ranges: &[(usize, usize)],
+    peers: &PeerNolint,
+) -> Vec<Directive> {
     let mut directives = Vec::new();
     if !may_contain_directives(&source.text) {
         return directives;
@@ -53,7 +68,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
     let mut next_code: Option<Option<usize>> = None;
     for line_number in 1..=source.line_count() {
         let line = source.line(line_number);
-        let Some((comment_start, body)) = directive_comment(line) else {
+        let Some((comment_start, body)) = directive_comment(line, peers) else {
             continue;
         };
         let code = line[..comment_start].trim_end();
@@ -82,6 +97,16 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                 covers,
                 file_level: false,
                 all_rules: true,
+                peer_rules: Vec::new(),
+                removal,
+                malformed: None,
+            }),
+            Body::Peers(peer_rules) => directives.push(Directive {
+                rules: Vec::new(),
+                covers,
+                file_level: false,
+                all_rules: false,
+                peer_rules,
                 removal,
                 malformed: None,
             }),
@@ -93,6 +118,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                     covers: (line_number, line_number),
                     file_level: false,
                     all_rules: false,
+                    peer_rules: Vec::new(),
                     removal,
                     malformed: Some((why, span)),
                 });
@@ -124,6 +150,7 @@ pub fn scan(source: &SourceText, item_ranges: &[(usize, usize)]) -> Vec<Directiv
                     covers,
                     file_level,
                     all_rules: false,
+                    peer_rules: Vec::new(),
                     removal,
                     malformed: None,
                 });
@@ -163,6 +190,8 @@ pub fn directive_words() -> Vec<String> {
 
 enum Body<'a> {
     NoLint,
+    /// Another linter's `//nolint:<name>`, with the ctxlint rules it silences.
+    Peers(Vec<String>),
     /// Meant for ctxlint, but not a directive it reads; says why.
     Malformed(&'static str),
     Allow {
@@ -174,7 +203,7 @@ enum Body<'a> {
 }
 
 /// Finds a `//` comment holding a directive; returns where the comment starts and its body.
-fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
+fn directive_comment<'l>(line: &'l str, peers: &PeerNolint) -> Option<(usize, Body<'l>)> {
     if let Some(block) = line.find("/*")
         && line[block + 2..]
             .trim_start_matches(['*', '!'])
@@ -240,6 +269,15 @@ fn directive_comment(line: &str) -> Option<(usize, Body<'_>)> {
                 .any(|name| name == "ctxlint" || name == "all")
             {
                 return Some((comment_start, Body::NoLint));
+            }
+            let silenced: Vec<String> = list
+                .split(',')
+                .filter_map(|name| peers.get(name))
+                .flatten()
+                .cloned()
+                .collect();
+            if !silenced.is_empty() {
+                return Some((comment_start, Body::Peers(silenced)));
             }
         }
         search_from = comment_start + 2;
@@ -307,7 +345,7 @@ pub fn apply(
         active.retain(|&index| directives[index].covers.1 >= line);
         for &index in file_level.iter().chain(&active) {
             let directive = &directives[index];
-            if directive.all_rules {
+            if directive.all_rules || directive.peer_rules.iter().any(|r| r == finding.rule) {
                 silenced[finding_index] = true;
             }
             for (rule_index, (name, _)) in directive.rules.iter().enumerate() {
@@ -385,7 +423,7 @@ mod tests {
     use super::*;
 
     fn directives(text: &str, items: &[(usize, usize)]) -> Vec<Directive> {
-        scan(&SourceText::new(text.to_string()), items)
+        scan(&SourceText::new(text.to_string()), items, &NO_PEERS)
     }
 
     #[test]
@@ -429,6 +467,23 @@ mod tests {
             assert!(found[0].all_rules, "{text}");
         }
         assert!(directives("// nolintish\nx := 1\n", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_peer_linters_nolint_silences_its_rules_and_is_never_unused() {
+        let peers = PeerNolint::from([("govet".to_string(), vec!["lost-cancel".to_string()])]);
+        let source = SourceText::new("a //nolint:errcheck,govet\n//nolint:govet\nb\n".into());
+        let found = scan(&source, &[], &peers);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].peer_rules, ["lost-cancel"]);
+        assert_eq!((found[0].covers, found[1].covers), ((1, 1), (3, 3)));
+        assert!(scan(&source, &[], &NO_PEERS).is_empty());
+        let at = |line| Finding::new("lost-cancel", Span::new(line, 1, line, 2), "m");
+        let other = Finding::new("missing-timeout", Span::new(1, 1, 1, 2), "m");
+        let applied = apply(&found, vec![at(1), at(2), at(3), other], &|_| true);
+        let kept: Vec<_> = applied.kept.iter().map(|f| (f.rule, f.span.line)).collect();
+        assert_eq!(kept, [("lost-cancel", 2), ("missing-timeout", 1)]);
+        assert_eq!(applied.suppressed.len(), 2);
     }
 
     #[test]

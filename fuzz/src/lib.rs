@@ -103,7 +103,7 @@ pub fn scan_suppressions(text: &str) {
     let source = SourceText::new(text.to_string());
     let lines = source.line_count();
     let items: Vec<(usize, usize)> = (1..=lines).map(|line| (line, line + 2)).collect();
-    let directives = suppress::scan(&source, &items);
+    let directives = suppress::scan(&source, &items, &suppress::NO_PEERS);
     let findings = (1..=lines)
         .map(|line| Finding::new("blocking-in-async", Span::new(line, 1, line, 1), "fuzz"))
         .collect();

@@ -15,6 +15,10 @@ pub const TABLES: &[EmbeddedTable] = &[
         include_str!("../../rules/go/context_apis.toml"),
     ),
     ("frameworks", include_str!("../../rules/go/frameworks.toml")),
+    (
+        "peer_linters",
+        include_str!("../../rules/go/peer_linters.toml"),
+    ),
     ("servers", include_str!("../../rules/go/servers.toml")),
 ];
 
@@ -25,7 +29,16 @@ pub struct GoKnowledge {
     pub cancellation: Cancellation,
     pub context_apis: ContextApis,
     pub frameworks: Frameworks,
+    pub peer_linters: PeerLinters,
     pub servers: Servers,
+}
+
+/// Other linters whose suppressions also silence ctxlint rules.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerLinters {
+    /// golangci-lint linter name -> the ctxlint rules its `//nolint:<name>` silences.
+    pub nolint: crate::suppress::PeerNolint,
 }
 
 impl GoKnowledge {
@@ -381,4 +394,17 @@ pub struct Servers {
     pub values: Vec<TimeoutValue>,
     pub servers: Vec<ServerType>,
     pub serve_functions: Vec<PackageFunctions>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn peer_linters_name_ctxlint_rules() {
+        let knowledge = crate::knowledge::Knowledge::load(None).unwrap();
+        for (linter, rules) in &knowledge.go.peer_linters.nolint {
+            for rule in rules {
+                assert!(crate::registry::find(rule).is_some(), "{linter}: {rule}");
+            }
+        }
+    }
 }

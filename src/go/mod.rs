@@ -150,6 +150,10 @@ impl FrontEnd for GoFrontEnd {
         model::is_test_path(path)
     }
 
+    fn peer_nolint<'s>(&self, settings: &'s Settings) -> &'s crate::suppress::PeerNolint {
+        &settings.knowledge.go.peer_linters.nolint
+    }
+
     fn wants(&self, text: &str) -> bool {
         worth_parsing(text, self.imports.as_ref())
             || self.declares_package_facts(text)
@@ -581,8 +585,14 @@ mod tests {
                 let source = SourceText::new(text);
                 let want = expected(&source);
                 let output = match check(&source, &settings) {
-                    // As the engine reports them: one finding per defect.
+                    // As the engine reports them: suppressed where a comment says so, one
+                    // finding per defect.
                     Ok(mut output) => {
+                        let peers = &settings.knowledge.go.peer_linters.nolint;
+                        let directives = crate::suppress::scan(&source, &output.item_ranges, peers);
+                        let findings = std::mem::take(&mut output.findings);
+                        output.findings =
+                            crate::suppress::apply(&directives, findings, &|_| true).kept;
                         crate::same_defect::merge(&mut output.findings);
                         output
                     }
