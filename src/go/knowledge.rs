@@ -335,8 +335,27 @@ pub struct TimeoutStruct {
     pub ty: String,
     pub fields: Vec<String>,
     pub excused_by: Vec<String>,
+    /// The field that holds the address a server listens on.
+    #[serde(default)]
+    pub address_field: Option<String>,
+    /// An address containing one of these is a local one (a loopback address).
+    #[serde(default)]
+    pub local_hints: Vec<String>,
+    /// Methods that serve a listener given to them (`srv.Serve(ln)`).
+    #[serde(default)]
+    pub serve_methods: Vec<String>,
     pub message: String,
     pub help: String,
+}
+
+/// Functions that make a listener only local processes can reach.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalListeners {
+    pub package: String,
+    pub names: Vec<String>,
+    /// The network literals (first argument) that make a listener local.
+    pub networks: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,6 +370,10 @@ pub struct TimeoutCall {
     /// hang: the call is judged only when that argument is a string literal.
     #[serde(default)]
     pub network_arg: Option<usize>,
+    /// The position of a listener argument: the call is not judged when it is a listener
+    /// only local processes can reach (see `local_listeners`).
+    #[serde(default)]
+    pub listener_arg: Option<usize>,
     pub message: String,
     pub help: String,
 }
@@ -392,6 +415,7 @@ pub struct Servers {
     pub calls: Vec<TimeoutCall>,
     pub methods: Vec<TimeoutMethod>,
     pub values: Vec<TimeoutValue>,
+    pub local_listeners: LocalListeners,
     pub servers: Vec<ServerType>,
     pub serve_functions: Vec<PackageFunctions>,
 }

@@ -2,7 +2,7 @@
 //! Flags network waits with no deadline: an `http.Client{}` literal without `Timeout` (and
 //! without a custom `Transport`), `http.DefaultClient.Do(..)` in a function with no context to
 //! bound it, `net.Dial` and `tls.Dial`, `http.ListenAndServe`, `http.Serve` and `ServeTLS`, gin's
-//! `r.Run`/`RunTLS`/`RunUnix` on an engine from `gin.Default()`/`gin.New()`, and an `http.Server{}` literal
+//! `r.Run`/`RunTLS`/`RunFd`/`RunListener` on an engine from `gin.Default()`/`gin.New()`, and an `http.Server{}` literal
 //! without `ReadHeaderTimeout` or `ReadTimeout`. The tables live in `rules/go/servers.toml`.
 //! Multi-line composite literals are read whole, and a field assigned later
 //! (`client.Timeout = d`) counts.
@@ -25,6 +25,12 @@
 //! ```
 //!
 //! ## Known problems
+//! Servers only local processes can reach are not flagged: a loopback address
+//! (`http.ListenAndServe("127.0.0.1:6060", nil)`, `Addr: "localhost:8080"`), a unix-socket
+//! listener (`net.Listen("unix", ..)`, `net.ListenUnix`, gin's `RunUnix`) served by
+//! `http.Serve` or by every `srv.Serve` of the server in its function (`local_listeners` in the
+//! table). A loopback address or unix listener reached through a helper is not seen.
+//!
 //! Dials to a local peer (`ln.Addr()`, loopback addresses, unix sockets) and UDP dials
 //! (`local_hints` in the table) are not flagged, since such a dial cannot hang. A client with a custom
 //! `Transport` is trusted, since its timeouts live in the transport.
@@ -56,7 +62,10 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
         let set = |field: &String| {
             composite.keys.contains(field) || assigned_later(model, composite, field)
         };
-        if rule.fields.iter().any(set) || rule.excused_by.iter().any(set) {
+        if rule.fields.iter().any(set)
+            || rule.excused_by.iter().any(set)
+            || local_server(model, knowledge, composite)
+        {
             continue;
         }
         findings.push(
@@ -94,7 +103,12 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
                     .get(position)
                     .is_none_or(|a| !model.text(a.start, a.end).starts_with(['"', '`']))
             });
-            if local || network_unknown {
+            let local_listener = rule.listener_arg.is_some_and(|position| {
+                call.args.get(position).is_some_and(|a| {
+                    local_listener(model, knowledge, call.func, model.text(a.start, a.end))
+                })
+            });
+            if local || network_unknown || local_listener {
                 continue;
             }
             findings.push(
@@ -140,22 +154,92 @@ pub fn check(model: &GoModel, knowledge: &GoKnowledge) -> Vec<Finding> {
 
 /// `v := &http.Client{..}` followed by `v.Timeout = ..` in the same function.
 fn assigned_later(model: &GoModel, composite: &Composite, field: &str) -> bool {
-    let Some(assign) = model.assigns.iter().find(|a| {
+    let Some((assign_end, var)) = composite_variable(model, composite) else {
+        return false;
+    };
+    let target = format!("{var}.{field}");
+    model
+        .assigns
+        .iter()
+        .any(|a| a.start > assign_end && a.lhs.iter().any(|l| l.text == target))
+}
+
+/// The name a composite literal is assigned to in its function, with the assignment's end.
+fn composite_variable<'m>(model: &'m GoModel, composite: &Composite) -> Option<(usize, &'m str)> {
+    let assign = model.assigns.iter().find(|a| {
         a.func == composite.func
             && a.rhs
                 .iter()
                 .any(|&(s, e)| s <= composite.start && composite.end <= e)
-    }) else {
-        return false;
-    };
-    let Some(var) = assign.lhs.first() else {
-        return false;
-    };
-    let target = format!("{}.{field}", var.text);
-    model
-        .assigns
+    })?;
+    Some((assign.end, assign.lhs.first()?.text.as_str()))
+}
+
+/// A server literal only local processes can reach: its address names a loopback address
+/// (`Addr: "127.0.0.1:6060"`), or it serves a unix-socket listener (`srv.Serve(unixLn)`).
+fn local_server(model: &GoModel, knowledge: &GoKnowledge, composite: &Composite) -> bool {
+    let Some(rule) = knowledge
+        .servers
+        .structs
         .iter()
-        .any(|a| a.start > assign.end && a.lhs.iter().any(|l| l.text == target))
+        .find(|s| s.ty == composite.ty)
+    else {
+        return false;
+    };
+    let text = model.text(composite.start, composite.end);
+    let address = rule.address_field.as_deref().and_then(|field| {
+        text.match_indices(field)
+            .find(|&(at, _)| {
+                crate::words::stands_alone(text, at, at + field.len())
+                    && text[at + field.len()..].trim_start().starts_with(':')
+            })
+            .map(|(at, _)| text[at..].lines().next().unwrap_or(""))
+    });
+    if address.is_some_and(|a| rule.local_hints.iter().any(|h| a.contains(h.as_str()))) {
+        return true;
+    }
+    let Some((_, var)) = composite_variable(model, composite) else {
+        return false;
+    };
+    let top = |f: Option<usize>| f.map(|f| model.top_func(f));
+    let mut serves = model.calls.iter().filter(|c| {
+        top(c.func) == top(composite.func)
+            && matches!(&c.callee, Callee::Method { recv, name, .. }
+                if recv == var && rule.serve_methods.contains(name))
+    });
+    let first = serves.next();
+    first.is_some_and(|c| {
+        std::iter::once(c).chain(serves).all(|c| {
+            c.args.first().is_some_and(|a| {
+                local_listener(model, knowledge, c.func, model.text(a.start, a.end))
+            })
+        })
+    })
+}
+
+/// Whether `name` holds a unix-socket listener: assigned from `net.ListenUnix(..)` or
+/// `net.Listen("unix", ..)` in the same function, or, for a field (`s.ln`), anywhere in the
+/// file.
+fn local_listener(
+    model: &GoModel,
+    knowledge: &GoKnowledge,
+    func: Option<usize>,
+    name: &str,
+) -> bool {
+    let listeners = &knowledge.servers.local_listeners;
+    model.assigns.iter().any(|a| {
+        (a.func == func || name.contains('.'))
+            && a.lhs.first().is_some_and(|l| l.text == name)
+            && a.rhs_call.is_some_and(|call| {
+                let call = &model.calls[call];
+                matches!(&call.callee, Callee::Pkg { path, name }
+                    if *path == listeners.package && listeners.names.contains(name))
+                    && call.args.first().is_some_and(|network| {
+                        let network = model.text(network.start, network.end);
+                        listeners.networks.iter().any(|n| n == network)
+                    })
+            })
+    })
 }
 
 /// A listed struct type, or a field that sets its deadline later; a listed call, method or
