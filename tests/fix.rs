@@ -287,7 +287,7 @@ fn diff_prints_without_writing() {
     assert_eq!(output.status.code(), Some(1), "a diff means exit 1");
     assert_eq!(read(), before, "--diff writes nothing");
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("Would fix 13 findings"), "{stderr}");
+    assert!(stderr.contains("Would fix 14 findings"), "{stderr}");
     insta::assert_snapshot!("diff", String::from_utf8(output.stdout).unwrap());
 
     // Without --unsafe-fixes there is nothing to change: no diff, exit 0.
@@ -300,7 +300,7 @@ fn diff_prints_without_writing() {
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("Would fix 0 findings (13 more with --unsafe-fixes)"),
+        stderr.contains("Would fix 0 findings (14 more with --unsafe-fixes)"),
         "{stderr}"
     );
 }
