@@ -33,7 +33,10 @@
 //! in the same file sets `.timeout(..)`, nor one made for a single request that runs under a
 //! deadline (`let f = Client::new().get(u).send(); timeout(d, f)`). Reads on long-lived connections are not flagged. A
 //! body read is judged only on the variable the timed-out `send()` was bound to; any
-//! `.timeout(..)` call in the file silences it, since it may be the client's.
+//! `.timeout(..)` call in the file silences it, since it may be the client's. A connect to a
+//! loopback address (`TcpStream::connect(format!("127.0.0.1:{port}"))`) is reported,
+//! although it fails or succeeds at once, and a `TimeoutLayer` applied by another crate of
+//! the workspace is not seen.
 
 use std::collections::BTreeSet;
 
