@@ -111,7 +111,7 @@ impl BodyFilter {
         if functions.is_empty() {
             return functions;
         }
-        let hits = self.hits(text);
+        let hits = self.hits(text, &functions);
         let mut keep: Vec<bool> = functions
             .iter()
             .map(|f| {
@@ -147,19 +147,43 @@ impl BodyFilter {
         }
     }
 
-    /// Where each word stands alone in `text`, in order: (byte offset after it, word id).
-    fn hits(&self, text: &str) -> Vec<(usize, usize)> {
+    /// Where each word stands alone in the code of one of `functions` (in its header, or in
+    /// its body outside comments and literals), in order: (byte offset after it, word id).
+    fn hits(&self, text: &str, functions: &[TopFunction]) -> Vec<(usize, usize)> {
         let Some(search) = &self.search else {
             return Vec::new();
         };
-        search
-            .find_iter(text)
-            .filter(|hit| {
-                stands_alone(text, hit.start(), hit.end())
-                    && !text[hit.start()..].starts_with(EMPTY_STRUCT)
-            })
-            .map(|hit| (hit.end(), hit.pattern().as_usize()))
-            .collect()
+        let mut functions = functions.iter().peekable();
+        let mut code = CodeScan { at: 0 };
+        // The `{` of the body being scanned.
+        let mut scanning = None;
+        let mut hits = Vec::new();
+        for hit in search.find_iter(text) {
+            while functions.peek().is_some_and(|f| f.close < hit.end()) {
+                functions.next();
+            }
+            let Some(function) = functions.peek() else {
+                break;
+            };
+            if hit.end() <= function.start
+                || !stands_alone(text, hit.start(), hit.end())
+                || text[hit.start()..].starts_with(EMPTY_STRUCT)
+            {
+                continue;
+            }
+            if hit.start() > function.open {
+                // The scan of each body starts at its `{`, which stands in code.
+                if scanning != Some(function.open) {
+                    scanning = Some(function.open);
+                    code.at = function.open + 1;
+                }
+                if !code.reaches(text.as_bytes(), hit.start()) {
+                    continue;
+                }
+            }
+            hits.push((hit.end(), hit.pattern().as_usize()));
+        }
+        hits
     }
 
     /// Whether a function holding the words `ids` (sorted) meets an applying trigger.
@@ -186,6 +210,51 @@ fn id_in(items: &mut Vec<String>, item: &str) -> usize {
             items.len() - 1
         }
     }
+}
+
+/// A forward scan of Go code that passes over comments and string, raw string and rune
+/// literals.
+struct CodeScan {
+    /// Where the scan stands: in code, or past the end of a comment or literal.
+    at: usize,
+}
+
+impl CodeScan {
+    /// Scans on to `target` (not before where the scan stands); whether `target` is in code,
+    /// not inside a comment or literal.
+    fn reaches(&mut self, bytes: &[u8], target: usize) -> bool {
+        while self.at < target {
+            let at = self.at;
+            self.at = match bytes[at] {
+                b'/' if bytes.get(at + 1) == Some(&b'/') => {
+                    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i)
+                }
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    memchr::memmem::find(&bytes[at + 2..], b"*/")
+                        .map_or(bytes.len(), |i| at + i + 4)
+                }
+                b'`' => memchr::memchr(b'`', &bytes[at + 1..]).map_or(bytes.len(), |i| at + i + 2),
+                quote @ (b'"' | b'\'') => quoted_end(bytes, at, quote),
+                _ => at + 1,
+            };
+        }
+        self.at == target
+    }
+}
+
+/// The end of the interpreted string or rune literal that starts at `at` with `quote`: after
+/// the closing quote, or at the end of the line for one left open.
+fn quoted_end(bytes: &[u8], at: usize, quote: u8) -> usize {
+    let mut i = at + 1;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'\\' => i += 2,
+            b'\n' => return i,
+            _ if byte == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// A search built on every run (and every check of an editor's file): a contiguous NFA
@@ -346,6 +415,23 @@ mod tests {
             blank(&filter, &other),
             other.replace("\thttp.Get(u)\n", "\n")
         );
+    }
+
+    #[test]
+    fn words_in_comments_and_literals_keep_no_body() {
+        let filter = BodyFilter::new([Needs::any_of(["Get", "go"])]);
+        let text = "package p\n\nfunc a() {\n\t// Get it\n\t/* go\n\t*/\n\ts := \"Get\" + `go\n` + '\\''\n\tr := '\"'\n}\n\nfunc b() {\n\ts := \"a // b\"\n\tc.Get(s)\n}\n\nfunc c(r rune) {\n\tif r == '`' {\n\t\tgo run()\n\t}\n}\n";
+        let blanked = blank(&filter, text);
+        assert_eq!(
+            blanked,
+            text.replace(
+                "\t// Get it\n\t/* go\n\t*/\n\ts := \"Get\" + `go\n` + '\\''\n\tr := '\"'\n",
+                "\n\n\n\n\n\n"
+            )
+        );
+        // A word in a function's header counts, comment or not.
+        let text = "package p\n\nfunc d(/* Get */) {\n\twork()\n}\n";
+        assert_eq!(blank(&filter, text), text);
     }
 
     #[test]
