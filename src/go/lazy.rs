@@ -149,39 +149,28 @@ impl BodyFilter {
 
     /// Where each word stands alone in the code of one of `functions` (in its header, or in
     /// its body outside comments and literals), in order: (byte offset after it, word id).
+    /// Only the functions are searched: no word holds a line break, so none reaches into one
+    /// from outside.
     fn hits(&self, text: &str, functions: &[TopFunction]) -> Vec<(usize, usize)> {
         let Some(search) = &self.search else {
             return Vec::new();
         };
-        let mut functions = functions.iter().peekable();
-        let mut code = CodeScan { at: 0 };
-        // The `{` of the body being scanned.
-        let mut scanning = None;
         let mut hits = Vec::new();
-        for hit in search.find_iter(text) {
-            while functions.peek().is_some_and(|f| f.close < hit.end()) {
-                functions.next();
-            }
-            let Some(function) = functions.peek() else {
-                break;
+        for function in functions {
+            let mut code = CodeScan {
+                // The scan of a body starts at its `{`, which stands in code.
+                at: function.open + 1,
             };
-            if hit.end() <= function.start
-                || !stands_alone(text, hit.start(), hit.end())
-                || text[hit.start()..].starts_with(EMPTY_STRUCT)
-            {
-                continue;
-            }
-            if hit.start() > function.open {
-                // The scan of each body starts at its `{`, which stands in code.
-                if scanning != Some(function.open) {
-                    scanning = Some(function.open);
-                    code.at = function.open + 1;
-                }
-                if !code.reaches(text.as_bytes(), hit.start()) {
+            let input = aho_corasick::Input::new(text).range(function.start..function.close);
+            for hit in search.find_iter(input) {
+                if !stands_alone(text, hit.start(), hit.end())
+                    || text[hit.start()..].starts_with(EMPTY_STRUCT)
+                    || (hit.start() > function.open && !code.reaches(text.as_bytes(), hit.start()))
+                {
                     continue;
                 }
+                hits.push((hit.end(), hit.pattern().as_usize()));
             }
-            hits.push((hit.end(), hit.pattern().as_usize()));
         }
         hits
     }
