@@ -62,6 +62,93 @@ fn declared_name(header: &str) -> &str {
     &header[..end]
 }
 
+/// The composite literals of package-level `var` declarations (`var x = []T{..}`, and in a
+/// `var (..)` group) that hold no call and no struct type: data tables, which add no fact
+/// about the package (its facts come from declarations, calls and struct types), as
+/// [`TopFunction`]s with no name, in order. Only for the files read for their facts alone.
+pub fn fact_free_tables<'t>(text: &'t str, structure: &Structure) -> Vec<TopFunction<'t>> {
+    let marks = &structure.marks;
+    let line_of = |at: usize| {
+        let start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+        (start, &text[start..at])
+    };
+    let mut tables = Vec::new();
+    let mut depth: usize = 0;
+    let mut in_var_group = false;
+    let mut i = 0;
+    while i < marks.len() {
+        let at = marks[i].at as usize;
+        match marks[i].byte {
+            b'(' | b'[' => {
+                if depth == 0 {
+                    in_var_group = marks[i].byte == b'(' && line_of(at).1.trim_end() == "var";
+                }
+                depth += 1;
+            }
+            b'{' => {
+                let (start, header) = line_of(at);
+                let declared = match depth {
+                    0 => header.starts_with("var "),
+                    1 => in_var_group,
+                    _ => false,
+                };
+                let typed = header.trim_end().ends_with("struct")
+                    || header.trim_end().ends_with("interface");
+                if declared
+                    && !typed
+                    && let Some((close, calls)) = closing(marks, i)
+                {
+                    let end = marks[close].at as usize;
+                    if !calls && !text[at..end].contains("struct") {
+                        tables.push(TopFunction {
+                            start,
+                            open: at,
+                            close: end,
+                            name: "",
+                        });
+                    }
+                    i = close + 1;
+                    continue;
+                }
+                depth += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    in_var_group &= marks[i].byte != b')';
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    tables
+}
+
+/// The index of the mark that closes the `{` at `marks[open]`, and whether a `(` (a call, a
+/// conversion, a function's parameters) stands between them.
+fn closing(marks: &[Mark], open: usize) -> Option<(usize, bool)> {
+    let mut depth = 0;
+    let mut paren = false;
+    for (i, mark) in marks.iter().enumerate().skip(open) {
+        match mark.byte {
+            b'(' => {
+                paren = true;
+                depth += 1;
+            }
+            b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (mark.byte == b'}').then_some((i, paren));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The text with the bodies of `functions` blanked, or `None` when there are none.
 pub fn blank_bodies(text: &str, functions: &[TopFunction]) -> Option<String> {
     let mut blanked = String::new();
@@ -140,6 +227,29 @@ mod tests {
         );
         assert_eq!(blanked.lines().count(), TEXT.lines().count());
         assert_eq!(blank_bodies(TEXT, &[]), None);
+    }
+
+    #[test]
+    fn finds_the_tables_that_add_no_fact() {
+        let text = "package p\n\nvar table = []entry{\n\t{0x0, 0x8, prCM},\n\t{0x9, 0x9, prBA},\n}\n\nvar (\n\tnames = map[string]int{\n\t\t\"a\": 1,\n\t}\n\tmade = []T{\n\t\tnewT(),\n\t}\n)\n\nvar anonymous struct {\n\tctx context.Context\n}\n\nvar rows = []struct{ n int }{\n\t{1},\n}\n\nvar nested = []any{\n\tstruct{ ctx context.Context }{},\n}\n\nfunc f() {\n\tx := []int{\n\t\t1,\n\t}\n}\n";
+        let tables = fact_free_tables(text, &Structure::scan(text));
+        let opened: Vec<&str> = tables
+            .iter()
+            .map(|t| text[t.start..t.open].trim())
+            .collect();
+        // Not: a literal with a call, a struct type's fields, a literal holding a struct
+        // type, anything in a function.
+        assert_eq!(
+            opened,
+            [
+                "var table = []entry",
+                "names = map[string]int",
+                "var rows = []struct{ n int }"
+            ]
+        );
+        let blanked = blank_bodies(text, &tables).unwrap();
+        assert!(blanked.starts_with("package p\n\nvar table = []entry{\n\n\n}\n"));
+        assert_eq!(blanked.lines().count(), text.lines().count());
     }
 
     #[test]
