@@ -7,7 +7,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::mask::{TopFunction, before_functions, top_functions};
+use super::mask::{TopFunction, before_functions, quoted_end, top_functions};
 use super::rules::{GOROUTINE_WORDS, Needs};
 use crate::guard::Structure;
 use crate::words::stands_alone;
@@ -229,21 +229,6 @@ impl CodeScan {
         }
         self.at == target
     }
-}
-
-/// The end of the interpreted string or rune literal that starts at `at` with `quote`: after
-/// the closing quote, or at the end of the line for one left open.
-fn quoted_end(bytes: &[u8], at: usize, quote: u8) -> usize {
-    let mut i = at + 1;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            _ if byte == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
 }
 
 /// A search built on every run (and every check of an editor's file): a contiguous NFA

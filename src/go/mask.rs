@@ -166,6 +166,61 @@ pub fn blank_bodies(text: &str, functions: &[TopFunction]) -> Option<String> {
     Some(blanked)
 }
 
+/// The text without its comments, or `None` when it has none: for a parse whose positions
+/// no one reads (a file read only for its package's facts), since tree-sitter reads every
+/// byte of a comment. A comment that spans lines leaves its line breaks, a shorter one a
+/// space, so that no two tokens join and no line ends differently.
+pub fn without_comments(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut kept = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                kept.push_str(&text[copied..i]);
+                copied = end;
+                end
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end =
+                    memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |n| i + n + 4);
+                kept.push_str(&text[copied..i]);
+                match line_breaks(&text[i..end]) {
+                    0 => kept.push(' '),
+                    breaks => kept.extend(std::iter::repeat_n('\n', breaks)),
+                }
+                copied = end;
+                end
+            }
+            b'`' => memchr::memchr(b'`', &bytes[i + 1..]).map_or(bytes.len(), |n| i + n + 2),
+            quote @ (b'"' | b'\'') => quoted_end(bytes, i, quote),
+            _ => i + 1,
+        };
+    }
+    if copied == 0 {
+        return None;
+    }
+    kept.push_str(&text[copied..]);
+    Some(kept)
+}
+
+/// The end of the interpreted string or rune literal that starts at `at` with `quote`: after
+/// the closing quote, or at the end of the line for one left open.
+pub fn quoted_end(bytes: &[u8], at: usize, quote: u8) -> usize {
+    let mut i = at + 1;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'\\' => i += 2,
+            b'\n' => return i,
+            _ if byte == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// How many line breaks `text` holds, counted as the line index counts them: `\n`, `\r\n`
 /// and a lone `\r` are one each.
 fn line_breaks(text: &str) -> usize {
@@ -250,6 +305,16 @@ mod tests {
         let blanked = blank_bodies(text, &tables).unwrap();
         assert!(blanked.starts_with("package p\n\nvar table = []entry{\n\n\n}\n"));
         assert_eq!(blanked.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn drops_comments_not_literals() {
+        let text = "package p // the package\n\n/* two\nlines */ var a = \"// not a comment\" + `/* nor\n this */` + '\"'/**/+b\n// the end";
+        assert_eq!(
+            without_comments(text).unwrap(),
+            "package p \n\n\n var a = \"// not a comment\" + `/* nor\n this */` + '\"' +b\n"
+        );
+        assert_eq!(without_comments("package p\n"), None);
     }
 
     #[test]

@@ -93,8 +93,8 @@ impl GoFrontEnd {
 
     /// A file as its parse reads it: the top-level function bodies that no enabled rule
     /// (`wanted`: rules check the file; otherwise it is read only for its package's facts)
-    /// and no fact needs, blanked; in a file read only for facts, also the data tables,
-    /// which hold none.
+    /// and no fact needs, blanked; in a file read only for facts, also the data tables and
+    /// the comments, which hold none.
     fn masked<'t>(&self, file: &'t ProjectFile, wanted: bool, applying: &Applying) -> Masked<'t> {
         let (bodies, applying) = match wanted {
             true => (&self.checked_bodies, &applying.checked),
@@ -106,8 +106,12 @@ impl GoFrontEnd {
             unneeded.extend(mask::fact_free_tables(text, &file.structure));
             unneeded.sort_by_key(|f| f.open);
         }
+        let mut masked = mask::blank_bodies(text, &unneeded);
+        if !wanted && let Some(kept) = mask::without_comments(masked.as_deref().unwrap_or(text)) {
+            masked = Some(kept);
+        }
         Masked {
-            text: mask::blank_bodies(text, &unneeded).map(SourceText::new),
+            text: masked.map(SourceText::new),
             unneeded,
         }
     }
