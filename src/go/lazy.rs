@@ -86,7 +86,12 @@ impl BodyFilter {
         files: impl IntoIterator<Item = (&'t str, &'t Structure)>,
     ) -> Vec<bool> {
         let mut imported = vec![false; self.import_count];
-        if let Some(search) = &self.import_search {
+        // No trigger names an import (the facts' filter): nothing to search for.
+        if let Some(search) = self
+            .import_search
+            .as_ref()
+            .filter(|_| self.import_count > 0)
+        {
             for (text, structure) in files {
                 for hit in search.find_iter(before_functions(text, structure)) {
                     imported[hit.pattern().as_usize()] = true;
