@@ -7,7 +7,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::mask::{TopFunction, before_functions, top_functions};
+use super::mask::{TopFunction, before_functions, quoted_end, top_functions};
 use super::rules::{GOROUTINE_WORDS, Needs};
 use crate::guard::Structure;
 use crate::words::stands_alone;
@@ -86,7 +86,12 @@ impl BodyFilter {
         files: impl IntoIterator<Item = (&'t str, &'t Structure)>,
     ) -> Vec<bool> {
         let mut imported = vec![false; self.import_count];
-        if let Some(search) = &self.import_search {
+        // No trigger names an import (the facts' filter): nothing to search for.
+        if let Some(search) = self
+            .import_search
+            .as_ref()
+            .filter(|_| self.import_count > 0)
+        {
             for (text, structure) in files {
                 for hit in search.find_iter(before_functions(text, structure)) {
                     imported[hit.pattern().as_usize()] = true;
@@ -111,7 +116,7 @@ impl BodyFilter {
         if functions.is_empty() {
             return functions;
         }
-        let hits = self.hits(text);
+        let hits = self.hits(text, &functions);
         let mut keep: Vec<bool> = functions
             .iter()
             .map(|f| {
@@ -147,19 +152,32 @@ impl BodyFilter {
         }
     }
 
-    /// Where each word stands alone in `text`, in order: (byte offset after it, word id).
-    fn hits(&self, text: &str) -> Vec<(usize, usize)> {
+    /// Where each word stands alone in the code of one of `functions` (in its header, or in
+    /// its body outside comments and literals), in order: (byte offset after it, word id).
+    /// Only the functions are searched: no word holds a line break, so none reaches into one
+    /// from outside.
+    fn hits(&self, text: &str, functions: &[TopFunction]) -> Vec<(usize, usize)> {
         let Some(search) = &self.search else {
             return Vec::new();
         };
-        search
-            .find_iter(text)
-            .filter(|hit| {
-                stands_alone(text, hit.start(), hit.end())
-                    && !text[hit.start()..].starts_with(EMPTY_STRUCT)
-            })
-            .map(|hit| (hit.end(), hit.pattern().as_usize()))
-            .collect()
+        let mut hits = Vec::new();
+        for function in functions {
+            let mut code = CodeScan {
+                // The scan of a body starts at its `{`, which stands in code.
+                at: function.open + 1,
+            };
+            let input = aho_corasick::Input::new(text).range(function.start..function.close);
+            for hit in search.find_iter(input) {
+                if !stands_alone(text, hit.start(), hit.end())
+                    || text[hit.start()..].starts_with(EMPTY_STRUCT)
+                    || (hit.start() > function.open && !code.reaches(text.as_bytes(), hit.start()))
+                {
+                    continue;
+                }
+                hits.push((hit.end(), hit.pattern().as_usize()));
+            }
+        }
+        hits
     }
 
     /// Whether a function holding the words `ids` (sorted) meets an applying trigger.
@@ -185,6 +203,36 @@ fn id_in(items: &mut Vec<String>, item: &str) -> usize {
             items.push(item.to_string());
             items.len() - 1
         }
+    }
+}
+
+/// A forward scan of Go code that passes over comments and string, raw string and rune
+/// literals.
+struct CodeScan {
+    /// Where the scan stands: in code, or past the end of a comment or literal.
+    at: usize,
+}
+
+impl CodeScan {
+    /// Scans on to `target` (not before where the scan stands); whether `target` is in code,
+    /// not inside a comment or literal.
+    fn reaches(&mut self, bytes: &[u8], target: usize) -> bool {
+        while self.at < target {
+            let at = self.at;
+            self.at = match bytes[at] {
+                b'/' if bytes.get(at + 1) == Some(&b'/') => {
+                    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i)
+                }
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    memchr::memmem::find(&bytes[at + 2..], b"*/")
+                        .map_or(bytes.len(), |i| at + i + 4)
+                }
+                b'`' => memchr::memchr(b'`', &bytes[at + 1..]).map_or(bytes.len(), |i| at + i + 2),
+                quote @ (b'"' | b'\'') => quoted_end(bytes, at, quote),
+                _ => at + 1,
+            };
+        }
+        self.at == target
     }
 }
 
@@ -346,6 +394,23 @@ mod tests {
             blank(&filter, &other),
             other.replace("\thttp.Get(u)\n", "\n")
         );
+    }
+
+    #[test]
+    fn words_in_comments_and_literals_keep_no_body() {
+        let filter = BodyFilter::new([Needs::any_of(["Get", "go"])]);
+        let text = "package p\n\nfunc a() {\n\t// Get it\n\t/* go\n\t*/\n\ts := \"Get\" + `go\n` + '\\''\n\tr := '\"'\n}\n\nfunc b() {\n\ts := \"a // b\"\n\tc.Get(s)\n}\n\nfunc c(r rune) {\n\tif r == '`' {\n\t\tgo run()\n\t}\n}\n";
+        let blanked = blank(&filter, text);
+        assert_eq!(
+            blanked,
+            text.replace(
+                "\t// Get it\n\t/* go\n\t*/\n\ts := \"Get\" + `go\n` + '\\''\n\tr := '\"'\n",
+                "\n\n\n\n\n\n"
+            )
+        );
+        // A word in a function's header counts, comment or not.
+        let text = "package p\n\nfunc d(/* Get */) {\n\twork()\n}\n";
+        assert_eq!(blank(&filter, text), text);
     }
 
     #[test]

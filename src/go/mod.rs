@@ -93,16 +93,25 @@ impl GoFrontEnd {
 
     /// A file as its parse reads it: the top-level function bodies that no enabled rule
     /// (`wanted`: rules check the file; otherwise it is read only for its package's facts)
-    /// and no fact needs, blanked.
+    /// and no fact needs, blanked; in a file read only for facts, also the data tables and
+    /// the comments, which hold none.
     fn masked<'t>(&self, file: &'t ProjectFile, wanted: bool, applying: &Applying) -> Masked<'t> {
         let (bodies, applying) = match wanted {
             true => (&self.checked_bodies, &applying.checked),
             false => (&self.fact_bodies, &applying.facts),
         };
         let text = &file.source.text;
-        let unneeded = bodies.unneeded(text, &file.structure, applying);
+        let mut unneeded = bodies.unneeded(text, &file.structure, applying);
+        if !wanted {
+            unneeded.extend(mask::fact_free_tables(text, &file.structure));
+            unneeded.sort_by_key(|f| f.open);
+        }
+        let mut masked = mask::blank_bodies(text, &unneeded);
+        if !wanted && let Some(kept) = mask::without_comments(masked.as_deref().unwrap_or(text)) {
+            masked = Some(kept);
+        }
         Masked {
-            text: mask::blank_bodies(text, &unneeded).map(SourceText::new),
+            text: masked.map(SourceText::new),
             unneeded,
         }
     }

@@ -758,6 +758,10 @@ impl<'s, 't> Builder<'s, '_, 't> {
     }
 
     pub(super) fn walk_children(&mut self, node: Node<'t>) {
+        // Most nodes walked are leaves: no cursor for them (making one allocates).
+        if node.named_child_count() == 0 {
+            return;
+        }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             self.walk(child);
