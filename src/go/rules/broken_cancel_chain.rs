@@ -46,7 +46,8 @@
 //! bridges by hand: wrapped in `WithCancel` (or another cancel constructor) whose cancel is
 //! deferred, in a function that also waits on the caller's context (`case
 //! <-r.Context().Done(): return`). A root kept in a local and only logged later, and a bridge
-//! whose cancel is stored rather than deferred, are still reported. `main` and `init` are
+//! whose cancel is stored rather than deferred, are still reported; a call on a receiver named
+//! like a log that is a store (`auditLog.Write(context.Background(), e)`) counts as logging. `main` and `init` are
 //! exempt for their own statements only: a handler closure written inside `main` is checked.
 //! An uncommented deliberate root is still reported. Scope is per function, not per block.
 //! A context that is never done (a local holding only `Background()`/`TODO()`, a func
