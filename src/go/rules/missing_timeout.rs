@@ -193,7 +193,7 @@ fn local_server(model: &GoModel, knowledge: &GoKnowledge, composite: &Composite)
                 crate::words::stands_alone(text, at, at + field.len())
                     && text[at + field.len()..].trim_start().starts_with(':')
             })
-            .map(|(at, _)| text[at..].lines().next().unwrap_or(""))
+            .map(|(at, _)| field_value(&text[at + field.len()..]))
     });
     if address.is_some_and(|a| rule.local_hints.iter().any(|h| a.contains(h.as_str()))) {
         return true;
@@ -202,19 +202,44 @@ fn local_server(model: &GoModel, knowledge: &GoKnowledge, composite: &Composite)
         return false;
     };
     let top = |f: Option<usize>| f.map(|f| model.top_func(f));
-    let mut serves = model.calls.iter().filter(|c| {
-        top(c.func) == top(composite.func)
-            && matches!(&c.callee, Callee::Method { recv, name, .. }
-                if recv == var && rule.serve_methods.contains(name))
-    });
-    let first = serves.next();
-    first.is_some_and(|c| {
-        std::iter::once(c).chain(serves).all(|c| {
+    let serves: Vec<_> = model
+        .calls
+        .iter()
+        .filter(|c| {
+            top(c.func) == top(composite.func)
+                && matches!(&c.callee, Callee::Method { recv, name, .. }
+                    if recv == var && rule.serve_methods.contains(name))
+        })
+        .collect();
+    !serves.is_empty()
+        && serves.iter().all(|c| {
             c.args.first().is_some_and(|a| {
                 local_listener(model, knowledge, c.func, model.text(a.start, a.end))
             })
         })
-    })
+}
+
+/// The value of a keyed field, from the text after its key (`: fmt.Sprintf("%s:%d", h, p),
+/// Handler: h}`): up to the comma or brace that ends it, outside brackets and strings.
+fn field_value(after_key: &str) -> &str {
+    let value = after_key.trim_start().trim_start_matches(':');
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    for (at, c) in value.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some('"'), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '`' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') if depth > 0 => depth -= 1,
+            (None, ',' | '}' | '\n') if depth == 0 => return &value[..at],
+            _ => {}
+        }
+    }
+    value
 }
 
 /// Whether `name` holds a unix-socket listener: assigned from `net.ListenUnix(..)` or
@@ -267,4 +292,20 @@ pub fn needs(knowledge: &GoKnowledge) -> Needs {
         .chain(methods)
         .chain(values)
         .fold(Needs::default(), Needs::or)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_value;
+
+    #[test]
+    fn a_field_value_ends_at_its_own_comma_or_brace() {
+        assert_eq!(
+            field_value(r#": fmt.Sprintf("127.0.0.1:%d", port), Handler: h}"#).trim(),
+            r#"fmt.Sprintf("127.0.0.1:%d", port)"#
+        );
+        assert_eq!(field_value(": addr}").trim(), "addr");
+        assert_eq!(field_value(r#": "a,}b", X: 1"#).trim(), r#""a,}b""#);
+        assert_eq!(field_value(": addr\n\tHandler: h,").trim(), "addr");
+    }
 }
