@@ -19,7 +19,7 @@
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
 # used to change a rule. After the second hold-out's findings had been read, a third hold-out,
 # "hold-out-3", was pinned before any of its findings was read, and after that a fourth,
-# "hold-out-4", in the same way, then a fifth, "hold-out-5", and a sixth, "hold-out-6".
+# "hold-out-4", in the same way, then a fifth, "hold-out-5", a sixth, "hold-out-6", and a seventh, "hold-out-7".
 # Triage verdicts are in benches/apps-triage.tsv.
 set -euo pipefail
 
@@ -99,6 +99,16 @@ apps=(
     "chisel           jpillora/chisel                44310b65667a97901874ffdf4815b3732c22eaa3  go    hold-out-6"
     "croc             schollz/croc                   3cdb6c7bd356767ba2156a01aae2e1921858460e  go    hold-out-6"
     "rqlite           rqlite/rqlite                  df4edc42bada95cbe2c3445542020ea23a318827  go    hold-out-6"
+    "dufs             sigoden/dufs                   30587cedfa0959e7b329f746f07f0b106141219d  rust  hold-out-7"
+    "sshx             ekzhang/sshx                   dd42496be83da6a7cbb963aee54ba9402f0ddd98  rust  hold-out-7"
+    "warpgate         warp-tech/warpgate             c4b19cbb88d681e7339b34c3da6ffcffecec236a  rust  hold-out-7"
+    "aichat           sigoden/aichat                 82976d349ad97ac9aae0655ad631dace5e2a6385  rust  hold-out-7"
+    "vector           vectordotdev/vector            c3445d42d2799eb9afe102b71cba7ae96a80942b  rust  hold-out-7"
+    "gorush           appleboy/gorush                891b4530db8f5db2beeb44b42665999ab802799f  go    hold-out-7"
+    "pgweb            sosedoff/pgweb                 34cc2b831e38b2834e61e8191625c53ccd939431  go    hold-out-7"
+    "remark42         umputun/remark42               4793c1cd2c41f3b3c4fcc9a1bb610752eddf9410  go    hold-out-7"
+    "gost             ginuerzh/gost                  1d516e35e654c7864a0ce907b021a4799715c832  go    hold-out-7"
+    "syncthing        syncthing/syncthing            328d910aee822178f55442c76bc7e35ce34d68cc  go    hold-out-7"
 )
 
 if [[ ! -x "$ctxlint" ]]; then
