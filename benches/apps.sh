@@ -19,7 +19,8 @@
 # were read after it was measured, so a second hold-out, "hold-out-2", was added later, never
 # used to change a rule. After the second hold-out's findings had been read, a third hold-out,
 # "hold-out-3", was pinned before any of its findings was read, and after that a fourth,
-# "hold-out-4", in the same way, then a fifth, "hold-out-5", a sixth, "hold-out-6", and a seventh, "hold-out-7".
+# "hold-out-4", in the same way, then a fifth, "hold-out-5", a sixth, "hold-out-6", and a
+# seventh, "hold-out-7".
 # Triage verdicts are in benches/apps-triage.tsv.
 set -euo pipefail
 
